@@ -1,0 +1,1 @@
+"""Hearth: the direct-to-consumer platform of a connected-home hardware maker."""

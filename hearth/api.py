@@ -1,0 +1,111 @@
+"""The one HTTP API: OpenAPI 3.1 at /api/v1/openapi.json, interactive docs at /api/v1/docs.
+
+Each app owns a ``router`` in its ``api.py``; this module mounts them and maps every error to the
+error body of DESIGN.md: ``{"error": {"code", "message", "fields"}}`` with a 4xx status.
+Malformed JSON and schema violations are 400s; a broken business rule is the DomainError's status.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from hearth.core.errors import CoreErrorCode, DomainError, error_body
+
+# (mount prefix, module that defines `router`). Add a line when an app grows an API.
+ROUTERS: list[tuple[str, str]] = [
+    ("/tax/", "hearth.tax.api"),
+    ("/fulfilment/", "hearth.fulfilment.api"),
+    ("/aftersales/", "hearth.aftersales.api"),
+]
+
+api = NinjaAPI(
+    title="Hearth API",
+    version="1",
+    description=(
+        'Hearth\'s HTTP API. Amounts are decimal strings with two places ("199.00"); dates are '
+        "ISO 8601; timestamps must carry a UTC offset. Every error answers "
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}` with a 4xx status.'
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+for prefix, module in ROUTERS:
+    api.add_router(prefix, import_module(module).router)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'payload', 'lines', 0, 'unit_price') -> 'lines.0.unit_price'."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+        # ninja wraps a body schema in the parameter's name ("payload"); drop that wrapper.
+        if len(parts) > 1 and parts[0] in {"payload", "data", "body"}:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _clean_message(message: str) -> str:
+    prefix = "Value error, "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in errors:
+        path = _field_path(err.get("loc", ()))
+        fields.setdefault(path, _clean_message(str(err.get("msg", _("Invalid value.")))))
+    return fields
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = validation_fields(list(exc.errors))
+    first = next(iter(fields.items()), ("body", _("Invalid input.")))
+    message = _("Invalid input: %(field)s: %(reason)s") % {"field": first[0], "reason": first[1]}
+    return api.create_response(
+        request, error_body(CoreErrorCode.INVALID, message, fields), status=400
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_body(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = error_body(CoreErrorCode.NOT_AUTHENTICATED, _("Authentication required."))
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    body = error_body(CoreErrorCode.PERMISSION_DENIED, _("You may not do this."))
+    return api.create_response(request, body, status=403)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        body = error_body(
+            CoreErrorCode.MALFORMED_JSON,
+            _("The request body is not valid JSON."),
+            {"body": _("Send a JSON object.")},
+        )
+    else:
+        body = error_body(CoreErrorCode.INVALID, str(exc))
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    body = error_body(CoreErrorCode.NOT_FOUND, _("Not found."))
+    return api.create_response(request, body, status=404)
