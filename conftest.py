@@ -38,3 +38,11 @@ def pytest_collection_modifyitems(
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             json.dump(proofs, fh)
+
+
+@pytest.fixture
+def api_client():
+    """Django's test client, for driving the HTTP API as a device or auditor would."""
+    from django.test import Client
+
+    return Client()
