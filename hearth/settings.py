@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "hearth.tax",
     "hearth.fulfilment",
     "hearth.aftersales",
+    "hearth.comms",
     "hearth.web",
 ]
 
@@ -145,7 +146,7 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.locmem.EmailBackend",
+    else "hearth.comms.backends.OutboxBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ember & Oak Audio <orders@example.com>")
 
