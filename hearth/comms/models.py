@@ -1,4 +1,4 @@
-"""The outbox: every email Hearth sends in the embedded run, readable by staff in the back office."""
+"""The outbox: every email Hearth sends in the embedded run, for staff to read."""
 
 from __future__ import annotations
 
