@@ -1,0 +1,494 @@
+"""Return and warranty windows (TOS-22, TOS-23, TOS-24) as pure functions of dates.
+
+No ORM, no Django, no clock: every date is an argument. Day counting follows PROMISES.md
+("Day counting", "Return window"):
+
+* "within N days of D" means on or before D + N calendar days;
+* "within N working days of D" means on or before the N-th business day after D
+  (:func:`hearth.core.calendar.add_business_days`; D itself never counts);
+* "a year from D" ends on the same month and day one year later, inclusive. **Leap day:** a
+  year from 29 February ends on 28 February of the next year (which is not a leap year), so a
+  product shipped on 2024-02-29 is covered up to and including 2025-02-28. A year that merely
+  contains a 29 February is not lengthened or shortened by it: 2023-03-01 runs to 2024-03-01.
+
+The terms' numbers (window lengths) and the reason codes with their messages live here, once,
+each with the promise ID it comes from. Messages are English msgids marked with
+:func:`gettext_noop` (extracted by ``makemessages``); the interface translates them with
+``gettext`` when it shows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hearth.aftersales.errors import AftersalesErrorCode
+from hearth.core.calendar import add_business_days
+from hearth.core.errors import DomainError
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation without importing Django (translated at the edge)."""
+    return message
+
+
+# --- The terms' numbers, one place ------------------------------------------------------------
+
+RETURN_WINDOW_DAYS = 45  # TOS-22: begun within 45 calendar days of the original shipment date
+WARRANTY_YEARS = 1  # TOS-23: one year from shipment (direct) or retail purchase (dealer)
+RMA_ARRIVAL_DAYS = 14  # TOS-24: arrives within 14 calendar days of the RMA's issue
+REFUND_DUE_FROM_BUSINESS_DAYS = 10  # TOS-24: refund credited within 10-15 working days ...
+REFUND_DUE_BY_BUSINESS_DAYS = 15  # TOS-24: ... after receipt
+ADVANCE_REPLACEMENT_BUSINESS_DAYS = 2  # TOS-24: ships within 1-2 working days of the request
+
+# Input sanity: Hearth's brand sells nothing shipped before 2006, and nothing is planned past
+# 2099 (the business calendar and date arithmetic stay far from datetime's year-9999 limit).
+EARLIEST_DATE = dt.date(2006, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+class ClaimKind(StrEnum):
+    RETURN = "return"  # TOS-22: the 45-day return
+    WARRANTY = "warranty"  # TOS-23: the one-year warranty
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+    DEALER = "dealer"
+
+
+DIRECT_CHANNELS = frozenset({Channel.WEB, Channel.PHONE})
+
+
+class Condition(StrEnum):
+    NEW = "new"
+    AS_NEW = "as_new"
+    USED = "used"
+    DAMAGED = "damaged"
+
+
+RETURNABLE_CONDITIONS = frozenset({Condition.NEW, Condition.AS_NEW})
+
+
+class Exclusion(StrEnum):
+    """TOS-23's warranty exclusions, as facts a care agent records about a claim."""
+
+    ACCIDENT = "accident"
+    ABUSE_OR_MISUSE = "abuse_or_misuse"
+    AGAINST_INSTRUCTIONS = "against_instructions"
+    SERIAL_MISSING_OR_ALTERED = "serial_missing_or_altered"
+    HOUSING_OPENED = "housing_opened"
+    THIRD_PARTY_ACCESSORY = "third_party_accessory"
+
+
+class ReasonCode(StrEnum):
+    WINDOW_CLOSED = "window_closed"
+    NOT_DIRECT_PURCHASE = "not_direct_purchase"
+    NOT_AS_NEW = "not_as_new"
+    MISSING_PACKAGING = "missing_packaging"
+    RETAIL_PURCHASE_DATE_REQUIRED = "retail_purchase_date_required"
+    ACCIDENT = "accident"
+    ABUSE_OR_MISUSE = "abuse_or_misuse"
+    AGAINST_INSTRUCTIONS = "against_instructions"
+    SERIAL_MISSING_OR_ALTERED = "serial_missing_or_altered"
+    HOUSING_OPENED = "housing_opened"
+    THIRD_PARTY_ACCESSORY = "third_party_accessory"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a claim is not eligible: a stable code, an English msgid and the promises behind it."""
+
+    code: ReasonCode
+    message: str
+    promises: tuple[str, ...]
+
+
+REASONS: dict[ReasonCode, Reason] = {
+    r.code: r
+    for r in (
+        Reason(
+            ReasonCode.WINDOW_CLOSED,
+            gettext_noop(
+                "The request was made after the deadline: the window for this claim has closed."
+            ),
+            ("TOS-22", "TOS-23"),
+        ),
+        Reason(
+            ReasonCode.NOT_DIRECT_PURCHASE,
+            gettext_noop(
+                "The 45-day return is for products bought directly from us on the web or by "
+                "phone. A product bought from a dealer is returned through that dealer."
+            ),
+            ("TOS-22",),
+        ),
+        Reason(
+            ReasonCode.NOT_AS_NEW,
+            gettext_noop("A returned product must be new or as-new."),
+            ("TOS-22",),
+        ),
+        Reason(
+            ReasonCode.MISSING_PACKAGING,
+            gettext_noop(
+                "A returned product must come in its original packaging with all materials."
+            ),
+            ("TOS-22",),
+        ),
+        Reason(
+            ReasonCode.RETAIL_PURCHASE_DATE_REQUIRED,
+            gettext_noop(
+                "A warranty claim for a product bought from a dealer needs the retail purchase "
+                "date: the warranty runs for one year from it."
+            ),
+            ("TOS-23",),
+        ),
+        Reason(
+            ReasonCode.ACCIDENT,
+            gettext_noop(
+                "Accidental damage is not covered by the warranty."
+                " A paid repair or replacement can be offered instead."
+            ),
+            ("TOS-23",),
+        ),
+        Reason(
+            ReasonCode.ABUSE_OR_MISUSE,
+            gettext_noop(
+                "Abuse or misuse is not covered by the warranty."
+                " A paid repair or replacement can be offered instead."
+            ),
+            ("TOS-23",),
+        ),
+        Reason(
+            ReasonCode.AGAINST_INSTRUCTIONS,
+            gettext_noop(
+                "Use against the product's instructions is not covered by the warranty."
+                " A paid repair or replacement can be offered instead."
+            ),
+            ("TOS-23",),
+        ),
+        Reason(
+            ReasonCode.SERIAL_MISSING_OR_ALTERED,
+            gettext_noop(
+                "A product whose serial number is missing or altered is not covered by the "
+                "warranty."
+                " A paid repair or replacement can be offered instead."
+            ),
+            ("TOS-23",),
+        ),
+        Reason(
+            ReasonCode.HOUSING_OPENED,
+            gettext_noop(
+                "A product whose housing was opened or tampered with is not covered by the "
+                "warranty."
+                " A paid repair or replacement can be offered instead."
+            ),
+            ("TOS-23",),
+        ),
+        Reason(
+            ReasonCode.THIRD_PARTY_ACCESSORY,
+            gettext_noop(
+                "Damage caused by a third-party accessory is not covered by the warranty."
+                " A paid repair or replacement can be offered instead."
+            ),
+            ("TOS-23",),
+        ),
+    )
+}
+
+_EXCLUSION_REASONS: dict[Exclusion, ReasonCode] = {e: ReasonCode(e.value) for e in Exclusion}
+
+
+# --- The windows ------------------------------------------------------------------------------
+
+
+def return_deadline(shipped_on: dt.date) -> dt.date:
+    """The last day to begin a 45-day return (TOS-22): ``shipped_on`` + 45 calendar days.
+
+    Inclusive: an RMA requested on the returned date is in time; the next day is not.
+    """
+    return shipped_on + dt.timedelta(days=RETURN_WINDOW_DAYS)
+
+
+def return_window_open(*, shipped_on: dt.date, on: dt.date) -> bool:
+    """True when a 45-day return requested ``on`` that date is in time (TOS-22)."""
+    return on <= return_deadline(shipped_on)
+
+
+def warranty_end(start: dt.date) -> dt.date:
+    """The last day of the warranty that starts on ``start`` (TOS-23), inclusive.
+
+    The same month and day one year later. Leap day: a warranty starting on 29 February ends
+    on 28 February of the following year (e.g. 2024-02-29 -> 2025-02-28). A start of
+    28 February or 1 March is unaffected by a leap day inside the year (2023-03-01 ->
+    2024-03-01, 2023-02-28 -> 2024-02-28).
+    """
+    year = start.year + WARRANTY_YEARS
+    if start.month == 2 and start.day == 29:  # the leap day itself
+        return dt.date(year, 2, 28)
+    return start.replace(year=year)
+
+
+def warranty_active(*, start: dt.date, on: dt.date) -> bool:
+    """True when a warranty claim made ``on`` that date is in time (TOS-23)."""
+    return start <= on <= warranty_end(start)
+
+
+def warranty_start(
+    *, shipped_on: dt.date, retail_purchased_on: dt.date | None, channel: Channel
+) -> dt.date | None:
+    """The day the one-year warranty starts (TOS-23).
+
+    Direct purchases (web, phone): the original shipment date. Dealer purchases: the retail
+    purchase date from the authorised dealer, or ``None`` when it is not known (a claim then
+    needs it). Nothing else moves it: a repair or a replacement does not restart the warranty,
+    and a change of owner does not change it (the warranty follows the product), so neither is
+    an argument here.
+
+    Raises DomainError (field ``retail_purchased_on``) when a retail purchase date is given for
+    a direct purchase, which has none.
+    """
+    if channel == Channel.DEALER:
+        return retail_purchased_on
+    if retail_purchased_on is not None:
+        raise DomainError(
+            AftersalesErrorCode.RETAIL_DATE_NOT_DEALER,
+            gettext_noop(
+                "A retail purchase date applies only to products bought from a dealer; "
+                "leave it empty for web and phone purchases."
+            ),
+            field="retail_purchased_on",
+        )
+    return shipped_on
+
+
+def rma_arrival_deadline(issued_on: dt.date) -> dt.date:
+    """The last day the returned product may arrive (TOS-24): RMA issue + 14 calendar days."""
+    return issued_on + dt.timedelta(days=RMA_ARRIVAL_DAYS)
+
+
+def refund_due_window(received_on: dt.date) -> tuple[dt.date, dt.date]:
+    """When a 45-day refund is due (TOS-24): the 10th to the 15th business day after receipt.
+
+    The day of receipt never counts; weekends and Ontario/federal statutory holidays (observed
+    days included) are skipped, as in :mod:`hearth.core.calendar`.
+    """
+    return (
+        add_business_days(received_on, REFUND_DUE_FROM_BUSINESS_DAYS),
+        add_business_days(received_on, REFUND_DUE_BY_BUSINESS_DAYS),
+    )
+
+
+def advance_replacement_ship_by(requested_on: dt.date) -> dt.date:
+    """The last day an advance warranty replacement ships (TOS-24): the 2nd business day
+    after the RMA request."""
+    return add_business_days(requested_on, ADVANCE_REPLACEMENT_BUSINESS_DAYS)
+
+
+# --- Eligibility ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """The answer to "may this return or warranty claim go ahead, and by when?".
+
+    ``deadline`` is the window that applies to the claim's kind: the return deadline for a
+    return, the warranty's last day for a warranty claim. It is ``None`` only when no window
+    applies: a 45-day return asked for a dealer purchase, or a dealer warranty claim without a
+    retail purchase date. The other dates are given where the inputs allow them.
+    """
+
+    eligible: bool
+    deadline: dt.date | None
+    reasons: tuple[Reason, ...]
+    return_deadline: dt.date | None = None
+    warranty_end: dt.date | None = None
+    rma_arrival_deadline: dt.date | None = None
+    arrived_in_time: bool | None = None
+    refund_due_from: dt.date | None = None
+    refund_due_by: dt.date | None = None
+    advance_replacement_ship_by: dt.date | None = None
+
+
+def _check_range(field: str, value: dt.date | None) -> None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise DomainError(
+            AftersalesErrorCode.DATE_OUT_OF_RANGE,
+            gettext_noop("The date must be between 2006-01-01 and 2099-12-31."),
+            field=field,
+        )
+
+
+def _check_not_before(field: str, value: dt.date | None, earliest: dt.date, message: str) -> None:
+    if value is not None and value < earliest:
+        raise DomainError(AftersalesErrorCode.DATES_OUT_OF_ORDER, message, field=field)
+
+
+def check_claim_dates(
+    *,
+    shipped_on: dt.date,
+    requested_on: dt.date,
+    retail_purchased_on: dt.date | None = None,
+    rma_issued_on: dt.date | None = None,
+    received_on: dt.date | None = None,
+) -> None:
+    """Raise DomainError naming the field when the dates cannot belong to one claim.
+
+    Each date lies in 2006-01-01..2099-12-31, and events come in order: shipment, then the
+    retail purchase (a dealer buys before it sells), then the request, then the RMA's issue,
+    then the receipt of the product.
+    """
+    dates = {
+        "shipped_on": shipped_on,
+        "retail_purchased_on": retail_purchased_on,
+        "requested_on": requested_on,
+        "rma_issued_on": rma_issued_on,
+        "received_on": received_on,
+    }
+    for field, value in dates.items():
+        _check_range(field, value)
+    _check_not_before(
+        "retail_purchased_on",
+        retail_purchased_on,
+        shipped_on,
+        gettext_noop("The retail purchase date cannot be before the shipment date."),
+    )
+    if retail_purchased_on is not None and retail_purchased_on > requested_on:
+        raise DomainError(
+            AftersalesErrorCode.DATES_OUT_OF_ORDER,
+            gettext_noop("The retail purchase date cannot be after the request date."),
+            field="retail_purchased_on",
+        )
+    _check_not_before(
+        "requested_on",
+        requested_on,
+        shipped_on,
+        gettext_noop("The request date cannot be before the shipment date."),
+    )
+    _check_not_before(
+        "rma_issued_on",
+        rma_issued_on,
+        requested_on,
+        gettext_noop("The RMA cannot be issued before it was requested."),
+    )
+    _check_not_before(
+        "received_on",
+        received_on,
+        rma_issued_on or requested_on,
+        gettext_noop("The product cannot be received before its RMA was requested and issued."),
+    )
+
+
+def _unique(items: Iterable[Exclusion]) -> tuple[Exclusion, ...]:
+    return tuple(dict.fromkeys(Exclusion(item) for item in items))
+
+
+def eligibility(
+    *,
+    kind: ClaimKind,
+    channel: Channel,
+    shipped_on: dt.date,
+    requested_on: dt.date,
+    retail_purchased_on: dt.date | None = None,
+    condition: Condition | None = None,
+    original_packaging: bool | None = None,
+    exclusions: Iterable[Exclusion] = (),
+    owner_changed: bool = False,
+    repairs: int = 0,
+    rma_issued_on: dt.date | None = None,
+    received_on: dt.date | None = None,
+) -> Eligibility:
+    """Decide a return (TOS-22) or warranty claim (TOS-23) and its deadlines (TOS-24).
+
+    A **return** is eligible when the product was bought directly (web or phone), the RMA is
+    requested on or before ``shipped_on`` + 45 days, and, where the caller states them, the
+    product is new or as-new (``condition``) and in its original packaging with all materials
+    (``original_packaging``). A dealer purchase asking for a 45-day return is not an input
+    error but a reason (``not_direct_purchase``): the customer is sent to the dealer.
+    ``exclusions`` are not considered for returns.
+
+    A **warranty** claim is eligible when it is made on or before :func:`warranty_end` of
+    :func:`warranty_start` and none of TOS-23's exclusions applies (each stated exclusion is
+    its own reason). ``condition`` and ``original_packaging`` are not considered for warranty
+    claims. ``owner_changed`` and ``repairs`` are accepted and deliberately change nothing:
+    the warranty follows the product to a new owner, and a repair or replacement does not
+    extend it.
+
+    Also computed where the inputs allow: the RMA arrival deadline and whether the product
+    arrived in time (``rma_issued_on``, ``received_on``), the refund window of an eligible
+    return (``received_on``), and the advance-replacement ship-by date of an eligible warranty
+    claim.
+
+    Raises DomainError naming the field for dates that cannot belong to one claim
+    (:func:`check_claim_dates`), a retail purchase date on a direct purchase, or a negative
+    repair count.
+    """
+    kind, channel = ClaimKind(kind), Channel(channel)
+    check_claim_dates(
+        shipped_on=shipped_on,
+        requested_on=requested_on,
+        retail_purchased_on=retail_purchased_on,
+        rma_issued_on=rma_issued_on,
+        received_on=received_on,
+    )
+    if repairs < 0:
+        raise DomainError(
+            AftersalesErrorCode.INVALID_COUNT,
+            gettext_noop("The number of repairs cannot be negative."),
+            field="repairs",
+        )
+    del owner_changed, repairs  # TOS-23: neither moves the warranty; see the docstring.
+
+    direct = channel in DIRECT_CHANNELS
+    start = warranty_start(
+        shipped_on=shipped_on, retail_purchased_on=retail_purchased_on, channel=channel
+    )
+    end = warranty_end(start) if start is not None else None
+    returns_by = return_deadline(shipped_on) if direct else None
+
+    codes: list[ReasonCode] = []
+    if kind == ClaimKind.RETURN:
+        deadline = returns_by
+        if returns_by is None:
+            codes.append(ReasonCode.NOT_DIRECT_PURCHASE)
+        elif requested_on > returns_by:
+            codes.append(ReasonCode.WINDOW_CLOSED)
+        if condition is not None and Condition(condition) not in RETURNABLE_CONDITIONS:
+            codes.append(ReasonCode.NOT_AS_NEW)
+        if original_packaging is False:
+            codes.append(ReasonCode.MISSING_PACKAGING)
+    else:
+        deadline = end
+        if end is None:
+            codes.append(ReasonCode.RETAIL_PURCHASE_DATE_REQUIRED)
+        elif requested_on > end:
+            codes.append(ReasonCode.WINDOW_CLOSED)
+        codes.extend(_EXCLUSION_REASONS[e] for e in _unique(exclusions))
+
+    eligible = not codes
+    arrival = rma_arrival_deadline(rma_issued_on) if rma_issued_on is not None else None
+    refund = (
+        refund_due_window(received_on)
+        if kind == ClaimKind.RETURN and eligible and received_on is not None
+        else None
+    )
+    return Eligibility(
+        eligible=eligible,
+        deadline=deadline,
+        reasons=tuple(REASONS[code] for code in codes),
+        return_deadline=returns_by,
+        warranty_end=end,
+        rma_arrival_deadline=arrival,
+        arrived_in_time=(
+            received_on <= arrival if arrival is not None and received_on is not None else None
+        ),
+        refund_due_from=refund[0] if refund else None,
+        refund_due_by=refund[1] if refund else None,
+        advance_replacement_ship_by=(
+            advance_replacement_ship_by(requested_on)
+            if kind == ClaimKind.WARRANTY and eligible
+            else None
+        ),
+    )
