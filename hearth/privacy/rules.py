@@ -1,0 +1,216 @@
+"""Pure privacy rules: no ORM, no Django, no clock reads (time is always an argument)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+# --- Time arithmetic (PROMISES.md "Day counting": 29 February + 1 year = 28 February).
+
+
+def add_months(at: dt.datetime, months: int) -> dt.datetime:
+    """Same day-of-month ``months`` later, clamped to the month's last day; time kept."""
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    day = min(at.day, calendar.monthrange(year, month)[1])
+    return at.replace(year=year, month=month, day=day)
+
+
+def add_years(at: dt.datetime, years: int) -> dt.datetime:
+    return add_months(at, 12 * years)
+
+
+# --- Consent (CASL; PP-5, PP-8, PP-9).
+
+
+class Kind(StrEnum):
+    EXPRESS = "express"
+    IMPLIED = "implied"
+
+
+class ImpliedFrom(StrEnum):
+    PURCHASE = "purchase"
+    ENQUIRY = "enquiry"
+
+
+# CASL s.10(10): an existing business relationship implies consent for 2 years after a purchase
+# and 6 months after an enquiry.
+IMPLIED_CONSENT_MONTHS: dict[ImpliedFrom, int] = {
+    ImpliedFrom.PURCHASE: 24,
+    ImpliedFrom.ENQUIRY: 6,
+}
+
+
+def implied_expiry(at: dt.datetime, implied_from: ImpliedFrom | str) -> dt.datetime:
+    """When implied consent from a purchase or an enquiry at ``at`` runs out."""
+    return add_months(at, IMPLIED_CONSENT_MONTHS[ImpliedFrom(implied_from)])
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One ledger record, reduced to what the derivation needs."""
+
+    at: dt.datetime
+    granted: bool
+    kind: Kind = Kind.EXPRESS
+    expires_at: dt.datetime | None = None
+    policy_version: str = ""
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    granted: bool
+    kind: Kind | None = None
+    since: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    policy_version: str = ""
+
+
+NO_CONSENT = ConsentState(granted=False)
+
+
+def consent_state(
+    events: Sequence[ConsentEvent], at: dt.datetime, *, implied_allowed: bool = True
+) -> ConsentState:
+    """Consent in force at ``at``, derived from the ledger in recording order.
+
+    The last record at or before ``at`` wins (a withdrawal takes effect at once), with two
+    refinements: implied consent counts only where the purpose allows it and only until it
+    expires; and an implied grant does not lower an express grant in force (it can only extend
+    an implied one: the later expiry wins).
+    """
+    state = NO_CONSENT
+    for event in events:
+        if event.at > at:
+            continue
+        if not event.granted:
+            state = ConsentState(False, event.kind, event.at, None, event.policy_version)
+        elif event.kind == Kind.EXPRESS:
+            state = ConsentState(True, Kind.EXPRESS, event.at, None, event.policy_version)
+        elif not implied_allowed or (state.granted and state.kind == Kind.EXPRESS):
+            continue
+        elif state.granted and state.kind == Kind.IMPLIED and _in_force(state, event.at):
+            later = max(filter(None, (state.expires_at, event.expires_at)), default=None)
+            state = ConsentState(True, Kind.IMPLIED, state.since, later, state.policy_version)
+        else:
+            state = ConsentState(
+                True, Kind.IMPLIED, event.at, event.expires_at, event.policy_version
+            )
+    if state.granted and not _in_force(state, at):
+        return NO_CONSENT
+    return state
+
+
+def _in_force(state: ConsentState, at: dt.datetime) -> bool:
+    return state.expires_at is None or at <= state.expires_at
+
+
+# --- Data requests (PIPEDA s.8(3)-(4); Law 25 s.32): 30 days, one extension of 30 days.
+
+REQUEST_DAYS = 30
+EXTENSION_DAYS = 30
+
+
+def request_deadline(received_on: dt.date, *, extended: bool) -> dt.date:
+    """The day by which a data request must be answered."""
+    return received_on + dt.timedelta(days=REQUEST_DAYS + (EXTENSION_DAYS if extended else 0))
+
+
+def may_extend(*, already_extended: bool, today: dt.date, deadline: dt.date) -> bool:
+    """One extension, asked for before the original deadline has passed."""
+    return not already_extended and today <= deadline
+
+
+# --- Erasure and retention.
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A reason erasure must wait, and the first day it can be done (None: unknown yet)."""
+
+    code: str
+    reason: str
+    available_on: dt.date | None = None
+
+
+def erasure_available_on(blockers: Iterable[Blocker]) -> dt.date | None:
+    """The earliest day every blocker allows erasure (None if some blocker gives no date)."""
+    dates = [b.available_on for b in blockers]
+    if any(d is None for d in dates):
+        return None
+    return max((d for d in dates if d is not None), default=None)
+
+
+def purge_after(at: dt.datetime, keep_years: int) -> dt.datetime:
+    """When a record kept by law for ``keep_years`` from ``at`` may be purged."""
+    return add_years(at, keep_years)
+
+
+# --- Policy notices (PP-21).
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    key: str
+    material: bool
+
+
+def unacknowledged_material(
+    in_force: Iterable[DocumentVersion], acknowledged: Iterable[str]
+) -> list[str]:
+    """Keys of the material versions in force that the visitor has not acknowledged."""
+    seen = set(acknowledged)
+    return [doc.key for doc in in_force if doc.material and doc.key not in seen]
+
+
+# --- Data inventory (issue #3 item 2).
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    model: str  # "app_label.ModelName"
+    field: str
+
+
+def looks_personal(field_name: str, patterns: Iterable[str]) -> bool:
+    name = field_name.lower()
+    return any(re.search(p, name) for p in patterns)
+
+
+def undeclared_personal_fields(
+    fields: Iterable[FieldRef], covered: set[FieldRef], patterns: Sequence[str]
+) -> list[FieldRef]:
+    """Fields whose names look personal and that no [[field]] or [[exempt]] entry covers."""
+    return [f for f in fields if f not in covered and looks_personal(f.field, patterns)]
+
+
+def taxonomy_problems(keys: Sequence[str]) -> list[str]:
+    """Problems in a dotted taxonomy: duplicate keys, or a parent that is not declared."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            problems.append(f"duplicate key {key!r}")
+        seen.add(key)
+    for key in keys:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", key):
+            problems.append(f"malformed key {key!r}")
+        parent = key.rpartition(".")[0]
+        if parent and parent not in seen:
+            problems.append(f"{key!r} has no parent {parent!r}")
+    return problems
+
+
+# --- Confidentiality incident register (Quebec regulation, s.7: kept at least 5 years).
+
+INCIDENT_KEEP_YEARS = 5
+
+
+def incident_keep_until(discovered_on: dt.date) -> dt.date:
+    """The first day an incident's register entry may be destroyed."""
+    at = dt.datetime(discovered_on.year, discovered_on.month, discovered_on.day, tzinfo=dt.UTC)
+    return add_years(at, INCIDENT_KEEP_YEARS).date()

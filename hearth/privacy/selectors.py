@@ -1,0 +1,175 @@
+"""Reads: consent in force, policy versions in force, notices, the data request queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from hearth.privacy import crypto, rules, taxonomy
+from hearth.privacy.models import (
+    ConsentRecord,
+    DataRequest,
+    DataRequestStatus,
+    PolicyAcknowledgement,
+    PolicyDocument,
+    PolicyKind,
+    Purpose,
+)
+from hearth.privacy.rules import ConsentState
+
+# --- Policy versions (PP-21, TOS-1, TOS-25).
+
+
+def version_in_force(kind: str, at: dt.datetime) -> PolicyDocument | None:
+    """The version of ``kind`` in force at ``at`` (the latest one effective by then)."""
+    return (
+        PolicyDocument.objects.filter(kind=kind, effective_at__lte=at)
+        .order_by("-effective_at", "-id")
+        .first()
+    )
+
+
+def versions_in_force(at: dt.datetime) -> dict[str, PolicyDocument]:
+    """{kind: version in force} for privacy, terms and eula (kinds without a version left out)."""
+    out: dict[str, PolicyDocument] = {}
+    for kind in PolicyKind.values:
+        doc = version_in_force(kind, at)
+        if doc is not None:
+            out[kind] = doc
+    return out
+
+
+def version_keys_in_force(at: dt.datetime) -> dict[str, str]:
+    """{kind: version key}: what an order or a consent records."""
+    return {kind: doc.key for kind, doc in versions_in_force(at).items()}
+
+
+def acknowledged_keys(user: Any) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return {
+        f"{kind}-{version}"
+        for kind, version in PolicyAcknowledgement.objects.filter(user=user).values_list(
+            "document__kind", "document__version"
+        )
+    }
+
+
+def material_notice_for(
+    *, user: Any, acknowledged_versions: set[str], at: dt.datetime
+) -> list[PolicyDocument]:
+    """Material versions in force that this visitor has not acknowledged (cookie or account)."""
+    in_force = versions_in_force(at)
+    seen = set(acknowledged_versions) | acknowledged_keys(user)
+    pending = rules.unacknowledged_material(
+        [rules.DocumentVersion(d.key, d.material) for d in in_force.values()], seen
+    )
+    return [d for d in in_force.values() if d.key in pending]
+
+
+def pending_acknowledgements(*, user: Any, at: dt.datetime) -> list[PolicyDocument]:
+    """What a signed-in customer must acknowledge at sign-in (redirect to privacy:acknowledge)."""
+    return material_notice_for(user=user, acknowledged_versions=set(), at=at)
+
+
+# --- Consent (PP-5, PP-8, PP-9).
+
+
+def _subject_filter(user: Any, email: str | None, household_id: int | None) -> Q:
+    condition = Q(pk__in=[])
+    if user is not None:
+        condition |= Q(user=user)
+        if getattr(user, "email", ""):
+            condition |= Q(email_hash=crypto.keyed_hash(user.email))
+    if email:
+        condition |= Q(email_hash=crypto.keyed_hash(email))
+    if household_id is not None:
+        condition |= Q(household_id=household_id)
+    return condition
+
+
+def consent_history(
+    *, user: Any = None, email: str | None = None, household_id: int | None = None
+) -> list[ConsentRecord]:
+    """Every ledger record about this person, email address or household, oldest first."""
+    return list(
+        ConsentRecord.objects.filter(_subject_filter(user, email, household_id)).order_by(
+            "at", "id"
+        )
+    )
+
+
+def _events(records: list[ConsentRecord], purpose: str) -> list[rules.ConsentEvent]:
+    return [
+        rules.ConsentEvent(
+            at=r.at,
+            granted=r.granted,
+            kind=rules.Kind(r.kind),
+            expires_at=r.expires_at,
+            policy_version=r.policy_version,
+        )
+        for r in records
+        if r.purpose == purpose
+    ]
+
+
+def current_consents(
+    *,
+    at: dt.datetime,
+    user: Any = None,
+    email: str | None = None,
+    household_id: int | None = None,
+) -> dict[str, ConsentState]:
+    """{purpose: consent in force at ``at``} for every consent purpose, derived from the ledger."""
+    records = [r for r in consent_history(user=user, email=email, household_id=household_id)]
+    info = taxonomy.purposes()
+    return {
+        purpose: rules.consent_state(
+            _events(records, purpose), at, implied_allowed=info[purpose].implied_allowed
+        )
+        for purpose in Purpose.values
+    }
+
+
+def may_contact(
+    *,
+    purpose: str,
+    at: dt.datetime,
+    user: Any = None,
+    email: str | None = None,
+    household_id: int | None = None,
+) -> bool:
+    """May we contact this person (or use this household's data) for ``purpose`` at ``at``?
+
+    Every sender asks this first. Unknown purposes and nobody named answer False.
+    """
+    if purpose not in Purpose.values or (user is None and not email and household_id is None):
+        return False
+    states = current_consents(at=at, user=user, email=email, household_id=household_id)
+    return states[purpose].granted
+
+
+# --- Data requests (the privacy officer's queue).
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: DataRequest
+    days_left: int
+    overdue: bool
+
+
+def data_request_queue(*, at: dt.datetime) -> list[QueueRow]:
+    """Open and extended requests, nearest deadline first."""
+    today = at.date()
+    rows = DataRequest.objects.filter(
+        status__in=[DataRequestStatus.OPEN, DataRequestStatus.EXTENDED]
+    ).order_by("deadline", "id")
+    return [QueueRow(r, (r.deadline - today).days, r.deadline < today) for r in rows]
+
+
+def data_requests_for(user: Any) -> list[DataRequest]:
+    return list(DataRequest.objects.filter(user=user).order_by("-received_at", "-id"))

@@ -1,0 +1,519 @@
+"""Writes: consent ledger, policy acknowledgements, data requests and erasure, disclosures to
+processors, access audit, retention purge, and loading the demo policies. Each is one
+transaction; emails go out on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hearth.core.errors import DomainError
+from hearth.privacy import erasure, inventory, rules, selectors, taxonomy
+from hearth.privacy.errors import PrivacyErrorCode
+from hearth.privacy.models import (
+    AccessLogEntry,
+    ConsentKind,
+    ConsentRecord,
+    DataRequest,
+    DataRequestKind,
+    DataRequestStatus,
+    Disclosure,
+    DisclosureKind,
+    PolicyAcknowledgement,
+    PolicyDocument,
+    Processor,
+    Purpose,
+    RetentionHold,
+)
+
+# --- Consent ledger (PP-5, PP-8, PP-9, TOS-25).
+
+
+def record_consent(
+    *,
+    purpose: str,
+    granted: bool,
+    kind: str,
+    source: str,
+    at: dt.datetime,
+    user: Any = None,
+    email: str | None = None,
+    household_id: int | None = None,
+    evidence: str = "",
+    implied_from: str | None = None,
+    actor: Any = None,
+) -> ConsentRecord:
+    """Append one grant or withdrawal, with the privacy policy version in force at ``at``."""
+    if purpose not in Purpose.values:
+        raise DomainError(
+            PrivacyErrorCode.UNKNOWN_PURPOSE, _("Unknown consent purpose."), field="purpose"
+        )
+    if kind not in ConsentKind.values:
+        raise DomainError(
+            PrivacyErrorCode.UNKNOWN_PURPOSE, _("Unknown consent kind."), field="kind"
+        )
+    if user is None and not email and household_id is None:
+        raise DomainError(PrivacyErrorCode.NO_SUBJECT, _("Say whose consent this is."))
+    expires_at = None
+    if granted and kind == ConsentKind.IMPLIED:
+        if implied_from not in rules.IMPLIED_CONSENT_MONTHS:
+            raise DomainError(
+                PrivacyErrorCode.IMPLIED_NEEDS_SOURCE,
+                _("Implied consent needs its source: a purchase or an enquiry."),
+                field="implied_from",
+            )
+        if not taxonomy.purposes()[purpose].implied_allowed:
+            raise DomainError(
+                PrivacyErrorCode.IMPLIED_NOT_ALLOWED,
+                _("This purpose needs an express opt-in."),
+                field="kind",
+            )
+        expires_at = rules.implied_expiry(at, implied_from)
+    policy = selectors.version_in_force("privacy", at)
+    with transaction.atomic():
+        return ConsentRecord.objects.create(
+            user=user,
+            email=(email or "").strip().lower(),
+            household_id=household_id,
+            purpose=purpose,
+            granted=granted,
+            kind=kind,
+            implied_from=implied_from or "",
+            expires_at=expires_at,
+            source=source[:200],
+            policy_version=policy.key if policy else "",
+            at=at,
+            evidence=evidence,
+            actor=actor,
+        )
+
+
+def withdraw_all_consents(
+    *, at: dt.datetime, source: str, user: Any = None, email: str | None = None, actor: Any = None
+) -> list[ConsentRecord]:
+    """Append a withdrawal for every purpose currently granted (unsubscribe-all, erasure)."""
+    states = selectors.current_consents(at=at, user=user, email=email)
+    return [
+        record_consent(
+            purpose=purpose,
+            granted=False,
+            kind=ConsentKind.EXPRESS,
+            source=source,
+            at=at,
+            user=user,
+            email=email,
+            actor=actor,
+        )
+        for purpose, state in states.items()
+        if state.granted
+    ]
+
+
+# --- Policy acknowledgements (PP-21).
+
+
+def acknowledge_policy(
+    *, user: Any, document: PolicyDocument, at: dt.datetime
+) -> PolicyAcknowledgement:
+    ack, _created = PolicyAcknowledgement.objects.get_or_create(
+        user=user, document=document, defaults={"at": at}
+    )
+    return ack
+
+
+# --- Emails (sent on commit; in the customer's language).
+
+
+def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    brand = settings.HEARTH_BRAND
+
+    def send() -> None:
+        with translation.override(language):
+            body = render_to_string(f"privacy/email/{template}.txt", {**context, "brand": brand})
+            subject, _sep, text = body.partition("\n")
+            send_mail(subject.strip(), text.lstrip(), None, [to])
+
+    transaction.on_commit(send)
+
+
+# --- Data requests (PIPEDA principle 4.9; Law 25 s.27-32).
+
+
+def open_data_request(
+    *, user: Any, kind: str, at: dt.datetime, actor: Any = None, note: str = ""
+) -> DataRequest:
+    """Record a request and confirm it by email; its deadline is 30 days from receipt."""
+    if kind not in DataRequestKind.values:
+        raise DomainError(PrivacyErrorCode.UNKNOWN_FIELD, _("Unknown request kind."), field="kind")
+    with transaction.atomic():
+        request = DataRequest.objects.create(
+            user=user,
+            kind=kind,
+            received_at=at,
+            deadline=rules.request_deadline(at.date(), extended=False),
+            note=note,
+        )
+        if getattr(user, "email", ""):
+            _send_on_commit(
+                to=user.email, template="request_received", context={"request": request}
+            )
+    return request
+
+
+def extend_data_request(
+    *, request: DataRequest, reason: str, at: dt.datetime, actor: Any
+) -> DataRequest:
+    """The one 30-day extension, with its reason; the person is told by email."""
+    with transaction.atomic():
+        request = DataRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status not in (DataRequestStatus.OPEN, DataRequestStatus.EXTENDED):
+            raise DomainError(PrivacyErrorCode.REQUEST_CLOSED, _("This request is closed."))
+        if not rules.may_extend(
+            already_extended=request.extended_at is not None,
+            today=at.date(),
+            deadline=request.deadline,
+        ):
+            raise DomainError(
+                PrivacyErrorCode.ALREADY_EXTENDED,
+                _("A request can be extended once, before its deadline."),
+            )
+        request.extended_at = at
+        request.extension_reason = reason
+        request.status = DataRequestStatus.EXTENDED
+        request.deadline = rules.request_deadline(request.received_at.date(), extended=True)
+        request.save()
+        if request.user is not None and request.user.email:
+            _send_on_commit(
+                to=request.user.email, template="request_extended", context={"request": request}
+            )
+    return request
+
+
+def close_data_request(
+    *, request: DataRequest, status: str, outcome: str, at: dt.datetime, actor: Any
+) -> DataRequest:
+    if status not in (DataRequestStatus.COMPLETED, DataRequestStatus.REFUSED):
+        raise DomainError(PrivacyErrorCode.UNKNOWN_FIELD, _("Close as completed or refused."))
+    with transaction.atomic():
+        request = DataRequest.objects.select_for_update().get(pk=request.pk)
+        if request.closed_at is not None:
+            raise DomainError(PrivacyErrorCode.REQUEST_CLOSED, _("This request is closed."))
+        request.status, request.outcome, request.closed_at = status, outcome, at
+        request.save()
+    return request
+
+
+# --- Disclosures to processors (PP-7).
+
+
+def _processor(key: str | Processor) -> Processor:
+    if isinstance(key, Processor):
+        return key
+    try:
+        return Processor.objects.get(key=key)
+    except Processor.DoesNotExist:
+        info = taxonomy.processors().get(key)
+        if info is None:
+            raise DomainError(
+                PrivacyErrorCode.UNKNOWN_PROCESSOR, _("Unknown processor."), field="processor"
+            ) from None
+        return Processor.objects.create(
+            key=info.key,
+            name=info.name,
+            purpose=info.purpose,
+            categories=list(info.categories),
+            location=info.location,
+        )
+
+
+def record_disclosure(
+    *,
+    processor: str | Processor,
+    subject: Any,
+    kind: str,
+    what: str,
+    why: str,
+    at: dt.datetime,
+    actor: Any = None,
+    data_request: DataRequest | None = None,
+) -> Disclosure:
+    """One hand-over to a processor (or a correction/erasure passed on to it), on record."""
+    return Disclosure.objects.create(
+        processor=_processor(processor),
+        subject=subject,
+        kind=kind,
+        what=what,
+        why=why,
+        at=at,
+        actor=actor,
+        data_request=data_request,
+    )
+
+
+def _pass_on(
+    *,
+    specs: Iterable[inventory.DeclaredField],
+    subject: Any,
+    kind: str,
+    why: str,
+    at: dt.datetime,
+    actor: Any,
+    data_request: DataRequest | None,
+) -> list[Disclosure]:
+    what_by_processor: dict[str, list[str]] = {}
+    for spec in specs:
+        for key in spec.processors:
+            what_by_processor.setdefault(key, []).append(f"{spec.model}.{spec.field}")
+    return [
+        record_disclosure(
+            processor=key,
+            subject=subject,
+            kind=kind,
+            what=", ".join(sorted(set(fields))),
+            why=why,
+            at=at,
+            actor=actor,
+            data_request=data_request,
+        )
+        for key, fields in sorted(what_by_processor.items())
+    ]
+
+
+def notify_processors_of_correction(
+    *,
+    user: Any,
+    fields: Iterable[str],
+    at: dt.datetime,
+    actor: Any = None,
+    data_request: DataRequest | None = None,
+) -> list[Disclosure]:
+    """Pass a correction on to every processor that holds the corrected fields.
+
+    ``fields``: "app_label.Model.field" names (e.g. "accounts.Address.phone"), from the inventory.
+    """
+    wanted = set(fields)
+    specs = [s for s in inventory.declared_fields() if f"{s.model}.{s.field}" in wanted]
+    unknown = wanted - {f"{s.model}.{s.field}" for s in specs}
+    if unknown:
+        raise DomainError(
+            PrivacyErrorCode.UNKNOWN_FIELD,
+            _("Not an inventory field: %(f)s") % {"f": ", ".join(sorted(unknown))},
+        )
+    with transaction.atomic():
+        return _pass_on(
+            specs=specs,
+            subject=user,
+            kind=DisclosureKind.CORRECTION,
+            why=_("The customer corrected this information."),
+            at=at,
+            actor=actor,
+            data_request=data_request,
+        )
+
+
+# --- Access audit.
+
+
+def log_access(*, actor: Any, subject: Any, what: str, at: dt.datetime) -> AccessLogEntry:
+    """A staff member viewed a customer's personal data."""
+    return AccessLogEntry.objects.create(actor=actor, subject=subject, what=what[:300], at=at)
+
+
+# --- Erasure (PP-15) and retention.
+
+
+@dataclass
+class ErasureOutcome:
+    erased: bool
+    request: DataRequest
+    blockers: list[rules.Blocker] = field(default_factory=list)
+    available_on: dt.date | None = None
+    erased_items: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    disclosures: list[Disclosure] = field(default_factory=list)
+
+
+def _generic_erase(
+    user: Any, at: dt.datetime, handled: set[str], request: DataRequest
+) -> erasure.EraserReport:
+    """Models no app erases itself: rows whose fields may all go are deleted; the rest held."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    report = erasure.EraserReport()
+    user_label = get_user_model()._meta.label
+    periods = taxonomy.retention_periods()
+    by_model: dict[str, list[inventory.DeclaredField]] = {}
+    for spec in inventory.declared_fields():
+        by_model.setdefault(spec.model, []).append(spec)
+    exported = inventory.export_subject(user)
+    for label, specs in sorted(by_model.items()):
+        if label in handled or label == user_label:
+            continue
+        app_label, _dot, name = label.partition(".")
+        rows = exported.get(app_label, {}).get(name, [])
+        if not rows:
+            continue
+        model = apps.get_model(label)
+        keeping = [periods[s.retention] for s in specs if periods[s.retention].on_erasure == "keep"]
+        pks = [row["id"] for row in rows]
+        if not keeping:
+            models.QuerySet.delete(model._base_manager.filter(pk__in=pks))
+            report.erased.extend(f"{label}#{pk}" for pk in pks)
+            continue
+        longest = max(keeping, key=lambda r: r.keep_years)
+        report.kept.extend(erasure.Kept(label, pk, longest.key, at) for pk in pks)
+    return report
+
+
+def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> ErasureOutcome:
+    """Erase what no legal duty keeps, hold the rest for the retention task, tell the processors
+    that hold the data, record the request and confirm it by email.
+
+    Refused (nothing erased; the request recorded as refused) while a registered blocker objects:
+    the outcome carries the reasons and the first day it can be done.
+    """
+    email = getattr(user, "email", "")
+    found = [b for fn in erasure.blockers() for b in fn(user, at)]
+    with transaction.atomic():
+        request = DataRequest.objects.create(
+            user=user,
+            kind=DataRequestKind.ERASURE,
+            received_at=at,
+            deadline=rules.request_deadline(at.date(), extended=False),
+        )
+        if found:
+            available_on = rules.erasure_available_on(found)
+            request.status = DataRequestStatus.REFUSED
+            request.outcome = "\n".join(b.reason for b in found)
+            request.available_on = available_on
+            request.closed_at = at
+            request.save()
+            if email:
+                _send_on_commit(
+                    to=email,
+                    template="erasure_refused",
+                    context={"request": request, "blockers": found, "available_on": available_on},
+                )
+            return ErasureOutcome(False, request, found, available_on)
+
+        held_specs = inventory.fields_held(user)
+        withdraw_all_consents(at=at, source="erasure request", user=user, actor=actor)
+        handled: set[str] = set()
+        reports: list[erasure.EraserReport] = []
+        for fn, model_labels in erasure.erasers():
+            handled |= model_labels
+            reports.append(fn(user, at))
+        reports.append(_generic_erase(user, at, handled, request))
+        periods = taxonomy.retention_periods()
+        kept_labels: list[str] = []
+        for report in reports:
+            for kept in report.kept:
+                keep_years = periods[kept.retention].keep_years
+                RetentionHold.objects.update_or_create(
+                    model=kept.model,
+                    object_pk=str(kept.pk),
+                    defaults={
+                        "retention": kept.retention,
+                        "purge_after": rules.purge_after(kept.since, keep_years),
+                        "data_request": request,
+                    },
+                )
+                kept_labels.append(f"{kept.model}#{kept.pk}")
+        disclosures = _pass_on(
+            specs=held_specs,
+            subject=user,
+            kind=DisclosureKind.ERASURE,
+            why=_("The customer asked for erasure."),
+            at=at,
+            actor=actor,
+            data_request=request,
+        )
+        erased_items = [item for r in reports for item in r.erased]
+        request.status = DataRequestStatus.COMPLETED
+        request.closed_at = at
+        request.outcome = _("Erased: %(erased)d records. Kept by law: %(kept)d records.") % {
+            "erased": len(erased_items),
+            "kept": len(kept_labels),
+        }
+        request.save()
+        if email:
+            _send_on_commit(
+                to=email,
+                template="erasure_done",
+                context={"request": request, "erased": erased_items, "kept": kept_labels},
+            )
+    return ErasureOutcome(True, request, [], None, erased_items, kept_labels, disclosures)
+
+
+def purge_due_holds(*, at: dt.datetime) -> int:
+    """The retention task: purge every held record whose legal keeping time is over."""
+    from django.apps import apps
+
+    count = 0
+    for hold in RetentionHold.objects.filter(purged_at=None, purge_after__lte=at):
+        with transaction.atomic():
+            purger = erasure.purger_for(hold.model)
+            if purger is not None:
+                purger(hold.object_pk)
+            else:
+                model = apps.get_model(hold.model)
+                models.QuerySet.delete(model._base_manager.filter(pk=hold.object_pk))
+            hold.purged_at = at
+            hold.save(update_fields=["purged_at"])
+            count += 1
+    return count
+
+
+# --- Demo policies and the processor registry, from data files (idempotent).
+
+
+def load_policies() -> tuple[int, int]:
+    """Create or update the policy versions and processors the data files describe.
+
+    Returns (policy versions written, processors written).
+    """
+    index = taxonomy.DATA_DIR / "policies" / "policies.toml"
+    with index.open("rb") as fh:
+        documents = tomllib.load(fh)["document"]
+    written = 0
+    with transaction.atomic():
+        for doc in documents:
+            folder = index.parent
+            fields = {
+                "effective_at": dt.datetime.fromisoformat(doc["effective_at"]),
+                "last_updated": dt.date.fromisoformat(doc["last_updated"]),
+                "material": bool(doc["material"]),
+                "title": doc["title"],
+                "title_fr": doc["title_fr"],
+                "body": (folder / doc["body"]).read_text(encoding="utf-8"),
+                "body_fr": (folder / doc["body_fr"]).read_text(encoding="utf-8"),
+                "summary": doc.get("summary", ""),
+                "summary_fr": doc.get("summary_fr", ""),
+            }
+            PolicyDocument.objects.update_or_create(
+                kind=doc["kind"], version=doc["version"], defaults=fields
+            )
+            written += 1
+        for info in taxonomy.processors().values():
+            Processor.objects.update_or_create(
+                key=info.key,
+                defaults={
+                    "name": info.name,
+                    "purpose": info.purpose,
+                    "categories": list(info.categories),
+                    "location": info.location,
+                },
+            )
+    return written, len(taxonomy.processors())

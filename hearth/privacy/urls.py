@@ -1,0 +1,11 @@
+from django.urls import path
+
+from hearth.privacy import views
+
+app_name = "privacy"
+urlpatterns = [
+    path("privacy/", views.privacy_policy, name="policy"),
+    path("terms/", views.terms, name="terms"),
+    path("eula/", views.eula, name="eula"),
+    path("privacy/acknowledge/", views.acknowledge, name="acknowledge"),
+]
