@@ -19,9 +19,11 @@ from hearth.core.errors import CoreErrorCode, DomainError, error_body
 
 # (mount prefix, module that defines `router`). Add a line when an app grows an API.
 ROUTERS: list[tuple[str, str]] = [
+    ("/accounts/", "hearth.accounts.api"),
     ("/tax/", "hearth.tax.api"),
     ("/fulfilment/", "hearth.fulfilment.api"),
     ("/aftersales/", "hearth.aftersales.api"),
+    ("/privacy/", "hearth.privacy.api"),
 ]
 
 api = NinjaAPI(
@@ -47,7 +49,8 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
         parts = parts[1:]
         # ninja wraps a body schema in the parameter's name ("payload"); drop that wrapper.
-        if len(parts) > 1 and parts[0] in {"payload", "data", "body"}:
+        # A missing body altogether ("body", "payload") is reported as "body".
+        if parts and parts[0] in {"payload", "data", "body"}:
             parts = parts[1:]
     return ".".join(parts) or "body"
 

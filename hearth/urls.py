@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("hearth.accounts.urls")),
+    path("", include("hearth.privacy.urls")),
     path("", include("hearth.web.urls")),
 ]
 

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
     name = "hearth.accounts"
     label = "accounts"
+    default = True
+
+
+class HearthAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with Hearth's back-office site (TOTP at sign-in) as ``admin.site``."""
+
+    default = False
+    default_site = "hearth.accounts.admin_site.HearthAdminSite"

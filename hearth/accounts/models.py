@@ -1,13 +1,16 @@
-"""Customers and staff: one user model, signed in by email address."""
+"""Customers and staff: one user model, signed in by email address; addresses; sign-in guards."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hearth.privacy.fields import EncryptedTextField
 
 
 class UserManager(BaseUserManager["User"]):
@@ -38,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # PP-13 / TOS-3: the moment the person attested being 18 or older (never a birth date).
+    adult_attested_at = models.DateTimeField(_("adult attestation at"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -51,3 +56,81 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Address(models.Model):
+    """A customer's postal address; personal parts encrypted at rest (PP-10)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        verbose_name=_("customer"),
+    )
+    label = models.CharField(_("label"), max_length=60, blank=True)
+    name = EncryptedTextField(_("name"))
+    lines = EncryptedTextField(_("street address"))  # one line per row, newline-separated
+    city = EncryptedTextField(_("city"))
+    province = models.CharField(_("province or territory"), max_length=2)
+    postal_code = EncryptedTextField(_("postal code"))
+    country = models.CharField(_("country"), max_length=2, default="CA")
+    phone = EncryptedTextField(_("phone"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        ordering = ("id",)
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return self.label or str(_("Address %(id)s")) % {"id": self.pk}
+
+    @property
+    def line_list(self) -> list[str]:
+        return [line for line in self.lines.splitlines() if line.strip()]
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, keyed by a keyed hash of the email or of the client address.
+
+    Holds no plaintext: ``key_digest`` is ``keyed_hash`` of the email address or of the client's
+    IP address (``kind`` says which). Rows older than the throttle window are purged on the next
+    failure.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("email address")
+        CLIENT = "client", _("client address")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    key_digest = models.CharField(_("key digest"), max_length=128, db_index=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TOTPDevice(models.Model):
+    """A staff member's authenticator (RFC 6238). Confirmed once a first code is verified."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+        verbose_name=_("staff member"),
+    )
+    secret = EncryptedTextField(_("secret"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(_("last used time step"), default=0)
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    def __str__(self) -> str:
+        return str(_("Authenticator of %(user)s")) % {"user": self.user}

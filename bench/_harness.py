@@ -1,0 +1,211 @@
+"""Shared benchmark plumbing: timing loops, a bounded HTTP load generator and a real server.
+
+Everything listens on and talks to 127.0.0.1 only; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+def calls_per_second(fn: Callable[[], object], *, seconds: float = 1.0, repeats: int = 5) -> float:
+    """Median, over ``repeats`` runs of about ``seconds`` each, of calls per second of ``fn``."""
+    fn()  # warm caches
+    batch = 1
+    while True:  # size a batch to ~10 ms
+        start = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        if time.perf_counter() - start > 0.01:
+            break
+        batch *= 2
+    rates = []
+    for _ in range(repeats):
+        calls = 0
+        start = time.perf_counter()
+        deadline = start + seconds
+        while time.perf_counter() < deadline:
+            for _ in range(batch):
+                fn()
+            calls += batch
+        rates.append(calls / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(database_url: str | None = None, *, workers: int = 3) -> Iterator[str]:
+    """Migrate a fresh database and serve Hearth with gunicorn on 127.0.0.1; yield its base URL."""
+    with tempfile.TemporaryDirectory(prefix="hearth-bench-") as var_dir:
+        env = {
+            **os.environ,
+            "HEARTH_VAR_DIR": var_dir,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "LOG_LEVEL": "ERROR",
+        }
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        else:
+            env.pop("DATABASE_URL", None)
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        subprocess.run(
+            [PYTHON, "manage.py", "load_demo", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "hearth.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    status, _ = request("127.0.0.1", port, "GET", "/healthz", None)
+                    if status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise RuntimeError("the server did not start within 30 s")
+            yield f"127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+def request(
+    host: str,
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request(
+            method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+        )
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _client(args: tuple[str, str, str, bytes | None, float, int]) -> tuple[int, list[float]]:
+    address, method, path, body, seconds, max_requests = args
+    host, port = address.rsplit(":", 1)
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(latencies) + errors < max_requests:
+        start = time.perf_counter()
+        try:
+            status, _ = request(host, int(port), method, path, body)
+        except OSError:
+            errors += 1
+            continue
+        if status >= 400:
+            errors += 1
+        else:
+            latencies.append((time.perf_counter() - start) * 1000)
+    return errors, latencies
+
+
+def load(
+    address: str,
+    method: str,
+    path: str,
+    payload: object | None,
+    *,
+    seconds: float = 5.0,
+    clients: int = 4,
+    max_requests: int = 50_000,
+) -> LoadResult:
+    """Drive ``clients`` processes against one endpoint for at most ``seconds`` and requests."""
+    body = json.dumps(payload).encode() if payload is not None else None
+    per_client = max(1, max_requests // clients)
+    start = time.monotonic()
+    with mp.get_context("spawn").Pool(clients) as pool:
+        results = pool.map(_client, [(address, method, path, body, seconds, per_client)] * clients)
+    elapsed = time.monotonic() - start
+    errors = sum(r[0] for r in results)
+    latencies = sorted(lat for r in results for lat in r[1])
+    if not latencies:
+        return LoadResult(0, errors, elapsed, 0.0, 0.0)
+    return LoadResult(
+        requests=len(latencies),
+        errors=errors,
+        seconds=min(elapsed, seconds),
+        p50_ms=latencies[len(latencies) // 2],
+        p95_ms=latencies[int(len(latencies) * 0.95) - 1],
+    )
+
+
+def postgres_url(name: str) -> str | None:
+    """A PostgreSQL URL for a throwaway benchmark database, or None when no server answers."""
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        print(f"  (PostgreSQL not available: {exc})")
+        return None
+    return f"{base}/{name}"

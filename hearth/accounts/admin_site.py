@@ -1,0 +1,53 @@
+"""The staff back office (Django admin) with a TOTP second factor at sign-in.
+
+Installed as the default admin site through ``HearthAdminConfig`` (settings.INSTALLED_APPS), so
+``admin.site`` everywhere is this site. A staff session reaches the back office only after the
+admin login form checked password *and* authenticator code; signing in on the shop's own page
+gives no back-office access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.admin import AdminSite
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+TOTP_SESSION_KEY = "hearth_totp_verified_user"
+
+
+def mark_second_factor(request: HttpRequest, user_pk: Any) -> None:
+    request.session[TOTP_SESSION_KEY] = str(user_pk)
+
+
+class HearthAdminSite(AdminSite):
+    site_header = _("Ember & Oak Audio back office")
+    site_title = _("Hearth back office")
+    index_title = _("Back office")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and request.session.get(TOTP_SESSION_KEY) == str(user.pk)
+        )
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        from hearth.accounts.forms import AdminTOTPAuthenticationForm
+
+        self.login_form = AdminTOTPAuthenticationForm
+        response = super().login(request, extra_context)
+        verified = getattr(request, "_hearth_totp_ok", None)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and request.user.is_authenticated
+            and verified is not None
+            and verified == request.user.pk
+        ):
+            mark_second_factor(request, request.user.pk)
+        return response

@@ -1,0 +1,30 @@
+"""Session authentication for staff API endpoints: staff, active, and past the TOTP second factor
+in this session (the same rule as the back office). Use ``auth=staff_session_auth`` on a router
+operation, then check the model permission the role grants (``request.user.has_perm``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import SessionAuth
+
+from hearth.accounts.admin_site import TOTP_SESSION_KEY
+
+
+def second_factor_passed(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and request.session.get(TOTP_SESSION_KEY) == str(user.pk)
+    )
+
+
+class StaffSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if second_factor_passed(request) else None
+
+
+staff_session_auth = StaffSessionAuth(csrf=True)

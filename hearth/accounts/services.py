@@ -1,0 +1,410 @@
+"""Writes of the accounts app: sign-up, sign-in guard, profile, addresses, TOTP, roles.
+
+Each service is one transaction and takes a keyword-only ``actor`` (None for the system).
+Time comes in as ``at`` (the caller reads ``hearth.core.clock.now()``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from hearth.accounts import rules
+from hearth.accounts.errors import AccountsErrorCode
+from hearth.accounts.models import Address, SignInFailure, TOTPDevice, User
+from hearth.accounts.roles import load_roles, role
+from hearth.core.errors import DomainError
+from hearth.privacy.crypto import keyed_hash
+from hearth.privacy.models import ConsentKind, Purpose
+from hearth.privacy.services import record_consent
+
+TOTP_ISSUER = "Ember & Oak Audio"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- Sign-up -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    adult_attested: bool,
+    marketing_email: bool,
+    at: dt.datetime,
+    full_name: str = "",
+    source: str = "signup",
+    actor: User | None = None,
+) -> User:
+    """Open a customer account. Stores only what was given (PP-3); no account without the
+    18+ attestation (PP-13, TOS-3); the marketing-email choice lands in the ledger (PP-8)."""
+    if not adult_attested:
+        raise DomainError(
+            AccountsErrorCode.ATTESTATION_REQUIRED,
+            _("You must confirm that you are 18 or older to open an account."),
+            field="adult_attestation",
+        )
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
+        raise DomainError(
+            AccountsErrorCode.EMAIL_TAKEN,
+            _("An account with this email address already exists. Sign in or reset your password."),
+            field="email",
+            status=409,
+        )
+    candidate = User(email=email, full_name=full_name.strip())
+    _check_password(password, candidate)
+    user = User.objects.create_user(
+        email=email, password=password, full_name=full_name.strip(), adult_attested_at=at
+    )
+    user.date_joined = at
+    user.save(update_fields=["date_joined"])
+    record_consent(
+        purpose=Purpose.MARKETING_EMAIL,
+        granted=bool(marketing_email),
+        kind=ConsentKind.EXPRESS,
+        source=source,
+        at=at,
+        user=user,
+        evidence=(
+            "sign-up form: marketing email box ticked"
+            if marketing_email
+            else "sign-up form: marketing email box left unticked"
+        ),
+        actor=actor,
+    )
+    return user
+
+
+def _check_password(password: str, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(
+            AccountsErrorCode.WEAK_PASSWORD, " ".join(exc.messages), field=field
+        ) from None
+
+
+# --- Sign-in and its throttle ------------------------------------------------------------
+
+
+def _keys(email: str, client: str) -> list[tuple[str, str]]:
+    keys = [(SignInFailure.Kind.EMAIL.value, keyed_hash(normalise_email(email)))]
+    if client:
+        keys.append((SignInFailure.Kind.CLIENT.value, keyed_hash(client)))
+    return keys
+
+
+def _retry_message(retry_at: dt.datetime) -> str:
+    local = timezone.localtime(retry_at)
+    return _(
+        "Too many failed sign-ins. For your security, signing in is paused until %(time)s. "
+        "You can reset your password meanwhile."
+    ) % {"time": formats.time_format(local, "TIME_FORMAT")}
+
+
+def check_sign_in_allowed(*, email: str, client: str, at: dt.datetime) -> None:
+    """Raise THROTTLED (429) when the email or the client failed too often recently."""
+    since = at - rules.THROTTLE_WINDOW
+    for kind, key in _keys(email, client):
+        failures = list(
+            SignInFailure.objects.filter(kind=kind, key_digest=key, at__gt=since).values_list(
+                "at", flat=True
+            )
+        )
+        verdict = rules.throttle_verdict(failures, now=at)
+        if verdict.blocked and verdict.retry_at is not None:
+            raise DomainError(
+                AccountsErrorCode.THROTTLED, _retry_message(verdict.retry_at), status=429
+            )
+
+
+@transaction.atomic
+def record_sign_in_failure(*, email: str, client: str, at: dt.datetime) -> None:
+    SignInFailure.objects.filter(at__lte=at - rules.THROTTLE_WINDOW).delete()
+    SignInFailure.objects.bulk_create(
+        [SignInFailure(kind=kind, key_digest=key, at=at) for kind, key in _keys(email, client)]
+    )
+
+
+def clear_sign_in_failures(*, email: str) -> None:
+    SignInFailure.objects.filter(
+        kind=SignInFailure.Kind.EMAIL, key_digest=keyed_hash(normalise_email(email))
+    ).delete()
+
+
+def client_of(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def authenticate_user(
+    *, request: HttpRequest | None, email: str, password: str, client: str, at: dt.datetime
+) -> User:
+    """Check the throttle, then the credentials. A failure counts against email and client."""
+    check_sign_in_allowed(email=email, client=client, at=at)
+    user = authenticate(request, email=normalise_email(email), password=password)
+    if user is None:
+        record_sign_in_failure(email=email, client=client, at=at)
+        raise DomainError(
+            AccountsErrorCode.BAD_CREDENTIALS,
+            _("That email address and password do not match an account."),
+            status=401,
+        )
+    clear_sign_in_failures(email=email)
+    return user  # type: ignore[return-value]
+
+
+def verify_password(*, user: User, password: str, client: str, at: dt.datetime) -> None:
+    """Re-authentication for sensitive actions; failures count toward the same throttle."""
+    check_sign_in_allowed(email=user.email, client=client, at=at)
+    if not user.check_password(password):
+        record_sign_in_failure(email=user.email, client=client, at=at)
+        raise DomainError(
+            AccountsErrorCode.BAD_CREDENTIALS, _("That password is not correct."), field="password"
+        )
+
+
+# --- Profile ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(*, user: User, full_name: str, actor: User | None) -> User:
+    user.full_name = full_name.strip()
+    user.save(update_fields=["full_name"])
+    return user
+
+
+@transaction.atomic
+def change_email(*, user: User, email: str, actor: User | None) -> User:
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        raise DomainError(
+            AccountsErrorCode.EMAIL_TAKEN,
+            _("Another account uses this email address."),
+            field="email",
+            status=409,
+        )
+    user.email = email
+    user.save(update_fields=["email"])
+    return user
+
+
+@transaction.atomic
+def change_password(*, user: User, password: str, actor: User | None) -> User:
+    _check_password(password, user, field="new_password1")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+# --- Addresses -------------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("label", "name", "lines", "city", "province", "postal_code", "country", "phone")
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    name: str
+    lines: str
+    city: str
+    province: str
+    postal_code: str
+    country: str = "CA"
+    phone: str = ""
+    label: str = ""
+
+
+def _clean_address(data: AddressInput) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    values = {
+        "label": data.label.strip(),
+        "name": data.name.strip(),
+        "lines": "\n".join(rules.split_lines(data.lines)),
+        "city": data.city.strip(),
+        "province": data.province.strip().upper(),
+        "country": data.country.strip().upper() or "CA",
+        "postal_code": rules.normalise_postal_code(data.postal_code),
+        "phone": data.phone.strip(),
+    }
+    for name in ("name", "lines", "city"):
+        if not values[name]:
+            fields[name] = _("This field is required.")
+    if values["country"] != "CA":
+        fields["country"] = _(
+            "We ship inside Canada only; contact customer care for other countries."
+        )
+    elif values["province"] not in rules.PROVINCES:
+        fields["province"] = _("Choose a Canadian province or territory.")
+    if not rules.postal_code_valid(values["postal_code"], values["country"]):
+        fields["postal_code"] = _("Enter a Canadian postal code such as K1A 0B1.")
+    if fields:
+        first = next(iter(fields.values()))
+        raise DomainError(AccountsErrorCode.INVALID_ADDRESS, first, fields=fields)
+    return values
+
+
+@transaction.atomic
+def add_address(*, user: User, data: AddressInput, at: dt.datetime, actor: User | None) -> Address:
+    return Address.objects.create(user=user, created_at=at, updated_at=at, **_clean_address(data))
+
+
+@transaction.atomic
+def change_address(
+    *, address: Address, data: AddressInput, at: dt.datetime, actor: User | None
+) -> Address:
+    for name, value in _clean_address(data).items():
+        setattr(address, name, value)
+    address.updated_at = at
+    address.save()
+    return address
+
+
+@transaction.atomic
+def remove_address(*, address: Address, actor: User | None) -> None:
+    address.delete()
+
+
+# --- Staff second factor (TOTP) --------------------------------------------------------------
+
+
+@transaction.atomic
+def start_totp_enrolment(*, user: User, actor: User | None) -> TOTPDevice:
+    """Create (or keep) the unconfirmed authenticator. A confirmed one is not replaced here:
+    an administrator removes it first (lost phone)."""
+    device = TOTPDevice.objects.filter(user=user).first()
+    if device is not None and device.confirmed_at is not None:
+        raise DomainError(
+            AccountsErrorCode.TOTP_ALREADY_ENROLLED,
+            _("An authenticator is already set up. Ask an administrator to reset it."),
+            status=409,
+        )
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32())
+    return device
+
+
+def provisioning_uri(device: TOTPDevice) -> str:
+    return pyotp.TOTP(device.secret).provisioning_uri(
+        name=device.user.email, issuer_name=TOTP_ISSUER
+    )
+
+
+def _matching_step(device: TOTPDevice, code: str, at: dt.datetime) -> int | None:
+    totp = pyotp.TOTP(device.secret)
+    code = "".join(code.split())
+    step = int(at.timestamp()) // totp.interval
+    for candidate in (step - 1, step, step + 1):  # one step of clock drift either way
+        if candidate > device.last_used_step and totp.at(candidate * totp.interval) == code:
+            return candidate
+    return None
+
+
+@transaction.atomic
+def confirm_totp(*, user: User, code: str, at: dt.datetime, actor: User | None) -> TOTPDevice:
+    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+    if device is None:
+        raise DomainError(
+            AccountsErrorCode.TOTP_NOT_ENROLLED, _("Start the set-up first."), status=409
+        )
+    step = _matching_step(device, code, at)
+    if step is None:
+        raise DomainError(
+            AccountsErrorCode.TOTP_INVALID,
+            _("That code is not valid. Try the current code."),
+            field="code",
+        )
+    device.last_used_step = step
+    device.confirmed_at = device.confirmed_at or at
+    device.save(update_fields=["last_used_step", "confirmed_at"])
+    return device
+
+
+@transaction.atomic
+def verify_totp(*, user: User, code: str, at: dt.datetime) -> None:
+    """Check a staff member's code at sign-in; each code works once (replay refused)."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+    if device is None or device.confirmed_at is None:
+        raise DomainError(
+            AccountsErrorCode.TOTP_NOT_ENROLLED,
+            _("Set up your authenticator first: sign in on the site and open Two-step sign-in."),
+            field="otp_code",
+        )
+    step = _matching_step(device, code, at)
+    if step is None:
+        raise DomainError(
+            AccountsErrorCode.TOTP_INVALID,
+            _("That authenticator code is not valid."),
+            field="otp_code",
+        )
+    device.last_used_step = step
+    device.save(update_fields=["last_used_step"])
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+
+def _permissions(codes: frozenset[str]) -> list[Permission]:
+    found: list[Permission] = []
+    missing: list[str] = []
+    for code in sorted(codes):
+        app_label, codename = code.split(".", 1)
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is None:
+            missing.append(code)
+        else:
+            found.append(perm)
+    if missing:
+        raise DomainError(
+            AccountsErrorCode.UNKNOWN_ROLE,
+            f"roles.toml names permissions that do not exist: {', '.join(missing)}",
+        )
+    return found
+
+
+@transaction.atomic
+def sync_roles(*, actor: User | None = None) -> dict[str, int]:
+    """Make each role's Group hold exactly its permissions. Safe to run again."""
+    summary: dict[str, int] = {}
+    for r in load_roles().values():
+        group, _created = Group.objects.get_or_create(name=r.group_name)
+        group.permissions.set(_permissions(r.permissions))
+        summary[r.key] = len(r.permissions)
+    return summary
+
+
+@transaction.atomic
+def assign_role(*, user: User, role_key: str, actor: User | None) -> User:
+    """Put a staff member in a role (and mark them staff so the back office admits them)."""
+    try:
+        r = role(role_key)
+    except LookupError:
+        raise DomainError(
+            AccountsErrorCode.UNKNOWN_ROLE, _("Unknown role."), field="role"
+        ) from None
+    group, _created = Group.objects.get_or_create(name=r.group_name)
+    user.groups.add(group)
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+def address_input(payload: dict[str, Any]) -> AddressInput:
+    return AddressInput(**{k: str(payload.get(k) or "") for k in ADDRESS_FIELDS})

@@ -1,0 +1,89 @@
+"""Fixtures for the accounts tests: customers, staff in a role with the second factor passed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.test import Client
+
+from hearth.accounts import services
+from hearth.accounts.admin_site import TOTP_SESSION_KEY
+from hearth.accounts.models import User
+from hearth.core import clock
+
+PASSWORD = "correct horse battery 42"
+T0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with test-sized cost (same "argon2$" format), so hundreds of sign-ups stay fast."""
+
+    time_cost = 1
+    memory_cost = 256
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["hearth.accounts.tests.conftest.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture
+def frozen_now():
+    with clock.frozen(T0):
+        yield T0
+
+
+def make_customer(email: str = "ada@example.com", full_name: str = "Ada Lovelace") -> User:
+    return services.sign_up(
+        email=email,
+        password=PASSWORD,
+        full_name=full_name,
+        adult_attested=True,
+        marketing_email=False,
+        at=T0,
+    )
+
+
+@pytest.fixture
+def customer(db) -> User:
+    return make_customer()
+
+
+@pytest.fixture
+def customer_client(customer) -> Client:
+    client = Client()
+    client.force_login(customer)
+    return client
+
+
+def reauth(client: Client, at: dt.datetime = T0) -> None:
+    """Mark the session as having entered the password again at ``at``."""
+    session = client.session
+    session["hearth_reauth_at"] = at.isoformat()
+    session.save()
+
+
+def pass_second_factor(client: Client, user: User) -> None:
+    session = client.session
+    session[TOTP_SESSION_KEY] = str(user.pk)
+    session.save()
+
+
+@pytest.fixture
+def staff_client(db) -> Callable[[str], Client]:
+    """A client signed in to the back office as a staff member holding ``role``."""
+    services.sync_roles()
+
+    def make(role_key: str) -> Client:
+        user = User.objects.create_user(email=f"{role_key}@example.com", password=PASSWORD)
+        services.assign_role(user=user, role_key=role_key, actor=None)
+        client = Client()
+        client.force_login(user)
+        pass_second_factor(client, user)
+        return client
+
+    return make

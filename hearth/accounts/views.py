@@ -1,0 +1,395 @@
+"""HTML views of the accounts app: sign-up/in/out, password reset, staff TOTP, My Stuff.
+
+Views parse forms and call services/selectors; sensitive actions (data download, erasure, email
+and password change) need the password entered again within the last few minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hearth.accounts import forms, rules, selectors, services
+from hearth.accounts.models import Address, User
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.privacy import inventory
+from hearth.privacy import selectors as privacy_selectors
+from hearth.privacy import services as privacy_services
+from hearth.privacy.models import ConsentKind, Purpose
+
+REAUTH_SESSION_KEY = "hearth_reauth_at"
+PREFERENCE_PURPOSES = ("marketing_email", "market_research", "product_usage_analytics")
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Sign-up, sign-in, sign-out ------------------------------------------------------------
+
+
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:my_stuff")
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.sign_up(
+                email=data["email"],
+                password=data["password"],
+                full_name=data.get("full_name") or "",
+                adult_attested=bool(data["adult_attestation"]),
+                marketing_email=bool(data.get("marketing_email")),
+                at=clock.now(),
+                actor=None,
+            )
+        except DomainError as exc:
+            forms.apply_domain_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("accounts:my_stuff")
+    return render(request, "accounts/sign_up.html", {"form": form})
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = forms.SignInForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        user = form.user_cache
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        target = _safe_next(request, reverse("accounts:my_stuff"))
+        if privacy_selectors.pending_acknowledgements(user=user, at=clock.now()):
+            # PP-21: a material policy change is acknowledged at the next sign-in.
+            query = urlencode({"next": target})
+            return HttpResponseRedirect(f"{reverse('privacy:acknowledge')}?{query}")
+        return HttpResponseRedirect(target)
+    status = 429 if any(e.code == "throttled" for e in form.non_field_errors().as_data()) else 200
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("/")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = forms.PasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# --- Staff second factor -------------------------------------------------------------------
+
+
+@login_required
+def two_step(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_staff:
+        raise Http404
+    if selectors.totp_confirmed(user=user):
+        return render(request, "accounts/two_step.html", {"enrolled": True})
+    device = services.start_totp_enrolment(user=user, actor=user)
+    form = forms.TOTPConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_totp(
+                user=user, code=form.cleaned_data["code"], at=clock.now(), actor=user
+            )
+        except DomainError as exc:
+            forms.apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Two-step sign-in is on. Use it to enter the back office."))
+            return redirect("accounts:two_step")
+    return render(
+        request,
+        "accounts/two_step.html",
+        {
+            "enrolled": False,
+            "form": form,
+            "secret": device.secret,
+            "uri": services.provisioning_uri(device),
+        },
+    )
+
+
+# --- Re-authentication for sensitive actions -----------------------------------------------
+
+
+def _reauthed_at(request: HttpRequest) -> dt.datetime | None:
+    raw = request.session.get(REAUTH_SESSION_KEY)
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def recent_password_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send the customer to enter the password again unless they did in the last 5 minutes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('accounts:sign_in')}?{urlencode({'next': request.path})}")
+        if not rules.reauth_fresh(_reauthed_at(request), now=clock.now()):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:confirm_password')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+@login_required
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    form = forms.ReauthForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        at = clock.now()
+        try:
+            services.verify_password(
+                user=request.user,  # type: ignore[arg-type]
+                password=form.cleaned_data["password"],
+                client=services.client_of(request),
+                at=at,
+            )
+        except DomainError as exc:
+            forms.apply_domain_error(form, exc)
+            status = exc.status if exc.status == 429 else 200
+        else:
+            request.session[REAUTH_SESSION_KEY] = at.isoformat()
+            return HttpResponseRedirect(_safe_next(request, reverse("accounts:my_stuff")))
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+# --- My Stuff ------------------------------------------------------------------------------
+
+
+def _consents(user: User) -> dict[str, bool]:
+    states = privacy_selectors.current_consents(at=clock.now(), user=user)
+    result: dict[str, bool] = {}
+    for purpose in PREFERENCE_PURPOSES:
+        state = states.get(purpose)
+        result[purpose] = bool(state is not None and getattr(state, "granted", False))
+    return result
+
+
+@login_required
+def my_stuff(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    return render(
+        request,
+        "accounts/my_stuff.html",
+        {
+            "profile": user,
+            "addresses": selectors.addresses_for(user=user),
+            "consents": _consents(user),
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = forms.ProfileForm(request.POST or None, initial={"full_name": user.full_name})
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=user, full_name=form.cleaned_data["full_name"], actor=user)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:my_stuff")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@recent_password_required
+def change_email(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = forms.EmailChangeForm(request.POST or None, initial={"email": user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_email(user=user, email=form.cleaned_data["email"], actor=user)
+        except DomainError as exc:
+            forms.apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your email address is changed."))
+            return redirect("accounts:my_stuff")
+    return render(request, "accounts/change_email.html", {"form": form})
+
+
+@recent_password_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = forms.PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is changed."))
+        return redirect("accounts:my_stuff")
+    return render(request, "accounts/change_password.html", {"form": form})
+
+
+def _own_address(request: HttpRequest, address_id: int) -> Address:
+    try:
+        return selectors.address_for(user=request.user, address_id=address_id)  # type: ignore[arg-type]
+    except DomainError:
+        raise Http404 from None
+
+
+def _address_initial(address: Address) -> dict[str, str]:
+    return {name: getattr(address, name) for name in services.ADDRESS_FIELDS}
+
+
+@login_required
+def address_add(request: HttpRequest) -> HttpResponse:
+    form = forms.AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_address(
+                user=request.user,  # type: ignore[arg-type]
+                data=form.to_input(),
+                at=clock.now(),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            forms.apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Address added."))
+            return redirect("accounts:my_stuff")
+    return render(request, "accounts/address_form.html", {"form": form, "address": None})
+
+
+@login_required
+def address_change(request: HttpRequest, address_id: int) -> HttpResponse:
+    address = _own_address(request, address_id)
+    form = forms.AddressForm(request.POST or None, initial=_address_initial(address))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_address(
+                address=address,
+                data=form.to_input(),
+                at=clock.now(),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            forms.apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Address saved."))
+            return redirect("accounts:my_stuff")
+    return render(request, "accounts/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+def address_remove(request: HttpRequest, address_id: int) -> HttpResponse:
+    address = _own_address(request, address_id)
+    if request.method == "POST":
+        services.remove_address(address=address, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Address removed."))
+        return redirect("accounts:my_stuff")
+    return render(request, "accounts/address_remove.html", {"address": address})
+
+
+@login_required
+def contact_preferences(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    current = _consents(user)
+    form = forms.ContactPreferencesForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        at = clock.now()
+        for purpose in PREFERENCE_PURPOSES:
+            wanted = bool(form.cleaned_data.get(purpose))
+            if wanted != current[purpose]:
+                privacy_services.record_consent(
+                    purpose=Purpose(purpose),
+                    granted=wanted,
+                    kind=ConsentKind.EXPRESS,
+                    source="my_stuff:contact_preferences",
+                    at=at,
+                    user=user,
+                    evidence="My Stuff contact preferences form: box "
+                    + ("ticked" if wanted else "unticked"),
+                    actor=user,
+                )
+        messages.success(request, _("Your contact preferences are saved."))
+        return redirect("accounts:my_stuff")
+    return render(request, "accounts/contact_preferences.html", {"form": form})
+
+
+def _my_data(user: User) -> dict[str, Any]:
+    return inventory.export_subject(user)
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/my_data.html", {"data": _my_data(request.user)})  # type: ignore[arg-type]
+
+
+@recent_password_required
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    body = json.dumps(_my_data(user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    stamp = clock.now().date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@recent_password_required
+def erasure(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = forms.ErasureForm(request.POST or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        outcome = privacy_services.request_erasure(user=user, at=clock.now(), actor=user)
+        if getattr(outcome, "erased", False):
+            logout(request)
+            return render(request, "accounts/erasure_done.html", {"outcome": outcome})
+    return render(request, "accounts/erasure.html", {"form": form, "outcome": outcome})
