@@ -7,6 +7,12 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     default = True
 
+    def ready(self) -> None:
+        from hearth.accounts.erasure import erase_account
+        from hearth.privacy.erasure import register_eraser
+
+        register_eraser(erase_account, models=["accounts.User", "accounts.TOTPDevice"])
+
 
 class HearthAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with Hearth's back-office site (TOTP at sign-in) as ``admin.site``."""

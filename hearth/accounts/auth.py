@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import AuthorizationError
 from ninja.security import SessionAuth
 
 from hearth.accounts.admin_site import TOTP_SESSION_KEY
@@ -23,8 +24,15 @@ def second_factor_passed(request: HttpRequest) -> bool:
 
 
 class StaffSessionAuth(SessionAuth):
+    """Anonymous or staff without the second factor: 401. A signed-in customer: 403."""
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return request.user if second_factor_passed(request) else None
+        if second_factor_passed(request):
+            return request.user
+        user = request.user
+        if user.is_authenticated and not user.is_staff:
+            raise AuthorizationError
+        return None
 
 
 staff_session_auth = StaffSessionAuth(csrf=True)

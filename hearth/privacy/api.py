@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.errors import AuthorizationError
 from ninja.security import django_auth
 
+from hearth.accounts.auth import staff_session_auth
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.privacy import inventory, selectors, services
@@ -172,7 +173,9 @@ class RequestOut(Schema):
     extended: bool
 
 
-@router.get("/requests", response=list[RequestOut], auth=django_auth, summary="Request queue")
+@router.get(
+    "/requests", response=list[RequestOut], auth=staff_session_auth, summary="Request queue"
+)
 def request_queue(request: HttpRequest) -> list[dict[str, Any]]:
     if not request.user.has_perm("privacy.view_datarequest"):
         raise AuthorizationError

@@ -410,12 +410,13 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
 
         held_specs = inventory.fields_held(user)
         withdraw_all_consents(at=at, source="erasure request", user=user, actor=actor)
-        handled: set[str] = set()
-        reports: list[erasure.EraserReport] = []
-        for fn, model_labels in erasure.erasers():
-            handled |= model_labels
-            reports.append(fn(user, at))
-        reports.append(_generic_erase(user, at, handled, request))
+        # The inventory-driven erasure runs first, while the user row still carries the email
+        # that finds their rows elsewhere (e.g. the outbox); the apps' own erasers (which may
+        # anonymise the user row itself) run after it.
+        registered = erasure.erasers()
+        handled: set[str] = set().union(*(labels for _fn, labels in registered))
+        reports: list[erasure.EraserReport] = [_generic_erase(user, at, handled, request)]
+        reports.extend(fn(user, at) for fn, _labels in registered)
         periods = taxonomy.retention_periods()
         kept_labels: list[str] = []
         for report in reports:

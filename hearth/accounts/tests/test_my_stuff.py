@@ -222,6 +222,23 @@ def test_erasure_erases_the_account_and_signs_out(customer_client, customer, fro
     assert customer_client.get("/my-stuff/").status_code == 302
 
 
+@pytest.mark.promise("PP-15")
+def test_erasure_anonymises_the_user_row_so_nothing_identifies_the_person(
+    customer_client, customer, frozen_now
+):
+    old_email = customer.email
+    reauth(customer_client)
+    customer_client.post("/my-stuff/erasure/", {"confirm": "on"})
+
+    customer.refresh_from_db()
+    assert customer.email == f"erased-{customer.pk}@erased.invalid"
+    assert customer.full_name == ""
+    assert customer.adult_attested_at is None
+    assert not customer.is_active
+    assert not customer.has_usable_password()
+    assert not User.objects.filter(email=old_email).exists()
+
+
 def test_email_change_after_reauth(customer_client, customer, frozen_now):
     reauth(customer_client)
     customer_client.post("/my-stuff/email/", {"email": "ada.king@example.com"})

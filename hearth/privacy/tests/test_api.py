@@ -126,14 +126,25 @@ def test_erasure_refused_by_a_blocker_is_a_409_with_the_date(client, policies, m
     assert "Order 1001 is still open." in body["message"]
 
 
+def _pass_second_factor(client):
+    from hearth.accounts.admin_site import TOTP_SESSION_KEY
+
+    session = client.session
+    session[TOTP_SESSION_KEY] = str(session["_auth_user_id"])
+    session.save()
+
+
 def test_only_privacy_officers_see_the_request_queue(client, policies, make_user, privacy_officer):
     customer = make_user()
     services.open_data_request(user=customer, kind="access", at=NOW)
     client.force_login(make_user(is_staff=True))
-    assert client.get("/api/v1/privacy/requests").status_code == 403
+    assert client.get("/api/v1/privacy/requests").status_code == 401  # no second factor yet
+    _pass_second_factor(client)
+    assert client.get("/api/v1/privacy/requests").status_code == 403  # staff, not the officer
     client.force_login(customer)
     assert client.get("/api/v1/privacy/requests").status_code == 403
     client.force_login(privacy_officer)
+    _pass_second_factor(client)
     rows = client.get("/api/v1/privacy/requests").json()
     assert [(r["kind"], r["deadline"], r["days_left"], r["overdue"]) for r in rows] == [
         ("access", "2026-12-20", 30, False)

@@ -16,8 +16,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from hearth.core.management.commands.load_demo import DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
-
 MANAGE = Path(__file__).resolve().parents[4] / "manage.py"
 
 
@@ -44,9 +42,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Database:   {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
         )
-        self.stdout.write(f"  API docs:   http://127.0.0.1:{port}/api/v1/docs")
-        self.stdout.write(f"  Back office http://127.0.0.1:{port}/admin/")
-        self.stdout.write(f"  Demo staff: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
+        self.stdout.write(f"  API docs:    http://127.0.0.1:{port}/api/v1/docs")
+        self.stdout.write(f"  Shop:        http://127.0.0.1:{port}/")
+        self.stdout.write(
+            f"  Back office: http://127.0.0.1:{port}/admin/ (demo staff logins above)"
+        )
         self.stdout.write("  Task worker: " + ("running" if worker else "not started"))
         self.stdout.write("")
         try:
