@@ -1,0 +1,116 @@
+"""Catalogue reads. Each selector's query count is the same whatever the number of products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from hearth.catalog.errors import CatalogErrorCode
+from hearth.catalog.models import Availability, Product, Variant
+from hearth.core.errors import DomainError
+
+
+def _variants_in_order() -> Prefetch:
+    return Prefetch("variants", queryset=Variant.objects.order_by("price", "sku"))
+
+
+def catalogue(
+    *,
+    category: str | None = None,
+    colour: str | None = None,
+    max_price: Decimal | None = None,
+    in_stock_only: bool = False,
+) -> QuerySet[Product]:
+    """Products on sale that have at least one variant matching every filter given.
+
+    A product matches when one of its variants is of ``colour``, costs at most ``max_price``
+    (before tax) and, with ``in_stock_only``, is in stock with units on hand, all at once. The
+    variants are prefetched (all of them, cheapest first): two queries for any number of products.
+    """
+    products = Product.objects.filter(is_active=True)
+    if category:
+        products = products.filter(category=category)
+    condition = Q()
+    if colour:
+        condition &= Q(colour__iexact=colour)
+    if max_price is not None:
+        condition &= Q(price__lte=max_price)
+    if in_stock_only:
+        condition &= Q(availability=Availability.IN_STOCK, stock_on_hand__gt=0)
+    matching = Variant.objects.filter(condition, product=OuterRef("pk"))
+    return products.filter(Exists(matching)).prefetch_related(_variants_in_order())
+
+
+def featured_products(*, limit: int = 4) -> list[Product]:
+    """Products marked as featured (then the first on sale), for the home page."""
+    products = Product.objects.filter(is_active=True, variants__isnull=False).distinct()
+    return list(
+        products.order_by("-is_featured", "position", "name")[:limit].prefetch_related(
+            _variants_in_order()
+        )
+    )
+
+
+def colours_on_sale() -> list[str]:
+    """Every colour of a variant of a product on sale, sorted, for the catalogue filter."""
+    colours = (
+        Variant.objects.filter(product__is_active=True)
+        .order_by("colour")
+        .values_list("colour", flat=True)
+        .distinct()
+    )
+    return list(colours)
+
+
+def product_by_slug(slug: str) -> Product:
+    """A product on sale, with its variants prefetched (cheapest first).
+
+    Raises DomainError ``unknown_product`` (status 404, field ``slug``) when there is none.
+    """
+    product = (
+        Product.objects.filter(slug=slug, is_active=True)
+        .prefetch_related(_variants_in_order())
+        .first()
+    )
+    if product is None:
+        raise DomainError(
+            CatalogErrorCode.UNKNOWN_PRODUCT,
+            _("There is no product %(slug)s in the catalogue.") % {"slug": slug},
+            field="slug",
+            status=404,
+        )
+    return product
+
+
+def variant_by_sku(sku: str) -> Variant:
+    """The variant with this SKU of a product on sale, its product joined.
+
+    Raises DomainError ``unknown_sku`` (field ``sku``) when there is none.
+    """
+    variant = (
+        Variant.objects.select_related("product").filter(sku=sku, product__is_active=True).first()
+    )
+    if variant is None:
+        raise DomainError(
+            CatalogErrorCode.UNKNOWN_SKU,
+            _("There is no product with the code %(sku)s.") % {"sku": sku},
+            field="sku",
+        )
+    return variant
+
+
+def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
+    """The variants of products on sale among ``skus``, by SKU, in one query.
+
+    Unknown SKUs (or those of products no longer on sale) are simply absent from the result.
+    """
+    wanted = set(skus)
+    if not wanted:
+        return {}
+    variants = Variant.objects.select_related("product").filter(
+        sku__in=wanted, product__is_active=True
+    )
+    return {v.sku: v for v in variants}

@@ -1,0 +1,149 @@
+"""Catalogue writes: stock reservation and release.
+
+Both run inside the caller's transaction (each in a savepoint of its own, so a refused reservation
+leaves no line reserved). Lines are merged by SKU and taken in SKU order, the fixed lock order that
+keeps two buyers of the same SKUs from deadlocking on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from hearth.catalog import rules
+from hearth.catalog.demo import ProductEntry
+from hearth.catalog.errors import CatalogErrorCode
+from hearth.catalog.models import Availability, Product, Variant
+from hearth.core.errors import DomainError
+
+
+def _lines(lines: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    try:
+        return rules.normalise_lines(lines)
+    except rules.LineError as exc:
+        raise DomainError(
+            CatalogErrorCode.INVALID_QUANTITY,
+            _("The quantity must be a whole number of at least 1."),
+            field=f"lines.{exc.sku}",
+        ) from None
+
+
+def reserve_stock(*, lines: Sequence[tuple[str, int]]) -> None:
+    """Take ``(sku, quantity)`` lines out of stock, all or none. Call inside ``transaction.atomic``.
+
+    An in-stock variant is reserved by one conditional UPDATE (``stock_on_hand - q`` where
+    ``stock_on_hand >= q``): the database decides, so concurrent buyers never oversell on SQLite
+    (one writer at a time) or PostgreSQL (the row lock, then the condition re-checked). Pre-order
+    and backorder variants are sold outside stock on hand and are not stock-checked (TOS-20).
+
+    Raises DomainError ``out_of_stock`` (field ``lines.<sku>``) when an in-stock variant has fewer
+    units than asked, ``unknown_sku`` (field ``lines.<sku>``) for an unknown SKU or one no longer on
+    sale, ``invalid_quantity`` for a quantity below 1.
+    """
+    wanted = _lines(lines)
+    known = dict(
+        Variant.objects.filter(
+            sku__in=[sku for sku, _q in wanted], product__is_active=True
+        ).values_list("sku", "availability")
+    )
+    for sku, _quantity in wanted:
+        if sku not in known:
+            raise DomainError(
+                CatalogErrorCode.UNKNOWN_SKU,
+                _("There is no product with the code %(sku)s.") % {"sku": sku},
+                field=f"lines.{sku}",
+            )
+    with transaction.atomic():
+        for sku, quantity in wanted:
+            if not rules.is_stock_checked(known[sku]):
+                continue
+            # Only the variant's own columns in the WHERE: PostgreSQL re-checks them on the locked
+            # row after waiting for a concurrent buyer (a join or subquery would not be re-checked).
+            taken = Variant.objects.filter(
+                sku=sku, availability=Availability.IN_STOCK, stock_on_hand__gte=quantity
+            ).update(stock_on_hand=F("stock_on_hand") - quantity)
+            if taken:
+                continue
+            left = Variant.objects.filter(sku=sku).values("availability", "stock_on_hand").first()
+            if left is not None and not rules.is_stock_checked(left["availability"]):
+                continue  # moved to pre-order or backorder meanwhile: sold outside stock
+            count = left["stock_on_hand"] if left else 0
+            message = (
+                _("Only %(count)d of %(sku)s left in stock.") % {"count": count, "sku": sku}
+                if count
+                else _("%(sku)s is out of stock.") % {"sku": sku}
+            )
+            raise DomainError(
+                CatalogErrorCode.OUT_OF_STOCK, message, field=f"lines.{sku}", status=409
+            )
+
+
+def release_stock(*, lines: Sequence[tuple[str, int]]) -> None:
+    """Put reserved ``(sku, quantity)`` lines back in stock (an order cancelled or not placed).
+
+    Only in-stock variants were reserved, so only they are credited; SKUs that no longer exist are
+    skipped, so a cancellation never fails on a product since removed.
+    """
+    wanted = _lines(lines)
+    with transaction.atomic():
+        for sku, quantity in wanted:
+            Variant.objects.filter(sku=sku, availability=Availability.IN_STOCK).update(
+                stock_on_hand=F("stock_on_hand") + quantity
+            )
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    products_created: int
+    variants_created: int
+    products_updated: int
+    variants_updated: int
+
+
+def load_catalogue(
+    *, entries: Sequence[ProductEntry], today: dt.date, reset: bool = False
+) -> LoadResult:
+    """Create the products and variants of ``entries`` that are missing, idempotently.
+
+    Existing rows are left as staff edited them (prices, stock, dates) unless ``reset``, which puts
+    every listed field back to the data. Expected ship dates are ``today`` + the entry's days.
+    """
+    counts = {"pc": 0, "vc": 0, "pu": 0, "vu": 0}
+    with transaction.atomic():
+        for entry in entries:
+            product_fields = {
+                "name": entry.name,
+                "category": entry.category,
+                "summary": entry.summary,
+                "description": entry.description,
+                "image": entry.image,
+                "is_featured": entry.featured,
+                "position": entry.position,
+            }
+            product, created = Product.objects.get_or_create(
+                slug=entry.slug, defaults=product_fields
+            )
+            counts["pc" if created else "pu"] += int(created or reset)
+            if reset and not created:
+                Product.objects.filter(pk=product.pk).update(is_active=True, **product_fields)
+            for item in entry.variants:
+                variant_fields = {
+                    "product": product,
+                    "colour": item.colour,
+                    "price": item.price,
+                    "stock_on_hand": item.stock,
+                    "availability": item.availability.value,
+                    "expected_ship_date": item.expected_ship_date(today),
+                }
+                _variant, v_created = Variant.objects.get_or_create(
+                    sku=item.sku, defaults=variant_fields
+                )
+                counts["vc" if v_created else "vu"] += int(v_created or reset)
+                if reset and not v_created:
+                    Variant.objects.filter(sku=item.sku).update(**variant_fields)
+    return LoadResult(counts["pc"], counts["vc"], counts["pu"], counts["vu"])
