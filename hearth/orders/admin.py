@@ -1,0 +1,149 @@
+"""Back office for orders: sales and care agents view orders; finance also cancels and refunds;
+the warehouse sees only released orders to ship, with lines and address, no customer history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.orders import services
+from hearth.orders.models import (
+    CancellationReason,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    OrderToShip,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = (
+        "sku",
+        "name",
+        "colour",
+        "quantity",
+        "unit_price",
+        "availability",
+        "expected_ship_date",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _cancel_for(reason: str) -> Any:
+    @admin.action(
+        description=_("Cancel and refund: %(reason)s")
+        % {"reason": CancellationReason(reason).label},
+        permissions=["refund"],
+    )
+    def action(modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        for order in queryset:
+            try:
+                services.cancel_order(
+                    order=order, reason=reason, actor=request.user, at=clock.now()
+                )
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+            else:
+                modeladmin.message_user(
+                    request, _("%(n)s cancelled and refunded.") % {"n": order.number}
+                )
+
+    action.__name__ = f"cancel_{reason}"
+    return action
+
+
+@admin.action(
+    description=_("Accept after review and release (captures the payment)"), permissions=["refund"]
+)
+def release_after_review(
+    modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]
+) -> None:
+    for order in queryset.filter(status=OrderStatus.UNDER_REVIEW):
+        try:
+            services.release_order(order=order, actor=request.user, at=clock.now())
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("number", "status", "channel", "placed_at", "grand_total", "ship_date")
+    list_filter = ("status", "channel", "province")
+    search_fields = ("number", "email")
+    date_hierarchy = "placed_at"
+    inlines = (LineInline, EventInline)
+    exclude = ("idempotency_key",)
+    actions = [release_after_review, *(_cancel_for(r) for r in CancellationReason.values)]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Order._meta.fields if f.name != "idempotency_key"]
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.refund_order")
+
+
+@admin.register(OrderToShip)
+class OrderToShipAdmin(ReadOnlyAdmin):
+    """What to ship and where: released orders, their lines and address; nothing else."""
+
+    list_display = ("number", "ship_date", "province", "city")
+    fields = (
+        "number",
+        "ship_date",
+        "shipping_method",
+        "contact_name",
+        "phone",
+        "address_lines",
+        "city",
+        "province",
+        "postal_code",
+        "country",
+    )
+    readonly_fields = fields
+    inlines = (LineInline,)
+    ordering = ("ship_date", "placed_at")
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        return super().get_queryset(request).filter(status=OrderStatus.RELEASED)

@@ -1,0 +1,62 @@
+"""The order's transactional emails (no marketing content: these go whatever the consents say).
+
+Each send is recorded in SentOrderEmail under a row lock, so a task run twice sends once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from hearth.orders.invoices import render_invoice_pdf
+from hearth.orders.models import Order, SentOrderEmail
+
+
+def _context(order: Order) -> dict[str, object]:
+    return {"order": order, "lines": list(order.lines.all()), "brand": settings.HEARTH_BRAND}
+
+
+def _send_once(
+    *, order_id: int, kind: str, at: dt.datetime, build: Callable[[Order], EmailMessage]
+) -> bool:
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if SentOrderEmail.objects.filter(order=order, kind=kind).exists():
+            return False
+        with translation.override(settings.LANGUAGE_CODE):
+            message = build(order)
+        message.send()
+        SentOrderEmail.objects.create(order=order, kind=kind, sent_at=at)
+    return True
+
+
+def _message(order: Order, template: str) -> EmailMessage:
+    body = render_to_string(f"orders/email/{template}.txt", _context(order))
+    subject, _sep, text = body.partition("\n")
+    return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
+
+
+def send_confirmation(*, order_id: int, at: dt.datetime) -> bool:
+    return _send_once(
+        order_id=order_id,
+        kind=SentOrderEmail.Kind.CONFIRMATION,
+        at=at,
+        build=lambda order: _message(order, "confirmation"),
+    )
+
+
+def send_tax_invoice(*, order_id: int, at: dt.datetime) -> bool:
+    def build(order: Order) -> EmailMessage:
+        message = _message(order, "tax_invoice")
+        message.attach(
+            f"invoice-{order.invoice_number}.pdf", render_invoice_pdf(order), "application/pdf"
+        )
+        return message
+
+    return _send_once(order_id=order_id, kind=SentOrderEmail.Kind.TAX_INVOICE, at=at, build=build)

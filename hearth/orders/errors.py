@@ -1,0 +1,43 @@
+"""Error codes of the orders app (the API maps them to ``{"error": {"code", ...}}``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from hearth.core.errors import DomainError
+
+
+class OrdersErrorCode(StrEnum):
+    ATTESTATION_REQUIRED = "attestation_required"
+    NO_LINES = "no_lines"
+    INVALID_QUANTITY = "invalid_quantity"
+    UNKNOWN_SKU = "unknown_sku"
+    NOT_FOR_SALE = "not_for_sale"
+    ADDRESS_REFUSED = "address_refused"
+    BC_PST_PHONE_ONLY = "bc_pst_number_phone_only"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_PAYMENT_METHOD = "unknown_payment_method"
+    MISSING_CONTACT = "missing_contact"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_NOT_CAPTURED = "payment_not_captured"
+    MOVE_NOT_ALLOWED = "status_move_not_allowed"
+    UNKNOWN_REASON = "unknown_cancellation_reason"
+
+
+class PaymentDeclined(DomainError):
+    """The provider did not authorise the payment: no order was kept (TOS-9).
+
+    ``fraud_suspected`` is true for a card reported stolen (the payment is flagged with the
+    provider); ``decline_code`` is the provider's reason (``insufficient_funds``, ...).
+    """
+
+    status = 402
+
+    def __init__(
+        self, message: Any, *, payment_id: str, decline_code: str | None, fraud_suspected: bool
+    ) -> None:
+        super().__init__(OrdersErrorCode.PAYMENT_DECLINED, message, field="payment_token")
+        self.payment_id = payment_id
+        self.decline_code = decline_code
+        self.fraud_suspected = fraud_suspected

@@ -1,0 +1,75 @@
+"""Back-office forms for phone orders (TOS-5, TOS-12), with the privacy notice (PP-4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hearth.privacy.notices import NoticeFormMixin
+
+
+class PhoneCustomerForm(NoticeFormMixin, forms.Form):
+    collection_point = "phone_order"
+
+    email = forms.EmailField(label=_("Customer's email address"))
+    full_name = forms.CharField(
+        label=_("Customer's name (for a new customer)"), max_length=200, required=False
+    )
+
+
+class PhoneOrderForm(NoticeFormMixin, forms.Form):
+    collection_point = "phone_order"
+
+    lines = forms.CharField(
+        label=_("Products: one line per product, SKU then quantity (e.g. EO-ONE-OAK 2)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    name = forms.CharField(label=_("Name for delivery"), max_length=200)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    address_lines = forms.CharField(
+        label=_("Street address (one line per row)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    city = forms.CharField(label=_("City"), max_length=100)
+    province = forms.CharField(label=_("Province or territory (e.g. ON)"), max_length=2)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=10)
+    country = forms.CharField(label=_("Country"), max_length=2, initial="CA")
+    adult = forms.BooleanField(
+        label=_(
+            "Read to the customer and confirmed: 18 or older (and authorised, if buying for a "
+            "company)"
+        ),
+        required=False,
+    )
+    end_user = forms.BooleanField(
+        label=_("Read to the customer and confirmed: an end user who will not resell"),
+        required=False,
+    )
+    accurate = forms.BooleanField(
+        label=_("Read to the customer and confirmed: the information is accurate and complete"),
+        required=False,
+    )
+    bc_pst_number = forms.CharField(
+        label=_("BC PST number (purchase for resale, BC only)"), max_length=20, required=False
+    )
+    discount_code = forms.CharField(label=_("Discount code"), max_length=40, required=False)
+    marketing_opt_in = forms.BooleanField(
+        label=_("The customer wants news and offers by email"), required=False
+    )
+
+    def clean_lines(self) -> list[list[Any]]:
+        parsed: list[list[Any]] = []
+        for number, row in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            parts = row.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) < 1:
+                raise forms.ValidationError(
+                    _("Line %(n)d: write the SKU, a space, then a quantity of 1 or more.")
+                    % {"n": number}
+                )
+            parsed.append([parts[0].upper(), int(parts[1])])
+        if not parsed:
+            raise forms.ValidationError(_("Add at least one product."))
+        return parsed

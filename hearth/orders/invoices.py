@@ -1,0 +1,120 @@
+"""The tax invoice as a PDF (TOS-11), drawn with ReportLab: no system libraries.
+
+The seller's legal name and address and GST/HST registration number (settings.HEARTH_BRAND), the
+invoice number and date, the buyer, each line, each tax component with its rate, and the totals.
+Written uncompressed and invariant (same order, same bytes), so it can be checked as text.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from hearth.core.clock import EASTERN
+from hearth.orders.models import Order
+
+
+def _rate(rate: str) -> str:
+    """ "0.13" -> "13%", "0.09975" -> "9.975%"."""
+    percent = (Decimal(rate) * 100).normalize()
+    return f"{percent:f}%"
+
+
+def render_invoice_pdf(order: Order) -> bytes:
+    """The order's tax invoice as PDF bytes."""
+    brand = settings.HEARTH_BRAND
+    buffer = io.BytesIO()
+    pdf = Canvas(buffer, pagesize=LETTER, invariant=1, pageCompression=0)
+    pdf.setTitle(f"{_('Tax invoice')} {order.invoice_number}")
+    pdf.setAuthor(brand.get("legal_name", ""))
+    width, height = LETTER
+    left, right = 20 * mm, width - 20 * mm
+    y = height - 25 * mm
+
+    def text(x: float, value: str, *, size: int = 10, bold: bool = False, align: str = "l") -> None:
+        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        if align == "r":
+            pdf.drawRightString(x, y, value)
+        else:
+            pdf.drawString(x, y, value)
+
+    def down(step: float = 5.5) -> None:
+        nonlocal y
+        y -= step * mm
+        if y < 25 * mm:
+            pdf.showPage()
+            y = height - 25 * mm
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text(left, _("Tax invoice"), size=16, bold=True)
+        down(9)
+        text(left, brand.get("legal_name", ""), bold=True)
+        down()
+        for line in brand.get("legal_address", []):
+            text(left, line)
+            down()
+        text(left, _("GST/HST registration number: %(n)s") % {"n": brand.get("gst_hst_number", "")})
+        down()
+        if any(c["code"] == "QST" for c in order.tax_components) and brand.get("qst_number"):
+            text(left, _("QST registration number: %(n)s") % {"n": brand["qst_number"]})
+            down()
+        down(3)
+        placed_on = order.placed_at.astimezone(EASTERN).date().isoformat()
+        text(left, _("Invoice number: %(n)s") % {"n": order.invoice_number})
+        down()
+        text(left, _("Invoice date: %(d)s") % {"d": placed_on})
+        down()
+        text(left, _("Order number: %(n)s") % {"n": order.number})
+        down(8)
+        text(left, _("Bill and ship to"), bold=True)
+        down()
+        for line in [order.contact_name, *order.line_list]:
+            text(left, line)
+            down()
+        text(left, f"{order.city} {order.province}  {order.postal_code}  {order.country}")
+        down()
+        if order.bc_pst_number:
+            text(left, _("Purchaser's BC PST number: %(n)s") % {"n": order.bc_pst_number})
+            down()
+        down(4)
+        text(left, _("SKU"), bold=True)
+        text(left + 35 * mm, _("Product"), bold=True)
+        text(right - 55 * mm, _("Qty"), bold=True, align="r")
+        text(right - 30 * mm, _("Unit price"), bold=True, align="r")
+        text(right, _("Amount"), bold=True, align="r")
+        down()
+        for line in order.lines.all():
+            text(left, line.sku)
+            text(left + 35 * mm, f"{line.name} ({line.colour})"[:48])
+            text(right - 55 * mm, str(line.quantity), align="r")
+            text(right - 30 * mm, f"{line.unit_price:.2f}", align="r")
+            text(right, f"{line.total:.2f}", align="r")
+            down()
+        down(3)
+
+        def total_row(label: str, amount: str, bold: bool = False) -> None:
+            text(right - 30 * mm, label, align="r", bold=bold)
+            text(right, amount, align="r", bold=bold)
+            down()
+
+        total_row(_("Goods before tax"), f"{order.subtotal:.2f}")
+        if order.discount:
+            total_row(_("Discount"), f"-{order.discount:.2f}")
+        total_row(_("Shipping"), f"{order.shipping:.2f}")
+        total_row(_("Taxable subtotal"), f"{order.subtotal - order.discount + order.shipping:.2f}")
+        for component in order.tax_components:
+            total_row(f"{component['code']} {_rate(component['rate'])}", component["amount"])
+        total_row(_("Total tax"), f"{order.total_tax:.2f}")
+        total_row(_("Total (CAD)"), f"{order.grand_total:.2f}", bold=True)
+        down(4)
+        text(left, _("Prices in Canadian dollars. Thank you for your order."), size=8)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

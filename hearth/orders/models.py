@@ -1,0 +1,221 @@
+"""Orders, their lines, their status history and the emails sent about them.
+
+Personal fields (name, phone, address) are encrypted at rest (PP-10) and declared in
+data/personal_data.toml; orders are kept 6 years (tax records).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hearth.orders import rules
+from hearth.privacy.fields import EncryptedTextField
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = rules.Status.PLACED.value, _("Placed")
+    UNDER_REVIEW = rules.Status.UNDER_REVIEW.value, _("Under review")
+    RELEASED = rules.Status.RELEASED.value, _("Released to the warehouse")
+    SHIPPED = rules.Status.SHIPPED.value, _("Shipped")
+    CANCELLED = rules.Status.CANCELLED.value, _("Cancelled")
+
+
+class Channel(models.TextChoices):
+    WEB = rules.Channel.WEB.value, _("Web")
+    PHONE = rules.Channel.PHONE.value, _("Phone")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = rules.PaymentMethod.CARD.value, _("Card")
+    PAYPAL = rules.PaymentMethod.PAYPAL.value, _("PayPal")
+
+
+class CancellationReason(models.TextChoices):
+    """TOS-9's non-acceptance reasons."""
+
+    REQUIREMENTS_NOT_MET = (
+        rules.CancellationReason.REQUIREMENTS_NOT_MET.value,
+        _("The order requirements (TOS-3) were not met"),
+    )
+    PAYMENT_NOT_AUTHORISED = (
+        rules.CancellationReason.PAYMENT_NOT_AUTHORISED.value,
+        _("Payment was not authorised"),
+    )
+    OUTSIDE_SERVICE_REGION = (
+        rules.CancellationReason.OUTSIDE_SERVICE_REGION.value,
+        _("The destination is outside the Service Region"),
+    )
+    MANIFEST_ERROR = (
+        rules.CancellationReason.MANIFEST_ERROR.value,
+        _("A manifest error in a product's price or description"),
+    )
+    DISCOUNT_MISUSE = (
+        rules.CancellationReason.DISCOUNT_MISUSE.value,
+        _("Misuse of a discount code"),
+    )
+    SUSPECTED_FRAUD = rules.CancellationReason.SUSPECTED_FRAUD.value, _("Suspected fraud")
+
+
+class Order(models.Model):
+    number = models.CharField(_("order number"), max_length=12, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    email = models.EmailField(_("email address"))
+    contact_name = EncryptedTextField(_("name"))
+    phone = EncryptedTextField(_("phone"), blank=True)
+    address_lines = EncryptedTextField(_("street address"))  # newline-separated
+    city = EncryptedTextField(_("city"))
+    province = models.CharField(_("province or territory"), max_length=2)
+    postal_code = EncryptedTextField(_("postal code"))
+    country = models.CharField(_("country"), max_length=2)
+    subtotal = models.DecimalField(_("goods before tax"), max_digits=10, decimal_places=2)
+    discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=0)
+    discount_code = models.CharField(_("discount code"), max_length=40, blank=True)
+    shipping = models.DecimalField(_("shipping"), max_digits=10, decimal_places=2, default=0)
+    shipping_method = models.CharField(_("shipping method"), max_length=20, default="standard")
+    tax_components = models.JSONField(_("tax components"), default=list)
+    total_tax = models.DecimalField(_("total tax"), max_digits=10, decimal_places=2)
+    grand_total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    bc_pst_number = models.CharField(_("BC PST number"), max_length=20, blank=True)
+    terms_version = models.CharField(_("terms of sale version"), max_length=40, blank=True)
+    privacy_version = models.CharField(_("privacy policy version"), max_length=40, blank=True)
+    eula_version = models.CharField(_("EULA version"), max_length=40, blank=True)
+    attestations = models.JSONField(_("attestations"), default=dict)
+    payment_id = models.CharField(_("payment"), max_length=64, blank=True)
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices
+    )
+    fraud_suspected = models.BooleanField(_("fraud suspected"), default=False)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    placed_at = models.DateTimeField(_("placed at"))
+    payment_confirmed_at = models.DateTimeField(_("payment confirmed at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    ship_date = models.DateField(_("ship date"), null=True, blank=True)
+    delivery_earliest = models.DateField(_("delivery from"), null=True, blank=True)
+    delivery_latest = models.DateField(_("delivery by"), null=True, blank=True)
+    cancellation_reason = models.CharField(
+        _("cancellation reason"),
+        max_length=30,
+        choices=CancellationReason.choices,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ("-placed_at", "-id")
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        permissions = [("refund_order", _("Can cancel an order and refund its payments"))]
+        indexes = [models.Index(fields=["status", "ship_date"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def line_list(self) -> list[str]:
+        return [line for line in self.address_lines.splitlines() if line.strip()]
+
+    @property
+    def invoice_number(self) -> str:
+        return rules.invoice_number(self.number)
+
+    @property
+    def is_open(self) -> bool:
+        return rules.Status(self.status) in rules.OPEN_STATUSES
+
+
+class OrderToShip(Order):
+    """The warehouse's view of an order: what to ship and where, no customer history."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("order to ship")
+        verbose_name_plural = _("orders to ship")
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    sku = models.CharField(_("SKU"), max_length=40)
+    name = models.CharField(_("product"), max_length=120)
+    colour = models.CharField(_("colour"), max_length=40)
+    unit_price = models.DecimalField(_("unit price before tax"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    availability = models.CharField(_("availability"), max_length=12)
+    expected_ship_date = models.DateField(_("expected ship date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("order", "sku")
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def total(self):  # type: ignore[no-untyped-def]
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """One status change: from, to, who, when and why."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class SentOrderEmail(models.Model):
+    """An email sent about an order, so a task run twice does not send it twice."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Order confirmation")
+        TAX_INVOICE = "tax_invoice", _("Tax invoice")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="emails_sent"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("sent order email")
+        verbose_name_plural = _("sent order emails")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="orders_email_sent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"

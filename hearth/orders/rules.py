@@ -1,0 +1,181 @@
+"""Pure order rules: the status machine, the draft an order is placed from, attestations (TOS-3),
+pricing from catalogue prices (never the client's), the ship date of pre-order and backorder lines
+(TOS-20) and when an open order lets an erasure go ahead. No Django, no database, no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PLACED = "placed"
+    UNDER_REVIEW = "under_review"
+    RELEASED = "released"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    PAYPAL = "paypal"
+
+
+class CancellationReason(StrEnum):
+    """The non-acceptance reasons of TOS-9 (each cancellation records one)."""
+
+    REQUIREMENTS_NOT_MET = "requirements_not_met"
+    PAYMENT_NOT_AUTHORISED = "payment_not_authorised"
+    OUTSIDE_SERVICE_REGION = "outside_service_region"
+    MANIFEST_ERROR = "manifest_error"
+    DISCOUNT_MISUSE = "discount_misuse"
+    SUSPECTED_FRAUD = "suspected_fraud"
+
+
+#: Allowed moves of the order status machine (shipped is set later by fulfilment).
+ALLOWED_MOVES: Mapping[Status, frozenset[Status]] = {
+    Status.PLACED: frozenset({Status.UNDER_REVIEW, Status.RELEASED, Status.CANCELLED}),
+    Status.UNDER_REVIEW: frozenset({Status.RELEASED, Status.CANCELLED}),
+    Status.RELEASED: frozenset({Status.SHIPPED}),
+    Status.SHIPPED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+#: Statuses of an order still in progress (an erasure waits for them).
+OPEN_STATUSES: frozenset[Status] = frozenset({Status.PLACED, Status.UNDER_REVIEW, Status.RELEASED})
+
+ATTESTATIONS: tuple[str, ...] = ("adult", "end_user", "accurate")
+ADDRESS_KEYS: tuple[str, ...] = ("lines", "city", "province", "postal_code", "country")
+DELAYED: frozenset[str] = frozenset({"preorder", "backorder"})
+MAX_QUANTITY = 99
+
+
+def may_move(current: str, to: str) -> bool:
+    """Whether the status machine allows ``current`` -> ``to``."""
+    try:
+        return Status(to) in ALLOWED_MOVES[Status(current)]
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Attestations:
+    """TOS-3: 18 or older (authorised if for a company); an end user; information accurate."""
+
+    adult: bool = False
+    end_user: bool = False
+    accurate: bool = False
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """What a customer (web) or a sales agent (phone) asks to order. Prices never come from here.
+
+    ``lines`` are ``(sku, quantity)``; ``shipping_address`` has ``lines`` (list of str), ``city``,
+    ``province``, ``postal_code`` and ``country``; ``bc_pst_number`` only on the phone channel.
+    """
+
+    lines: Sequence[tuple[str, int]]
+    customer: Any
+    email: str
+    name: str
+    phone: str
+    shipping_address: Mapping[str, Any]
+    attestations: Attestations
+    discount_code: str | None = None
+    bc_pst_number: str | None = None
+    marketing_opt_in: bool = False
+    shipping_method: str = "standard"
+
+
+def missing_attestation(attestations: Attestations) -> str | None:
+    """The first attestation of TOS-3 not given, or None when all are."""
+    for name in ATTESTATIONS:
+        if getattr(attestations, name) is not True:
+            return name
+    return None
+
+
+def merged_lines(lines: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Lines by SKU (same SKU added up), sorted by SKU: the fixed order stock is locked in."""
+    totals: dict[str, int] = {}
+    for sku, quantity in lines:
+        key = str(sku).strip().upper()
+        totals[key] = totals.get(key, 0) + quantity
+    return sorted(totals.items())
+
+
+def bad_quantity(lines: Iterable[tuple[str, int]]) -> str | None:
+    """The SKU of the first line whose quantity is not a whole number from 1 to MAX_QUANTITY."""
+    for sku, quantity in lines:
+        if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+            return str(sku)
+    return None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    sku: str
+    name: str
+    colour: str
+    unit_price: Decimal
+    quantity: int
+    availability: str
+    expected_ship_date: dt.date | None
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+def goods_total(lines: Iterable[PricedLine]) -> Decimal:
+    return sum((line.total for line in lines), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class ShipPlan:
+    """When the order ships: None when a delayed line has no expected date yet (TOS-20)."""
+
+    ship_from: dt.date | None
+    delayed: bool
+
+
+def ship_plan(lines: Iterable[PricedLine]) -> ShipPlan:
+    """The order ships together: no earlier than the latest expected date of a delayed line."""
+    delayed = [line for line in lines if line.availability in DELAYED]
+    if not delayed:
+        return ShipPlan(None, False)
+    dates = [line.expected_ship_date for line in delayed]
+    if any(d is None for d in dates):
+        return ShipPlan(None, True)
+    return ShipPlan(max(d for d in dates if d is not None), True)
+
+
+def invoice_number(order_number: str) -> str:
+    """The tax invoice's number: one invoice per order, numbered after it."""
+    return "INV-" + order_number.removeprefix("EO-")
+
+
+def erasure_available_on(
+    open_orders: Iterable[tuple[dt.date | None, dt.date | None]], today: dt.date
+) -> dt.date | None:
+    """The first day erasure can go ahead given open orders' (delivery_latest, expected ship).
+
+    The day after the latest expected delivery; None when some order has no date yet.
+    """
+    days: list[dt.date] = []
+    for delivery_latest, _ship in open_orders:
+        if delivery_latest is None:
+            return None
+        days.append(delivery_latest + dt.timedelta(days=1))
+    return max([today, *days]) if days else today

@@ -1,0 +1,66 @@
+"""Reads: a customer's orders (owner only), what the warehouse ships, and the erasure blocker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from hearth.orders import rules
+from hearth.orders.models import Order, OrderStatus
+from hearth.privacy.erasure import Blocker
+
+OPEN = [s.value for s in rules.OPEN_STATUSES]
+
+
+def orders_for(*, user: Any) -> QuerySet[Order]:
+    """The customer's own orders, newest first."""
+    return Order.objects.filter(customer=user).prefetch_related("lines")
+
+
+def order_for_owner(*, user: Any, number: str) -> Order:
+    """The customer's order ``number``; Http404 for anyone else's (no hint that it exists)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    order = orders_for(user=user).filter(number=number).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def order_by_number(number: str) -> Order | None:
+    return Order.objects.filter(number=number).prefetch_related("lines").first()
+
+
+def orders_to_ship() -> QuerySet[Order]:
+    """Released orders the warehouse picks, by ship date."""
+    return (
+        Order.objects.filter(status=OrderStatus.RELEASED)
+        .order_by("ship_date", "placed_at")
+        .prefetch_related("lines")
+    )
+
+
+def open_orders_for(*, user: Any) -> QuerySet[Order]:
+    return Order.objects.filter(customer=user, status__in=OPEN)
+
+
+def erasure_blockers(user: Any, at: dt.datetime) -> list[Blocker]:
+    """PP-15 erasure waits while an order is open (not shipped or cancelled)."""
+    rows = list(open_orders_for(user=user).values_list("number", "delivery_latest", "ship_date"))
+    if not rows:
+        return []
+    available_on = rules.erasure_available_on(
+        [(latest, ship) for _n, latest, ship in rows], at.date()
+    )
+    numbers = ", ".join(number for number, _l, _s in rows)
+    return [
+        Blocker(
+            code="open_order",
+            reason=_("An order is still in progress: %(numbers)s.") % {"numbers": numbers},
+            available_on=available_on,
+        )
+    ]

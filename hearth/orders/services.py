@@ -1,0 +1,611 @@
+"""Order writes: place (idempotent, one transaction), move status, release (capture), cancel
+(refund), and the phone channel's customer look-up. Side effects (emails) run on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from hearth.core.clock import EASTERN
+from hearth.core.errors import DomainError
+from hearth.core.ids import random_numeric_id
+from hearth.orders import rules
+from hearth.orders.errors import OrdersErrorCode, PaymentDeclined
+from hearth.orders.models import (
+    CancellationReason,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from hearth.orders.rules import OrderDraft
+
+STANDARD = "standard"
+ZERO = Decimal("0.00")
+
+
+# --- Status machine.
+
+
+def set_status(
+    *, order: Order, to: str, actor: Any, at: dt.datetime, note: str = "", **changes: Any
+) -> Order:
+    """Move ``order`` to ``to`` if the status machine allows it; lock the row; record the event.
+
+    ``changes`` are other fields saved with the move (e.g. ``released_at``).
+    """
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not rules.may_move(locked.status, to):
+            raise DomainError(
+                OrdersErrorCode.MOVE_NOT_ALLOWED,
+                _("An order that is %(current)s cannot become %(to)s.")
+                % {
+                    "current": OrderStatus(locked.status).label,
+                    "to": OrderStatus(to).label if to in OrderStatus.values else to,
+                },
+                status=409,
+            )
+        OrderEvent.objects.create(
+            order=locked,
+            from_status=locked.status,
+            to_status=to,
+            actor=actor if getattr(actor, "pk", None) else None,
+            at=at,
+            note=note,
+        )
+        locked.status = to
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["status", *changes])
+    for name in ("status", *changes):
+        setattr(order, name, getattr(locked, name))
+    return locked
+
+
+# --- Placing an order.
+
+
+def _check_draft(draft: OrderDraft, *, channel: str, payment_method: str) -> list[tuple[str, int]]:
+    if channel not in rules.Channel.__members__.values():
+        raise DomainError(OrdersErrorCode.UNKNOWN_CHANNEL, _("Unknown channel."), field="channel")
+    if payment_method not in rules.PaymentMethod.__members__.values():
+        raise DomainError(
+            OrdersErrorCode.UNKNOWN_PAYMENT_METHOD,
+            _("Choose a payment method: card or PayPal."),
+            field="payment_method",
+        )
+    missing = rules.missing_attestation(draft.attestations)
+    if missing is not None:
+        messages = {
+            "adult": _(
+                "Confirm that you are 18 or older (and authorised, if buying for a company)."
+            ),
+            "end_user": _("Confirm that you are the end user and will not resell the products."),
+            "accurate": _("Confirm that the information you gave is accurate and complete."),
+        }
+        raise DomainError(
+            OrdersErrorCode.ATTESTATION_REQUIRED, messages[missing], field=f"attestations.{missing}"
+        )
+    if draft.bc_pst_number and channel != rules.Channel.PHONE:
+        raise DomainError(
+            OrdersErrorCode.BC_PST_PHONE_ONLY,
+            _("A purchase for resale with a BC PST number is made through our sales office."),
+            field="bc_pst_number",
+        )
+    if not draft.email or not draft.name:
+        field = "email" if not draft.email else "name"
+        raise DomainError(
+            OrdersErrorCode.MISSING_CONTACT, _("Give a name and an email address."), field=field
+        )
+    if not draft.lines:
+        raise DomainError(OrdersErrorCode.NO_LINES, _("The order has no products."), field="lines")
+    bad = rules.bad_quantity(draft.lines)
+    if bad is not None:
+        raise DomainError(
+            OrdersErrorCode.INVALID_QUANTITY,
+            _("Quantities are whole numbers from 1 to %(max)d.") % {"max": rules.MAX_QUANTITY},
+            field=f"lines.{bad}",
+        )
+    return rules.merged_lines(draft.lines)
+
+
+def _checked_address(draft: OrderDraft) -> dict[str, Any]:
+    from hearth.fulfilment.selectors import check_delivery_address
+
+    raw = draft.shipping_address
+    lines = raw.get("lines") or []
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    lines = [str(line).strip() for line in lines if str(line).strip()]
+    result = check_delivery_address(
+        lines=lines,
+        city=str(raw.get("city") or ""),
+        province=str(raw.get("province") or ""),
+        postal_code=str(raw.get("postal_code") or ""),
+        country=str(raw.get("country") or ""),
+    )
+    if not result.accepted:
+        fields = {f"shipping_address.{p.field}": p.message for p in result.problems}
+        raise DomainError(
+            OrdersErrorCode.ADDRESS_REFUSED, result.problems[0].message, fields=fields
+        )
+    return {
+        "lines": list(result.lines) or lines,
+        "city": str(raw.get("city") or "").strip(),
+        "province": result.province or "",
+        "postal_code": result.postal_code or "",
+        "country": result.country or "",
+    }
+
+
+def _priced(lines: list[tuple[str, int]]) -> list[rules.PricedLine]:
+    from hearth.catalog.selectors import variants_by_sku
+
+    variants = variants_by_sku([sku for sku, _q in lines])
+    priced: list[rules.PricedLine] = []
+    for sku, quantity in lines:
+        variant = variants.get(sku)
+        if variant is None:
+            raise DomainError(
+                OrdersErrorCode.UNKNOWN_SKU,
+                _("There is no product %(sku)s.") % {"sku": sku},
+                field=f"lines.{sku}",
+            )
+        if not variant.product.is_active:
+            raise DomainError(
+                OrdersErrorCode.NOT_FOR_SALE,
+                _("%(name)s is no longer for sale.") % {"name": variant.product.name},
+                field=f"lines.{sku}",
+            )
+        priced.append(
+            rules.PricedLine(
+                sku=variant.sku,
+                name=variant.product.name,
+                colour=variant.colour,
+                unit_price=variant.price,
+                quantity=quantity,
+                availability=str(variant.availability),
+                expected_ship_date=variant.expected_ship_date,
+            )
+        )
+    return priced
+
+
+def _discount(draft: OrderDraft, goods: Decimal, at: dt.datetime, number: str) -> Decimal:
+    if not draft.discount_code:
+        return ZERO
+    from hearth.checkout.discounts import redeem
+
+    return Decimal(
+        redeem(
+            code=draft.discount_code,
+            subtotal=goods,
+            email=draft.email,
+            at=at,
+            order_number=number,
+        )
+    )
+
+
+def _estimate(
+    at: dt.datetime, confirmed_at: dt.datetime | None, plan: rules.ShipPlan, method: str
+) -> tuple[dt.date | None, dt.date | None, dt.date | None, Decimal]:
+    """(ship date, delivery from, delivery by, shipping fee). Delayed lines: from their date."""
+    from hearth.fulfilment.selectors import delivery_estimate
+
+    estimate = delivery_estimate(placed_at=at, payment_confirmed_at=confirmed_at, method=method)
+    fee = estimate.shipping_fee
+    if not plan.delayed:
+        return estimate.ship_date, estimate.delivery_earliest, estimate.delivery_latest, fee
+    if plan.ship_from is None:
+        return None, None, None, fee
+    if plan.ship_from <= estimate.ship_date:
+        return estimate.ship_date, estimate.delivery_earliest, estimate.delivery_latest, fee
+    start = dt.datetime.combine(plan.ship_from, dt.time(0), tzinfo=EASTERN)
+    later = delivery_estimate(placed_at=start, payment_confirmed_at=None, method=method)
+    return later.ship_date, later.delivery_earliest, later.delivery_latest, fee
+
+
+def _new_number() -> str:
+    while True:
+        number = f"EO-{random_numeric_id(8)}"
+        if not Order.objects.filter(number=number).exists():
+            return number
+
+
+def place_order(
+    *,
+    draft: OrderDraft,
+    payment_token: str,
+    payment_method: str,
+    idempotency_key: str,
+    channel: str,
+    at: dt.datetime,
+    actor: Any = None,
+) -> Order:
+    """Place an order in one transaction (TOS-1, 3, 4, 5, 9, 11, 12, 20, 21, 25, 26).
+
+    A replay with the same ``idempotency_key`` returns the order it placed and charges nothing
+    again. A declined payment raises :class:`PaymentDeclined` and keeps nothing (the provider
+    keeps its record of the attempt, with the fraud flag of a stolen card).
+    """
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    lines = _check_draft(draft, channel=channel, payment_method=payment_method)
+    address = _checked_address(draft)
+    from hearth.catalog.services import release_stock, reserve_stock
+    from hearth.payments.services import authorise
+    from hearth.privacy.selectors import version_keys_in_force
+    from hearth.tax.rules import TaxLine, quote
+
+    declined = None
+    try:
+        with transaction.atomic():
+            number = _new_number()
+            priced = _priced(lines)
+            goods = rules.goods_total(priced)
+            discount = _discount(draft, goods, at, number)
+            plan = rules.ship_plan(priced)
+            ship_date, earliest, latest, fee = _estimate(
+                at, None, plan, draft.shipping_method or STANDARD
+            )
+            tax = quote(
+                lines=[TaxLine(unit_price=p.unit_price, quantity=p.quantity) for p in priced],
+                shipping=fee,
+                province=address["province"],
+                on=at.astimezone(EASTERN).date(),
+                bc_pst_number=draft.bc_pst_number or None,
+                discount=discount,
+            )
+            reserve_stock(lines=lines)
+            auth = authorise(
+                token=payment_token,
+                amount=tax.grand_total,
+                reference=number,
+                idempotency_key=idempotency_key,
+                payer_email=draft.email,
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            if str(auth.status) == "declined":
+                release_stock(lines=lines)
+                declined = auth
+            else:
+                order = _create(
+                    draft=draft,
+                    number=number,
+                    priced=priced,
+                    address=address,
+                    goods=goods,
+                    discount=discount,
+                    fee=fee,
+                    tax=tax,
+                    versions=version_keys_in_force(at),
+                    auth=auth,
+                    payment_method=payment_method,
+                    idempotency_key=idempotency_key,
+                    channel=channel,
+                    at=at,
+                    dates=(ship_date, earliest, latest),
+                    actor=actor,
+                )
+    except IntegrityError:
+        # The same key placed concurrently: the first one won; hand back its order.
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+    if declined is not None:
+        raise PaymentDeclined(
+            declined.message or _("The payment was not authorised."),
+            payment_id=declined.payment_id,
+            decline_code=declined.decline_code,
+            fraud_suspected=bool(declined.fraud_suspected),
+        )
+    return order
+
+
+def _create(
+    *,
+    draft: OrderDraft,
+    number: str,
+    priced: list[rules.PricedLine],
+    address: dict[str, Any],
+    goods: Decimal,
+    discount: Decimal,
+    fee: Decimal,
+    tax: Any,
+    versions: dict[str, str],
+    auth: Any,
+    payment_method: str,
+    idempotency_key: str,
+    channel: str,
+    at: dt.datetime,
+    dates: tuple[dt.date | None, dt.date | None, dt.date | None],
+    actor: Any,
+) -> Order:
+    from hearth.orders import tasks
+    from hearth.privacy.models import ConsentKind, Purpose
+    from hearth.privacy.services import record_consent
+
+    review = str(auth.status) == "review" or bool(auth.fraud_suspected)
+    stamp = at.isoformat()
+    customer = draft.customer if getattr(draft.customer, "pk", None) else None
+    order = Order.objects.create(
+        number=number,
+        status=OrderStatus.PLACED,
+        channel=channel,
+        customer=customer,
+        email=draft.email.strip().lower(),
+        contact_name=draft.name.strip(),
+        phone=draft.phone.strip(),
+        address_lines="\n".join(address["lines"]),
+        city=address["city"],
+        province=address["province"],
+        postal_code=address["postal_code"],
+        country=address["country"],
+        subtotal=goods,
+        discount=discount,
+        discount_code=(draft.discount_code or "").strip().upper() if discount else "",
+        shipping=fee,
+        shipping_method=draft.shipping_method or STANDARD,
+        tax_components=[
+            {"code": c.code, "rate": str(c.rate), "amount": f"{c.amount:.2f}"}
+            for c in tax.components
+        ],
+        total_tax=tax.total_tax,
+        grand_total=tax.grand_total,
+        bc_pst_number=draft.bc_pst_number or "",
+        terms_version=versions.get("terms", ""),
+        privacy_version=versions.get("privacy", ""),
+        eula_version=versions.get("eula", ""),
+        attestations={name: stamp for name in rules.ATTESTATIONS},
+        payment_id=auth.payment_id,
+        payment_method=payment_method,
+        fraud_suspected=bool(auth.fraud_suspected),
+        idempotency_key=idempotency_key,
+        placed_at=at,
+        payment_confirmed_at=None if review else at,
+        ship_date=dates[0],
+        delivery_earliest=dates[1],
+        delivery_latest=dates[2],
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                sku=p.sku,
+                name=p.name,
+                colour=p.colour,
+                unit_price=p.unit_price,
+                quantity=p.quantity,
+                availability=p.availability,
+                expected_ship_date=p.expected_ship_date,
+            )
+            for p in priced
+        ]
+    )
+    OrderEvent.objects.create(
+        order=order,
+        from_status="",
+        to_status=OrderStatus.PLACED,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at,
+        note=_("Placed by phone.") if channel == rules.Channel.PHONE else "",
+    )
+    if review:
+        order = set_status(
+            order=order,
+            to=OrderStatus.UNDER_REVIEW,
+            actor=None,
+            at=at,
+            note=_("The payment provider asked for a review.")
+            if str(auth.status) == "review"
+            else _("Suspected fraud."),
+        )
+    record_consent(
+        purpose=Purpose.MARKETING_EMAIL,
+        granted=bool(draft.marketing_opt_in),
+        kind=ConsentKind.EXPRESS,
+        source="checkout",
+        at=at,
+        user=customer,
+        email=order.email,
+        evidence=f"order {number}: news and offers box "
+        + ("ticked" if draft.marketing_opt_in else "left unticked"),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    order_id = order.pk
+    transaction.on_commit(lambda: tasks.send_order_confirmation.enqueue(order_id))
+    transaction.on_commit(lambda: tasks.send_tax_invoice.enqueue(order_id))
+    if not review:
+        transaction.on_commit(lambda: tasks.release_paid_order.enqueue(order_id))
+    return order
+
+
+# --- After placing.
+
+
+def release_order(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+    """Capture the payment and release the order to fulfilment (TOS-8); clears a review (TOS-21).
+
+    Safe to call twice: a released order is returned as it is.
+    """
+    from hearth.payments.services import capture
+
+    order = Order.objects.get(pk=order.pk)
+    if order.status == OrderStatus.RELEASED:
+        return order
+    if not rules.may_move(order.status, OrderStatus.RELEASED):
+        return set_status(order=order, to=OrderStatus.RELEASED, actor=actor, at=at)  # raises
+    with transaction.atomic():
+        result = capture(
+            payment_id=order.payment_id, idempotency_key=f"capture-{order.number}", actor=actor
+        )
+        if result.status != "captured":
+            raise DomainError(
+                OrdersErrorCode.PAYMENT_NOT_CAPTURED,
+                _("The payment could not be captured; the order stays held."),
+                status=409,
+            )
+        changes: dict[str, Any] = {"released_at": at}
+        if order.payment_confirmed_at is None:
+            # Cleared from review: the ship date counts from now (TOS-13, TOS-21).
+            plan = rules.ship_plan(
+                rules.PricedLine(
+                    line.sku,
+                    line.name,
+                    line.colour,
+                    line.unit_price,
+                    line.quantity,
+                    line.availability,
+                    line.expected_ship_date,
+                )
+                for line in order.lines.all()
+            )
+            ship_date, earliest, latest, _fee = _estimate(
+                order.placed_at, at, plan, order.shipping_method
+            )
+            changes.update(
+                payment_confirmed_at=at,
+                ship_date=ship_date,
+                delivery_earliest=earliest,
+                delivery_latest=latest,
+            )
+        return set_status(
+            order=order,
+            to=OrderStatus.RELEASED,
+            actor=actor,
+            at=at,
+            note=_("Payment captured."),
+            **changes,
+        )
+
+
+def cancel_order(
+    *, order: Order, reason: str, actor: Any, at: dt.datetime, note: str = ""
+) -> Order:
+    """Cancel for a TOS-9 reason, put the stock back and refund every payment made (TOS-6)."""
+    from hearth.catalog.services import release_stock
+    from hearth.payments.selectors import payment
+    from hearth.payments.services import refund, void
+
+    if reason not in CancellationReason.values:
+        raise DomainError(
+            OrdersErrorCode.UNKNOWN_REASON,
+            _("Choose one of the reasons an order is not accepted."),
+            field="reason",
+        )
+    with transaction.atomic():
+        order = set_status(
+            order=order,
+            to=OrderStatus.CANCELLED,
+            actor=actor,
+            at=at,
+            note=note or CancellationReason(reason).label,
+            cancellation_reason=reason,
+        )
+        release_stock(lines=[(line.sku, line.quantity) for line in order.lines.all()])
+        if order.payment_id:
+            paid = payment(order.payment_id)
+            if paid.captured_amount and paid.refundable > 0:
+                refund(
+                    payment_id=order.payment_id,
+                    amount=paid.refundable,
+                    idempotency_key=f"refund-{order.number}",
+                    actor=actor,
+                )
+            elif paid.status in ("authorised", "review"):
+                void(
+                    payment_id=order.payment_id,
+                    idempotency_key=f"void-{order.number}",
+                    actor=actor,
+                )
+    return order
+
+
+# --- Phone channel (TOS-5).
+
+
+def find_or_create_customer(*, email: str, full_name: str, actor: Any) -> Any:
+    """The customer with this email, or a new account without a password (they can set one
+    later through "forgot password"); used by sales agents on the phone."""
+    from hearth.accounts.models import User
+    from hearth.accounts.services import normalise_email
+
+    email = normalise_email(email)
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user
+    return User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+
+
+# --- What the sales agent reads back before charging (TOS-5).
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    lines: list[rules.PricedLine]
+    address: dict[str, Any]
+    goods: Decimal
+    discount: Decimal
+    shipping: Decimal
+    tax: Any  # hearth.tax.rules.TaxQuote
+    ship_date: dt.date | None
+    delivery_earliest: dt.date | None
+    delivery_latest: dt.date | None
+    versions: dict[str, str]
+
+
+def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuote:
+    """Everything placing would check and charge, without placing: catalogue prices, the
+    discount's preview, tax, ship date and the versions in force. Raises the same DomainErrors."""
+    from hearth.privacy.selectors import version_keys_in_force
+    from hearth.tax.rules import TaxLine, quote
+
+    lines = _check_draft(draft, channel=channel, payment_method=rules.PaymentMethod.CARD)
+    address = _checked_address(draft)
+    priced = _priced(lines)
+    goods = rules.goods_total(priced)
+    discount = ZERO
+    if draft.discount_code:
+        from hearth.checkout import discounts
+
+        shown = discounts.preview(
+            code=draft.discount_code,
+            subtotal=goods,
+            at=at,
+            shopper=discounts.shopper_key(f"phone:{draft.email}"),
+            email=draft.email,
+        )
+        discount = shown.amount if shown is not None else ZERO
+    ship_date, earliest, latest, fee = _estimate(
+        at, None, rules.ship_plan(priced), draft.shipping_method or STANDARD
+    )
+    tax = quote(
+        lines=[TaxLine(unit_price=p.unit_price, quantity=p.quantity) for p in priced],
+        shipping=fee,
+        province=address["province"],
+        on=at.astimezone(EASTERN).date(),
+        bc_pst_number=draft.bc_pst_number or None,
+        discount=discount,
+    )
+    return OrderQuote(
+        priced,
+        address,
+        goods,
+        discount,
+        fee,
+        tax,
+        ship_date,
+        earliest,
+        latest,
+        version_keys_in_force(at),
+    )

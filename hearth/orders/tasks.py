@@ -1,0 +1,39 @@
+"""Background work for orders (django_tasks). Each task fetches the order by ID and is safe to run
+twice: emails are recorded as sent (SentOrderEmail) and releasing a released order does nothing.
+
+Queues: ``email`` for the two emails, ``default`` for releasing paid orders.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from hearth.core import clock
+
+
+@task(queue_name="email")
+def send_order_confirmation(order_id: int) -> bool:
+    """TOS-7: the order confirmation. Returns whether it was sent now (False: already sent)."""
+    from hearth.orders import emails
+
+    return emails.send_confirmation(order_id=order_id, at=clock.now())
+
+
+@task(queue_name="email")
+def send_tax_invoice(order_id: int) -> bool:
+    """TOS-11: the tax invoice, as a PDF attachment, to the address given with the order."""
+    from hearth.orders import emails
+
+    return emails.send_tax_invoice(order_id=order_id, at=clock.now())
+
+
+@task(queue_name="default")
+def release_paid_order(order_id: int) -> str:
+    """Capture and release an order whose payment was authorised without review (TOS-8)."""
+    from hearth.orders.models import Order, OrderStatus
+    from hearth.orders.services import release_order
+
+    order = Order.objects.get(pk=order_id)
+    if order.status != OrderStatus.PLACED:
+        return str(order.status)
+    return str(release_order(order=order, actor=None, at=clock.now()).status)

@@ -1,0 +1,173 @@
+"""Phone orders through the back-office pages (TOS-5, TOS-12) and My Stuff orders (owner only)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+
+from hearth.accounts.tests.conftest import make_customer
+from hearth.orders.models import Order, OrderStatus
+from hearth.orders.services import place_order
+from hearth.orders.tests.conftest import APPROVE_VISA, T0, card_token, draft
+from hearth.payments.selectors import payment
+
+PHONE = "/back-office/phone-orders/"
+
+
+def _build_form(**overrides: str) -> dict[str, str]:
+    data = {
+        "lines": "EO-ONE-OAK 2",
+        "name": "Grace Hopper",
+        "phone": "+1 604 555 0100",
+        "address_lines": "800 Robson Street",
+        "city": "Vancouver",
+        "province": "BC",
+        "postal_code": "V6Z 2E7",
+        "country": "CA",
+        "adult": "on",
+        "end_user": "on",
+        "accurate": "on",
+        "bc_pst_number": "PST-1234-5678",
+        "discount_code": "",
+        # Tampered fields a browser could add: the server never reads them.
+        "unit_price": "1.00",
+        "price": "1.00",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.promise("TOS-5")
+@pytest.mark.promise("TOS-12")
+def test_a_sales_agent_takes_a_bc_resale_order_by_phone(speaker, staff_client):
+    agent = staff_client("sales_agent")
+    assert agent.get(PHONE).status_code == 200
+    response = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace Hopper"})
+    assert response.status_code == 302
+    build_url = response["Location"]
+
+    response = agent.post(build_url, _build_form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    summary_url = response["Location"]
+
+    summary = agent.get(summary_url).content.decode()
+    assert "EO-ONE-OAK" in summary
+    assert "398.00" in summary  # 2 × 199.00 before tax, from the catalogue
+    assert "GST (0.05)" in summary and "19.90" in summary
+    assert "PST" not in summary.replace("PST-1234-5678", "").replace("BC PST number", "")
+    assert "417.90" in summary
+
+    response = agent.post(summary_url)
+    assert response.status_code == 302
+    card_page = response["Location"]
+    assert card_page.startswith("/pay/sandbox/agent-card/")
+    session_id = parse_qs(urlsplit(card_page).query)["session"][0]
+    assert agent.get(card_page).status_code == 200
+    response = agent.post(
+        card_page,
+        {
+            "session": session_id,
+            "card_number": APPROVE_VISA,
+            "exp_month": "12",
+            "exp_year": "2030",
+            "cvc": "123",
+        },
+    )
+    assert response.status_code == 302
+    place_url = response["Location"]
+    assert "payment_token=tok_" in place_url
+    assert agent.get(place_url).status_code == 200
+    token = parse_qs(urlsplit(place_url).query)["payment_token"][0]
+    response = agent.post(place_url.split("?")[0], {"payment_token": token})
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert response["Location"] == f"{PHONE}placed/{order.number}/"
+    assert agent.get(response["Location"]).status_code == 200
+    assert (order.channel, order.status, order.bc_pst_number) == (
+        "phone",
+        "placed",
+        "PST-1234-5678",
+    )
+    assert order.customer.email == "grace@example.com"
+    assert order.tax_components == [{"code": "GST", "rate": "0.05", "amount": "19.90"}]
+    assert order.grand_total == Decimal("417.90")
+    assert payment(order.payment_id).amount == Decimal("417.90")
+    assert order.events.get().actor.email == "sales_agent@example.com"
+    # Posting again (double click) places nothing more.
+    agent.post(place_url.split("?")[0], {"payment_token": token})
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.promise("TOS-3")
+def test_the_phone_order_page_refuses_an_attestation_not_read_out(speaker, staff_client):
+    agent = staff_client("sales_agent")
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": ""})["Location"]
+    response = agent.post(build_url, _build_form(end_user=""))
+    assert response.status_code == 200
+    assert "Confirm that you are the end user" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["care_agent", "warehouse", "finance"])
+def test_only_sales_agents_take_phone_orders(staff_client, role):
+    assert staff_client(role).get(PHONE).status_code == 403
+
+
+def test_a_customer_or_a_visitor_is_sent_to_the_back_office_sign_in(customer):
+    client = Client()
+    client.force_login(customer)
+    for who in (client, Client()):
+        response = who.get(PHONE)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+
+
+def _order_for(user) -> Order:
+    return place_order(
+        draft=draft(customer=user, email=user.email),
+        payment_token=card_token(APPROVE_VISA),
+        payment_method="card",
+        idempotency_key=f"k-{user.pk}",
+        channel="web",
+        at=T0,
+    )
+
+
+@pytest.mark.promise("TOS-11")
+def test_my_stuff_lists_my_orders_with_status_and_the_invoice_to_download(speaker, customer):
+    order = _order_for(customer)
+    client = Client()
+    client.force_login(customer)
+    assert "/my-stuff/orders/" in client.get("/my-stuff/").content.decode()
+    listing = client.get("/my-stuff/orders/").content.decode()
+    assert order.number in listing and "Placed" in listing
+    detail = client.get(f"/my-stuff/orders/{order.number}/").content.decode()
+    assert "224.87" in detail and "HST" in detail
+    pdf = client.get(f"/my-stuff/orders/{order.number}/invoice.pdf")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"123456789 RT0001" in pdf.content
+
+
+def test_another_customers_order_and_invoice_are_not_found(speaker, customer):
+    order = _order_for(customer)
+    other = make_customer("bob@example.com", "Bob Example")
+    client = Client()
+    client.force_login(other)
+    assert client.get(f"/my-stuff/orders/{order.number}/").status_code == 404
+    assert client.get(f"/my-stuff/orders/{order.number}/invoice.pdf").status_code == 404
+    assert order.number not in client.get("/my-stuff/orders/").content.decode()
+    assert Client().get("/my-stuff/orders/").status_code == 302
+
+
+def test_the_warehouse_sees_released_orders_to_ship_but_not_orders(speaker, customer, staff_client):
+    order = _order_for(customer)
+    warehouse = staff_client("warehouse")
+    assert order.number not in warehouse.get("/admin/orders/ordertoship/").content.decode()
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
+    page = warehouse.get("/admin/orders/ordertoship/").content.decode()
+    assert order.number in page
+    assert warehouse.get("/admin/orders/order/").status_code == 403
+    assert warehouse.get(f"/admin/orders/ordertoship/{order.pk}/change/").status_code == 200

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from hearth.orders import views
+
+app_name = "orders"
+urlpatterns = [
+    path("my-stuff/orders/", views.my_orders, name="my_orders"),
+    path("my-stuff/orders/<str:number>/", views.my_order, name="my_order"),
+    path("my-stuff/orders/<str:number>/invoice.pdf", views.my_order_invoice, name="my_invoice"),
+    path("back-office/phone-orders/", views.phone_start, name="phone_start"),
+    path("back-office/phone-orders/<str:draft_id>/", views.phone_build, name="phone_build"),
+    path(
+        "back-office/phone-orders/<str:draft_id>/summary/",
+        views.phone_summary,
+        name="phone_summary",
+    ),
+    path("back-office/phone-orders/<str:draft_id>/place/", views.phone_place, name="phone_place"),
+    path("back-office/phone-orders/placed/<str:number>/", views.phone_done, name="phone_done"),
+]

@@ -1,0 +1,249 @@
+"""HTML for people: My Stuff orders (owner only) and the sales agents' phone orders (TOS-5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from hearth.accounts.auth import second_factor_passed
+from hearth.accounts.roles import has_role
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.core.ids import random_token
+from hearth.orders import rules, selectors, services
+from hearth.orders.errors import PaymentDeclined
+from hearth.orders.forms import PhoneCustomerForm, PhoneOrderForm
+from hearth.orders.invoices import render_invoice_pdf
+from hearth.orders.models import Channel, Order, PaymentMethod
+
+# --- My Stuff (PP-15, TOS-11).
+
+
+@login_required
+def my_orders(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "orders/my_orders.html", {"orders": selectors.orders_for(user=request.user)}
+    )
+
+
+@login_required
+def my_order(request: HttpRequest, number: str) -> HttpResponse:
+    order = selectors.order_for_owner(user=request.user, number=number)
+    return render(request, "orders/my_order.html", {"order": order, "lines": order.lines.all()})
+
+
+@login_required
+def my_order_invoice(request: HttpRequest, number: str) -> HttpResponse:
+    order = selectors.order_for_owner(user=request.user, number=number)
+    response = HttpResponse(render_invoice_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{order.invoice_number}.pdf"'
+    return response
+
+
+# --- Phone orders (TOS-5, TOS-12): sales agents past the second factor.
+
+SESSION_KEY = "hearth_phone_orders"
+
+
+def sales_agent_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not second_factor_passed(request):
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not has_role(request.user, "sales_agent"):
+            return render(
+                request,
+                "orders/phone/forbidden.html",
+                {"message": _("Only sales agents take phone orders.")},
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _drafts(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    return request.session.setdefault(SESSION_KEY, {})
+
+
+def _draft_data(request: HttpRequest, draft_id: str) -> dict[str, Any]:
+    data = _drafts(request).get(draft_id)
+    if data is None:
+        raise Http404
+    return data
+
+
+def _save(request: HttpRequest, draft_id: str, data: dict[str, Any]) -> None:
+    drafts = _drafts(request)
+    drafts[draft_id] = data
+    request.session.modified = True
+
+
+def _draft(data: dict[str, Any]) -> rules.OrderDraft:
+    from hearth.accounts.models import User
+
+    form = data["form"]
+    return rules.OrderDraft(
+        lines=[(sku, int(q)) for sku, q in form["lines"]],
+        customer=User.objects.get(pk=data["customer_id"]),
+        email=data["email"],
+        name=form["name"],
+        phone=form["phone"],
+        shipping_address={
+            "lines": form["address_lines"].splitlines(),
+            "city": form["city"],
+            "province": form["province"].upper(),
+            "postal_code": form["postal_code"],
+            "country": form["country"].upper(),
+        },
+        attestations=rules.Attestations(
+            adult=form["adult"], end_user=form["end_user"], accurate=form["accurate"]
+        ),
+        discount_code=form["discount_code"] or None,
+        bc_pst_number=form["bc_pst_number"] or None,
+        marketing_opt_in=form["marketing_opt_in"],
+    )
+
+
+def _show_error(form: Any, exc: DomainError) -> None:
+    names = {
+        "attestations.adult": "adult",
+        "attestations.end_user": "end_user",
+        "attestations.accurate": "accurate",
+        "shipping_address.lines": "address_lines",
+        "shipping_address.city": "city",
+        "shipping_address.province": "province",
+        "shipping_address.postal_code": "postal_code",
+        "shipping_address.country": "country",
+        "bc_pst_number": "bc_pst_number",
+        "discount_code": "discount_code",
+        "province": "province",
+    }
+    placed = False
+    for field, message in exc.fields.items():
+        name = names.get(field, "lines" if field.startswith("lines") else None)
+        if name is not None:
+            form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))
+
+
+@sales_agent_only
+@require_http_methods(["GET", "POST"])
+def phone_start(request: HttpRequest) -> HttpResponse:
+    """Find the customer by email, or create them."""
+    form = PhoneCustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        customer = services.find_or_create_customer(
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            actor=request.user,
+        )
+        draft_id = random_token(12)
+        _save(request, draft_id, {"customer_id": customer.pk, "email": customer.email})
+        return HttpResponseRedirect(reverse("orders:phone_build", args=[draft_id]))
+    return render(request, "orders/phone/start.html", {"form": form})
+
+
+@sales_agent_only
+@require_http_methods(["GET", "POST"])
+def phone_build(request: HttpRequest, draft_id: str) -> HttpResponse:
+    """Build the order: products, address, the attestations read to the customer."""
+    data = _draft_data(request, draft_id)
+    form = PhoneOrderForm(request.POST or None, initial=data.get("form") or {"country": "CA"})
+    if request.method == "POST" and form.is_valid():
+        data["form"] = form.cleaned_data
+        try:
+            services.quote_order(draft=_draft(data), channel=Channel.PHONE, at=clock.now())
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            _save(request, draft_id, data)
+            return HttpResponseRedirect(reverse("orders:phone_summary", args=[draft_id]))
+    return render(
+        request,
+        "orders/phone/build.html",
+        {"form": form, "email": data["email"], "draft_id": draft_id},
+    )
+
+
+@sales_agent_only
+@require_http_methods(["GET", "POST"])
+def phone_summary(request: HttpRequest, draft_id: str) -> HttpResponse:
+    """The printable summary the agent reads back; on the customer's yes, the card is taken."""
+    data = _draft_data(request, draft_id)
+    if "form" not in data:
+        return HttpResponseRedirect(reverse("orders:phone_build", args=[draft_id]))
+    try:
+        quoted = services.quote_order(draft=_draft(data), channel=Channel.PHONE, at=clock.now())
+    except DomainError:
+        return HttpResponseRedirect(reverse("orders:phone_build", args=[draft_id]))
+    if request.method == "POST":
+        from hearth.payments.services import start_agent_card_session
+
+        url = start_agent_card_session(
+            amount=quoted.tax.grand_total,
+            reference=f"phone-{draft_id}",
+            return_url=reverse("orders:phone_place", args=[draft_id]),
+            cancel_url=reverse("orders:phone_summary", args=[draft_id]),
+        )
+        return HttpResponseRedirect(url)
+    return render(
+        request,
+        "orders/phone/summary.html",
+        {"quote": quoted, "draft": _draft(data), "draft_id": draft_id, "email": data["email"]},
+    )
+
+
+@sales_agent_only
+@require_http_methods(["GET", "POST"])
+def phone_place(request: HttpRequest, draft_id: str) -> HttpResponse:
+    """Back from the agent card page with a token: charge and place the order (channel phone)."""
+    data = _draft_data(request, draft_id)
+    token = request.POST.get("payment_token") or request.GET.get("payment_token", "")
+    if not token or "form" not in data:
+        return HttpResponseRedirect(reverse("orders:phone_summary", args=[draft_id]))
+    error = None
+    if request.method == "POST":
+        try:
+            order = services.place_order(
+                draft=_draft(data),
+                payment_token=token,
+                payment_method=PaymentMethod.CARD,
+                idempotency_key=f"phone-{draft_id}-{token}",
+                channel=Channel.PHONE,
+                at=clock.now(),
+                actor=request.user,
+            )
+        except PaymentDeclined as exc:
+            error = str(exc.message)
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            _drafts(request).pop(draft_id, None)
+            request.session.modified = True
+            return HttpResponseRedirect(reverse("orders:phone_done", args=[order.number]))
+    return render(
+        request,
+        "orders/phone/place.html",
+        {"token": token, "draft_id": draft_id, "error": error, "email": data["email"]},
+        status=402 if error else 200,
+    )
+
+
+@sales_agent_only
+def phone_done(request: HttpRequest, number: str) -> HttpResponse:
+    order = Order.objects.filter(number=number, channel=Channel.PHONE).first()
+    if order is None:
+        raise Http404
+    return render(request, "orders/phone/done.html", {"order": order, "lines": order.lines.all()})
