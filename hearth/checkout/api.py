@@ -1,0 +1,425 @@
+"""The checkout for a headless storefront, mounted at /api/v1/checkout/ (issue #4 item 9).
+
+The basket is the caller's session's (cookie), as on the web; an order is placed with an
+``Idempotency-Key`` header, and a replay with the same key answers 200 with the same order
+(201 the first time), charging nothing twice. Prices are never taken from the request.
+Thin: parse and validate, call checkout's services, shape the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Header, Router, Schema, Status
+from pydantic import ConfigDict, Field
+
+from hearth.checkout import discounts, placing, selectors, services
+from hearth.checkout.errors import CheckoutErrorCode
+from hearth.checkout.rules import MAX_LINE_QUANTITY
+from hearth.checkout.selectors import BasketSummary
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.orders.models import Order
+
+router = Router(tags=["checkout"])
+
+SKU = Field(min_length=1, max_length=40, examples=["EO-HRTH-ONE-OAK"])
+
+
+class CheckoutErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class CheckoutErrorOut(Schema):
+    error: CheckoutErrorDetail
+
+
+class CheckoutLineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = SKU
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+
+
+class CheckoutQuantityIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(ge=0, le=MAX_LINE_QUANTITY, description="0 removes the line.")
+
+
+class CheckoutLineOut(Schema):
+    sku: str
+    name: str
+    colour: str
+    quantity: int
+    unit_price: str = Field(description="Before tax.")
+    line_total: str
+    availability: str
+    expected_ship_date: dt.date | None
+    problem: str | None = Field(description="Why the line cannot be bought as it is, if so.")
+
+
+class CheckoutBasketOut(Schema):
+    lines: list[CheckoutLineOut]
+    item_count: int
+    subtotal: str = Field(description="Lines before tax and discount.")
+
+
+class CheckoutComponentOut(Schema):
+    code: str
+    rate: str
+    amount: str
+
+
+class CheckoutAddressIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[str] = Field(min_length=1, max_length=4, examples=[["12 Wellington Street"]])
+    city: str = Field(max_length=100)
+    province: str = Field(default="", max_length=2, examples=["ON"])
+    postal_code: str = Field(max_length=12, examples=["K1A 0B1"])
+    country: str = Field(default="CA", max_length=10)
+
+
+class CheckoutQuoteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str | None = Field(default=None, max_length=2, examples=["ON"])
+    shipping_method: str = Field(default="standard", max_length=20)
+    discount_code: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    lines: list[CheckoutLineIn] | None = Field(
+        default=None, description="Default: the basket's lines."
+    )
+
+
+class CheckoutQuoteOut(Schema):
+    lines: list[CheckoutLineOut]
+    subtotal: str = Field(description="Lines before tax and discount.")
+    discount: str
+    discount_code: str | None
+    shipping_method: str
+    shipping: str = Field(description="The shipping fee, before tax (TOS-14, TOS-15).")
+    components: list[CheckoutComponentOut] | None = Field(
+        description="Each tax, once province is known."
+    )
+    total_tax: str | None
+    grand_total: str | None
+    ship_date: dt.date
+    delivery_earliest: dt.date
+    delivery_latest: dt.date
+
+
+class CheckoutMethodOut(Schema):
+    code: str
+    name: str
+    fee: str
+    ship_date: dt.date
+    delivery_earliest: dt.date
+    delivery_latest: dt.date
+
+
+class CheckoutAttestationsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    adult: bool = Field(description="18 or older (and authorised, if buying for a company).")
+    end_user: bool = Field(description="An end user who will not resell.")
+    accurate: bool = Field(description="The information given is accurate and complete.")
+
+
+class CheckoutOrderIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254, examples=["ada@example.com"])
+    name: str = Field(max_length=200, examples=["Ada Lovelace"])
+    phone: str = Field(default="", max_length=30)
+    shipping_address: CheckoutAddressIn
+    attestations: CheckoutAttestationsIn
+    discount_code: str | None = Field(default=None, max_length=40)
+    shipping_method: str = Field(default="standard", max_length=20)
+    payment_method: str = Field(examples=["card"], description="card or paypal")
+    payment_token: str = Field(max_length=100, description="From the provider's page (tok_/pp_).")
+    marketing_email: bool = Field(
+        default=False, description="True only if the buyer asked for news and offers (PP-8)."
+    )
+    lines: list[CheckoutLineIn] | None = Field(
+        default=None, description="Default: the basket's lines."
+    )
+
+
+class CheckoutOrderOut(Schema):
+    number: str
+    status: str
+    email: str
+    subtotal: str
+    discount: str
+    shipping: str
+    components: list[CheckoutComponentOut]
+    total_tax: str
+    grand_total: str
+    ship_date: dt.date | None
+    delivery_earliest: dt.date | None
+    delivery_latest: dt.date | None
+
+
+def _shopper(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return discounts.shopper_key(f"user:{request.user.pk}")
+    if not request.session.session_key:
+        request.session.save()
+    return discounts.shopper_key(f"session:{request.session.session_key}")
+
+
+def _lines_out(summary: BasketSummary) -> list[dict[str, Any]]:
+    return [
+        {
+            "sku": line.sku,
+            "name": line.name,
+            "colour": line.colour,
+            "quantity": line.quantity,
+            "unit_price": f"{line.unit_price:.2f}",
+            "line_total": f"{line.line_total:.2f}",
+            "availability": line.availability,
+            "expected_ship_date": line.expected_ship_date,
+            "problem": line.problem,
+        }
+        for line in summary.lines
+    ]
+
+
+def _basket_out(request: HttpRequest) -> dict[str, Any]:
+    summary = selectors.basket_summary(selectors.basket_for(request))
+    return {
+        "lines": _lines_out(summary),
+        "item_count": summary.item_count,
+        "subtotal": f"{summary.subtotal:.2f}",
+    }
+
+
+def _lines(request: HttpRequest, given: list[CheckoutLineIn] | None) -> list[tuple[str, int]]:
+    if given is not None:
+        merged: dict[str, int] = {}
+        for line in given:
+            merged[line.sku] = merged.get(line.sku, 0) + line.quantity
+        return sorted(merged.items())
+    return selectors.basket_lines(selectors.basket_for(request))
+
+
+@router.get("/basket", response=CheckoutBasketOut, summary="The session's basket")
+def basket(request: HttpRequest) -> dict[str, Any]:
+    """Lines priced from the catalogue (before tax); a line that cannot be bought says why."""
+    return _basket_out(request)
+
+
+@router.post(
+    "/basket/lines",
+    response={201: CheckoutBasketOut, 400: CheckoutErrorOut, 409: CheckoutErrorOut},
+    summary="Add to the basket",
+)
+def add_line(request: HttpRequest, payload: CheckoutLineIn) -> Status:
+    """Adds `quantity` to any already in the basket; refused above the stock on hand."""
+    services.add_to_basket(
+        basket=services.open_basket(request),
+        sku=payload.sku,
+        quantity=payload.quantity,
+        at=clock.now(),
+    )
+    return Status(201, _basket_out(request))
+
+
+@router.put(
+    "/basket/lines/{sku}",
+    response={200: CheckoutBasketOut, 400: CheckoutErrorOut, 404: CheckoutErrorOut},
+    summary="Change a line's quantity",
+)
+def change_line(request: HttpRequest, sku: str, payload: CheckoutQuantityIn) -> dict[str, Any]:
+    found = selectors.basket_for(request)
+    if found is None:
+        raise DomainError(
+            CheckoutErrorCode.NOT_IN_BASKET,
+            _("This item is not in your basket."),
+            field="sku",
+            status=404,
+        )
+    services.change_quantity(basket=found, sku=sku, quantity=payload.quantity, at=clock.now())
+    return _basket_out(request)
+
+
+@router.delete("/basket/lines/{sku}", response=CheckoutBasketOut, summary="Remove a line")
+def remove_line(request: HttpRequest, sku: str) -> dict[str, Any]:
+    found = selectors.basket_for(request)
+    if found is not None:
+        services.remove_line(basket=found, sku=sku, at=clock.now())
+    return _basket_out(request)
+
+
+@router.get(
+    "/shipping-methods", response=list[CheckoutMethodOut], summary="Shipping methods and fees"
+)
+def shipping_methods(request: HttpRequest) -> list[dict[str, Any]]:
+    """Each method with its fee and, if ordered now, its ship date and delivery window (TOS-15)."""
+    return [
+        {
+            "code": method.code,
+            "name": _(method.name),
+            "fee": f"{method.fee:.2f}",
+            "ship_date": estimate.ship_date,
+            "delivery_earliest": estimate.delivery_earliest,
+            "delivery_latest": estimate.delivery_latest,
+        }
+        for method, estimate in services.shipping_choices(at=clock.now())
+        if placing.SHIPPING_METHOD_SUPPORTED or method.code == "standard"
+    ]
+
+
+@router.post(
+    "/quote",
+    response={200: CheckoutQuoteOut, 400: CheckoutErrorOut, 429: CheckoutErrorOut},
+    summary="Price the order",
+)
+def quote(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, Any]:
+    """Prices before tax, the discount, the shipping fee, each tax component for `province`
+    and the delivery estimate. An invalid discount code answers 400 naming `discount_code`;
+    repeated invalid codes answer 429 (`discount_throttled`) and are flagged for review."""
+    result = services.quote_checkout(
+        lines=_lines(request, payload.lines),
+        province=payload.province,
+        shipping_method_code=payload.shipping_method,
+        discount_code=payload.discount_code,
+        email=payload.email,
+        shopper=_shopper(request),
+        at=clock.now(),
+    )
+    summary = result.summary
+    tax = summary.tax
+    return {
+        "lines": _lines_out(summary),
+        "subtotal": f"{summary.subtotal:.2f}",
+        "discount": f"{summary.discount:.2f}",
+        "discount_code": result.discount.code if result.discount else None,
+        "shipping_method": result.method.code,
+        "shipping": f"{summary.shipping:.2f}",
+        "components": [
+            {"code": c.code, "rate": str(c.rate), "amount": f"{c.amount:.2f}"}
+            for c in tax.components
+        ]
+        if tax
+        else None,
+        "total_tax": f"{tax.total_tax:.2f}" if tax else None,
+        "grand_total": f"{tax.grand_total:.2f}" if tax else None,
+        "ship_date": result.estimate.ship_date,
+        "delivery_earliest": result.estimate.delivery_earliest,
+        "delivery_latest": result.estimate.delivery_latest,
+    }
+
+
+def _order_out(order: Order) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "status": order.status,
+        "email": order.email,
+        "subtotal": f"{order.subtotal:.2f}",
+        "discount": f"{order.discount:.2f}",
+        "shipping": f"{order.shipping:.2f}",
+        "components": list(order.tax_components),
+        "total_tax": f"{order.total_tax:.2f}",
+        "grand_total": f"{order.grand_total:.2f}",
+        "ship_date": order.ship_date,
+        "delivery_earliest": order.delivery_earliest,
+        "delivery_latest": order.delivery_latest,
+    }
+
+
+@router.post(
+    "/orders",
+    response={
+        200: CheckoutOrderOut,
+        201: CheckoutOrderOut,
+        400: CheckoutErrorOut,
+        402: CheckoutErrorOut,
+        409: CheckoutErrorOut,
+    },
+    summary="Place the order (idempotent)",
+)
+def place(
+    request: HttpRequest,
+    payload: CheckoutOrderIn,
+    idempotency_key: str = Header(
+        default="",
+        alias="Idempotency-Key",
+        description="A unique key per order attempt (8 to 100 characters); a replay returns "
+        "the same order.",
+    ),
+) -> Status:
+    """Place the order from `lines` (or the session's basket). Prices, discount and tax are
+    computed here, never taken from the request. A declined payment answers 402
+    (`payment_declined`) and keeps nothing; too little stock answers 409 (`out_of_stock`);
+    a missing attestation 400 (`attestation_required`, TOS-3); an address outside Canada or of
+    a refused kind 400 (`address_refused`, TOS-16/17). The basket is emptied once placed."""
+    key = idempotency_key.strip()
+    if not 8 <= len(key) <= 100:
+        raise DomainError(
+            CheckoutErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+            _("Send an Idempotency-Key header of 8 to 100 characters, unique per order."),
+            field="Idempotency-Key",
+        )
+    lines = _lines(request, payload.lines)
+    at = clock.now()
+    # orders has no selector by idempotency key yet; one indexed read of its unique column.
+    replay = Order.objects.filter(idempotency_key=f"api-{key}").exists()
+    # Only a discount code needs to know the shopper (a session is not created for nothing).
+    shopper = _shopper(request) if payload.discount_code else ""
+    if payload.discount_code and not replay:
+        discounts.check_throttle(shopper=shopper, at=at)
+    try:
+        order = _place(request, payload, lines=lines, key=key, at=at)
+    except DomainError as error:
+        if error.code == "no_lines":  # an empty basket that is not a replay
+            raise DomainError(
+                CheckoutErrorCode.EMPTY_BASKET,
+                _("Your basket is empty: add a product before checking out."),
+                field="lines",
+            ) from None
+        if error.code.startswith("discount_") and shopper:  # counts towards the throttle (TOS-9)
+            discounts.note_invalid_attempt(
+                shopper=shopper, code=payload.discount_code or "", reason=error.code, at=at
+            )
+        raise
+    if not replay and payload.lines is None:
+        found = selectors.basket_for(request)
+        if found is not None:
+            services.empty_basket(basket=found, at=at)
+    return Status(200 if replay else 201, _order_out(order))
+
+
+def _place(
+    request: HttpRequest,
+    payload: CheckoutOrderIn,
+    *,
+    lines: list[tuple[str, int]],
+    key: str,
+    at: Any,
+) -> Order:
+    return placing.place(
+        lines=lines,
+        customer=request.user if request.user.is_authenticated else None,
+        contact={
+            "email": payload.email,
+            "name": payload.name,
+            "phone": payload.phone,
+            "marketing_email": payload.marketing_email,
+        },
+        address=payload.shipping_address.model_dump(),
+        attestations=payload.attestations.model_dump(),
+        shipping_method=payload.shipping_method,
+        discount_code=payload.discount_code,
+        payment_method=payload.payment_method,
+        payment_token=payload.payment_token,
+        idempotency_key=f"api-{key}",
+        at=at,
+    )

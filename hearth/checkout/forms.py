@@ -1,0 +1,200 @@
+"""HTML forms of the checkout (TOS-4). Every form collecting personal information states its
+purposes through privacy's ``NoticeFormMixin`` (PP-4). Prices are never taken from a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hearth.accounts.rules import PROVINCES
+from hearth.checkout import rules
+from hearth.core.errors import DomainError
+from hearth.fulfilment.address import AddressCheck
+from hearth.fulfilment.errors import AddressProblemCode
+from hearth.fulfilment.selectors import check_delivery_address
+from hearth.privacy.notices import NoticeFormMixin
+
+PROVINCE_CHOICES = [("", _("Choose…"))] + [(code, code) for code in PROVINCES]
+# Canada first; other countries are offered so that the shopper is told where to turn (TOS-16).
+COUNTRY_CHOICES = [
+    ("CA", _("Canada")),
+    ("US", _("United States")),
+    ("GB", _("United Kingdom")),
+    ("FR", _("France")),
+    ("DE", _("Germany")),
+    ("AU", _("Australia")),
+    ("OTHER", _("Another country")),
+]
+
+
+def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a DomainError beside its field (or at the top of the form)."""
+    placed = False
+    for name, message in exc.fields.items():
+        if name in form.fields:
+            form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))
+
+
+class AddToBasketForm(forms.Form):
+    sku = forms.CharField(label=_("Product code"), max_length=40, widget=forms.HiddenInput)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=rules.MAX_LINE_QUANTITY, initial=1
+    )
+
+
+class ChangeQuantityForm(forms.Form):
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=0,
+        max_value=rules.MAX_LINE_QUANTITY,
+        help_text=_("0 removes the item."),
+    )
+
+
+class ContactForm(NoticeFormMixin, forms.Form):
+    collection_point = "checkout_contact"
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("Your order confirmation and tax invoice are sent here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    name = forms.CharField(
+        label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        help_text=_("Only for the carrier, if they cannot find the address."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    # PP-8: the choice not to receive marketing is offered here, where the email is collected:
+    # the box is unticked unless the buyer ticks it, and every message has an unsubscribe link.
+    marketing_email = forms.BooleanField(
+        label=_("Yes, send me news and offers by email."),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Leave this unticked to opt out of news and offers. You can unsubscribe from any "
+            "email we send."
+        ),
+    )
+
+
+class AddressForm(NoticeFormMixin, forms.Form):
+    """The delivery address, checked against the address rules at the field (TOS-16, TOS-17)."""
+
+    collection_point = "checkout_address"
+
+    lines = forms.CharField(
+        label=_("Street address"),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+        help_text=_("One line per row: number and street, then unit or suite."),
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    province = forms.ChoiceField(
+        label=_("Province or territory"), choices=PROVINCE_CHOICES, required=False
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES, initial="CA")
+
+    outside_service_region = False
+    check: AddressCheck | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        result = check_delivery_address(
+            lines=[line for line in data["lines"].splitlines() if line.strip()],
+            city=data["city"],
+            province=data.get("province") or "",
+            postal_code=data["postal_code"],
+            country=data["country"],
+        )
+        self.check = result
+        if any(p.code == AddressProblemCode.OUTSIDE_SERVICE_REGION for p in result.problems):
+            self.outside_service_region = True
+            return data
+        for problem in result.problems:
+            field = problem.field if problem.field in self.fields else None
+            self.add_error(field, problem.message)
+        if result.accepted:
+            data["postal_code"] = result.postal_code or data["postal_code"]
+            data["province"] = result.province or data.get("province")
+        return data
+
+    def address(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "lines": [line.strip() for line in data["lines"].splitlines() if line.strip()],
+            "city": data["city"].strip(),
+            "province": data.get("province") or "",
+            "postal_code": data["postal_code"],
+            "country": data["country"],
+        }
+
+
+class DeliveryForm(forms.Form):
+    """Shipping method (the fee and window are in each choice's label: TOS-15) and discount."""
+
+    shipping_method = forms.ChoiceField(
+        label=_("Shipping method"), widget=forms.RadioSelect, initial="standard"
+    )
+    discount_code = forms.CharField(
+        label=_("Discount code (optional)"), max_length=40, required=False
+    )
+
+    def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shipping_method"].choices = methods
+
+
+class PaymentMethodForm(forms.Form):
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("card", _("Credit card (Visa, MasterCard, American Express)")),
+            ("paypal", _("PayPal")),
+        ],
+        initial="card",
+    )
+
+
+class PlaceOrderForm(NoticeFormMixin, forms.Form):
+    """The attestations of TOS-3 and the one-time token that stops a second placement."""
+
+    collection_point = "checkout_attestations"
+
+    adult = forms.BooleanField(
+        label=_("I am 18 or older (and authorised to buy for my company, if I buy for one)."),
+        error_messages={"required": _("Confirm that you are 18 or older to place the order.")},
+    )
+    end_user = forms.BooleanField(
+        label=_("I am buying as an end user and will not resell these products."),
+        error_messages={"required": _("Confirm that you are an end user to place the order.")},
+    )
+    accurate = forms.BooleanField(
+        label=_("The information I gave is accurate and complete."),
+        error_messages={
+            "required": _("Confirm that your information is accurate to place the order.")
+        },
+    )
+    place_token = forms.CharField(widget=forms.HiddenInput)
+    basket_version = forms.CharField(widget=forms.HiddenInput)

@@ -1,0 +1,162 @@
+"""Reads of the checkout app: the request's basket and its priced summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext
+
+from hearth.catalog.selectors import variants_by_sku
+from hearth.checkout import rules
+from hearth.checkout.models import Basket
+from hearth.tax.rules import TaxLine, TaxQuote, quote
+
+SESSION_BASKET = "checkout_basket"
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    sku: str
+    quantity: int
+    name: str
+    colour: str
+    slug: str
+    image: str
+    unit_price: Decimal
+    line_total: Decimal
+    availability: str
+    expected_ship_date: dt.date | None
+    stock_on_hand: int
+    problem: str | None  # why the line cannot be bought as it is, translated; None if it can
+
+
+@dataclass(frozen=True, slots=True)
+class BasketSummary:
+    lines: tuple[SummaryLine, ...]
+    subtotal: Decimal  # lines before tax and before the discount
+    discount: Decimal
+    shipping: Decimal
+    tax: TaxQuote | None  # None while the destination province is not known
+    total: Decimal | None  # what the customer pays, once tax is known
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def problems(self) -> list[str]:
+        return [line.problem for line in self.lines if line.problem]
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever what the customer would pay changes (lines, prices, totals)."""
+        parts = [f"{x.sku}:{x.quantity}:{x.unit_price}" for x in self.lines]
+        parts += [str(self.discount), str(self.shipping), str(self.total)]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def basket_for(request: HttpRequest) -> Basket | None:
+    """The basket of the signed-in customer, else of the guest's session; None if none yet."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Basket.objects.filter(user=user).first()
+    token = request.session.get(SESSION_BASKET)
+    if not token:
+        return None
+    return Basket.objects.filter(session_key=token, user__isnull=True).first()
+
+
+def basket_lines(basket: Basket | None) -> list[tuple[str, int]]:
+    """(sku, quantity) pairs, sorted by SKU (the fixed order stock is reserved in)."""
+    if basket is None:
+        return []
+    return sorted(basket.lines.values_list("sku", "quantity"))
+
+
+def summarise(
+    lines: Sequence[tuple[str, int]],
+    *,
+    province: str | None = None,
+    on: dt.date | None = None,
+    discount: Decimal = ZERO,
+    shipping: Decimal = ZERO,
+) -> BasketSummary:
+    """Price ``lines`` from the catalogue; tax (each component) once ``province`` and ``on``
+    are known. Lines no longer sold, or above the stock on hand, carry a ``problem``."""
+    variants = variants_by_sku([sku for sku, _ in lines])
+    out: list[SummaryLine] = []
+    for sku, quantity in lines:
+        variant = variants.get(sku)
+        if variant is None or not variant.product.is_active:
+            out.append(
+                SummaryLine(
+                    sku, quantity, sku, "", "", "", ZERO, ZERO, "", None, 0,
+                    gettext("This item is no longer sold: remove it to continue."),
+                )
+            )  # fmt: skip
+            continue
+        refusal = rules.quantity_refusal(
+            quantity=quantity,
+            stock_on_hand=variant.stock_on_hand,
+            availability=variant.availability,
+        )
+        problem = None
+        if refusal is not None and refusal.code == "quantity_above_stock":
+            stock = int(refusal.params["stock"])
+            problem = (
+                gettext("Only %(stock)s left in stock: choose %(stock)s or fewer.")
+                % {"stock": stock}
+                if stock
+                else gettext("Sorry, this item is out of stock: remove it to continue.")
+            )
+        elif refusal is not None:
+            problem = gettext("Choose a quantity from 1 to %(max)s.") % refusal.params
+        out.append(
+            SummaryLine(
+                sku=sku,
+                quantity=quantity,
+                name=variant.product.name,
+                colour=variant.colour,
+                slug=variant.product.slug,
+                image=variant.product.image,
+                unit_price=variant.price,
+                line_total=variant.price * quantity,
+                availability=variant.availability,
+                expected_ship_date=variant.expected_ship_date,
+                stock_on_hand=variant.stock_on_hand,
+                problem=problem,
+            )
+        )
+    subtotal = sum((line.line_total for line in out), ZERO)
+    discount = min(discount, subtotal)
+    tax = None
+    total = None
+    if province and on is not None and out:
+        tax_lines = [TaxLine(line.unit_price, line.quantity) for line in out]
+        tax = quote(lines=tax_lines, shipping=shipping, province=province, on=on, discount=discount)
+        total = tax.grand_total
+    return BasketSummary(tuple(out), subtotal, discount, shipping, tax, total)
+
+
+def basket_summary(
+    basket: Basket | None,
+    province: str | None = None,
+    on: dt.date | None = None,
+    *,
+    discount: Decimal = ZERO,
+    shipping: Decimal = ZERO,
+) -> BasketSummary:
+    """:func:`summarise` over the basket's lines (prices from the catalogue, tax if known)."""
+    return summarise(
+        basket_lines(basket), province=province, on=on, discount=discount, shipping=shipping
+    )

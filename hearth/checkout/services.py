@@ -1,0 +1,250 @@
+"""Writes of the checkout app: the basket (one function per action, each one transaction).
+
+A guest's basket is found by a random token kept in the session (``SESSION_BASKET``), so that it
+survives the session key change at sign-in; a customer's by the user. Prices never live in the
+basket: only SKUs and quantities, priced from the catalogue whenever shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext
+
+from hearth.catalog.selectors import variant_by_sku
+from hearth.checkout import discounts, rules
+from hearth.checkout.discounts import DiscountPreview
+from hearth.checkout.errors import CheckoutErrorCode
+from hearth.checkout.models import Basket, BasketLine
+from hearth.checkout.selectors import SESSION_BASKET, ZERO, BasketSummary, basket_for, summarise
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.core.ids import random_token
+from hearth.fulfilment.rules import Estimate, ShippingMethod, shipping_method, shipping_methods
+from hearth.fulfilment.selectors import delivery_estimate, translated
+
+
+def _quantity_error(refusal: rules.Refusal, *, field: str) -> DomainError:
+    if refusal.code == CheckoutErrorCode.QUANTITY_ABOVE_STOCK:
+        stock = int(refusal.params["stock"])
+        if stock == 0:
+            message = gettext("Sorry, this item is out of stock.")
+        else:
+            message = gettext("Only %(stock)s left in stock: choose %(stock)s or fewer.") % {
+                "stock": stock
+            }
+    else:
+        message = gettext("Choose a quantity from 1 to %(max)s.") % refusal.params
+    return DomainError(refusal.code, message, field=field)
+
+
+def parse_quantity(raw: Any, *, field: str = "quantity") -> int:
+    """A quantity typed into a form: a whole number, else a clear error on ``field``."""
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise DomainError(
+            CheckoutErrorCode.INVALID_QUANTITY,
+            gettext("Choose a quantity from 1 to %(max)s.") % {"max": rules.MAX_LINE_QUANTITY},
+            field=field,
+        ) from None
+
+
+def open_basket(request: HttpRequest, *, at: dt.datetime | None = None) -> Basket:
+    """The request's basket, created (and remembered in the session or on the user) if none."""
+    basket = basket_for(request)
+    if basket is not None:
+        return basket
+    at = at or clock.now()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        basket, _ = Basket.objects.get_or_create(user=user, defaults={"updated_at": at})
+        return basket
+    token = random_token(24)
+    basket = Basket.objects.create(session_key=token, updated_at=at)
+    request.session[SESSION_BASKET] = token
+    return basket
+
+
+def _check_line(*, sku: str, quantity: int, field: str) -> None:
+    variant = variant_by_sku(sku)
+    refusal = rules.quantity_refusal(
+        quantity=quantity,
+        stock_on_hand=variant.stock_on_hand,
+        availability=variant.availability,
+    )
+    if refusal is not None:
+        raise _quantity_error(refusal, field=field)
+
+
+def add_to_basket(
+    *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Any = None
+) -> BasketLine:
+    """Add ``quantity`` units of ``sku`` (added to any already there), checked against stock.
+
+    Raises ``unknown_sku`` (field ``sku``), ``invalid_quantity`` or ``quantity_above_stock``
+    (field ``quantity``); the basket is unchanged then.
+    """
+    sku = (sku or "").strip()
+    if quantity < 1:
+        raise _quantity_error(
+            rules.Refusal("invalid_quantity", {"max": str(rules.MAX_LINE_QUANTITY)}),
+            field="quantity",
+        )
+    with transaction.atomic():
+        line = BasketLine.objects.select_for_update().filter(basket=basket, sku=sku).first()
+        total = quantity + (line.quantity if line else 0)
+        _check_line(sku=sku, quantity=total, field="quantity")
+        if line is None:
+            try:
+                with transaction.atomic():
+                    line = BasketLine.objects.create(
+                        basket=basket, sku=sku, quantity=total, added_at=at
+                    )
+            except IntegrityError:  # the same shopper added the same SKU twice at once
+                line = BasketLine.objects.get(basket=basket, sku=sku)
+                line.quantity = total
+                line.save(update_fields=["quantity"])
+        else:
+            line.quantity = total
+            line.save(update_fields=["quantity"])
+        Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+    return line
+
+
+def change_quantity(
+    *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Any = None
+) -> BasketLine | None:
+    """Set a line's quantity; 0 removes the line (returns None). Checked against stock."""
+    if quantity == 0:
+        remove_line(basket=basket, sku=sku, at=at, actor=actor)
+        return None
+    with transaction.atomic():
+        line = BasketLine.objects.select_for_update().filter(basket=basket, sku=sku).first()
+        if line is None:
+            raise DomainError(
+                CheckoutErrorCode.NOT_IN_BASKET,
+                gettext("This item is not in your basket."),
+                field="sku",
+                status=404,
+            )
+        _check_line(sku=sku, quantity=quantity, field="quantity")
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+    return line
+
+
+def remove_line(*, basket: Basket, sku: str, at: dt.datetime, actor: Any = None) -> None:
+    """Take ``sku`` out of the basket (nothing happens if it is not there)."""
+    with transaction.atomic():
+        BasketLine.objects.filter(basket=basket, sku=sku).delete()
+        Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+
+
+def empty_basket(*, basket: Basket, at: dt.datetime, actor: Any = None) -> None:
+    """Remove every line (after the order is placed)."""
+    with transaction.atomic():
+        basket.lines.all().delete()
+        Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+
+
+def merge_basket_on_sign_in(request: HttpRequest, user: Any) -> Basket | None:
+    """Move the guest's basket lines into the customer's basket (quantities add up, each line
+    capped at the most one line may hold); the guest basket is then deleted."""
+    token = request.session.get(SESSION_BASKET)
+    if not token:
+        return None
+    at = clock.now()
+    with transaction.atomic():
+        guest = Basket.objects.filter(session_key=token, user__isnull=True).first()
+        request.session.pop(SESSION_BASKET, None)
+        if guest is None:
+            return None
+        own, _ = Basket.objects.get_or_create(user=user, defaults={"updated_at": at})
+        existing = {line.sku: line for line in own.lines.select_for_update()}
+        for line in guest.lines.all():
+            mine = existing.get(line.sku)
+            if mine is None:
+                BasketLine.objects.create(
+                    basket=own, sku=line.sku, quantity=line.quantity, added_at=line.added_at
+                )
+            else:
+                mine.quantity = min(mine.quantity + line.quantity, rules.MAX_LINE_QUANTITY)
+                mine.save(update_fields=["quantity"])
+        guest.delete()
+        Basket.objects.filter(pk=own.pk).update(updated_at=at)
+    return own
+
+
+# --- Quoting and placing (the web checkout and the API both call these).
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutQuote:
+    summary: BasketSummary
+    discount: DiscountPreview | None
+    method: ShippingMethod
+    estimate: Estimate
+
+
+def shipping_fee(method: str) -> Decimal:
+    """The fee of a shipping method (standard is free inside Canada: TOS-14; express: TOS-15)."""
+    return shipping_method(method).fee
+
+
+def quote_checkout(
+    *,
+    lines: Sequence[tuple[str, int]],
+    province: str | None,
+    shipping_method_code: str,
+    discount_code: str | None,
+    email: str | None,
+    shopper: str,
+    at: dt.datetime,
+) -> CheckoutQuote:
+    """Price an order before placing: lines from the catalogue, the discount (via
+    :func:`~hearth.checkout.discounts.preview`, so invalid codes count towards the throttle),
+    shipping fee, each tax component for ``province`` (when known) and the delivery estimate.
+
+    Raises ``empty_basket``, discount refusals (field ``discount_code``) and
+    ``unknown_method`` (field ``method``).
+    """
+    if not lines:
+        raise DomainError(
+            CheckoutErrorCode.EMPTY_BASKET,
+            gettext("Your basket is empty: add a product before checking out."),
+            field="lines",
+        )
+    try:
+        method = shipping_method(shipping_method_code)
+    except DomainError as error:
+        raise translated(error) from None
+    on = at.astimezone(clock.EASTERN).date()
+    subtotal = summarise(lines).subtotal
+    preview = discounts.preview(
+        code=discount_code, subtotal=subtotal, at=at, shopper=shopper, email=email
+    )
+    summary = summarise(
+        lines,
+        province=province or None,
+        on=on,
+        discount=preview.amount if preview else ZERO,
+        shipping=method.fee,
+    )
+    estimate = delivery_estimate(placed_at=at, payment_confirmed_at=None, method=method.code)
+    return CheckoutQuote(summary, preview, method, estimate)
+
+
+def shipping_choices(*, at: dt.datetime) -> list[tuple[ShippingMethod, Estimate]]:
+    """Every shipping method with its fee and its estimate now, shown before choosing (TOS-15)."""
+    return [
+        (m, delivery_estimate(placed_at=at, payment_confirmed_at=None, method=m.code))
+        for m in shipping_methods()
+    ]

@@ -1,0 +1,499 @@
+"""The web checkout (TOS-4), without JavaScript: basket, then contact, address, delivery,
+payment, review and place, then the confirmation.
+
+What the shopper entered lives in the session (``SESSION_STATE``) until the order is placed; a
+step whose earlier steps are missing (a new or expired session) sends the shopper back to the
+first missing one with a message, and the basket is never touched by that. Prices always come
+from the catalogue. The review page carries a one-time token, stored in the session and used as
+the order's idempotency key, so a second click or a replayed form never places a second order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hearth.checkout import discounts, placing, selectors, services
+from hearth.checkout.forms import (
+    AddressForm,
+    AddToBasketForm,
+    ChangeQuantityForm,
+    ContactForm,
+    DeliveryForm,
+    PaymentMethodForm,
+    PlaceOrderForm,
+    apply_domain_error,
+)
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.core.ids import random_token
+from hearth.fulfilment.selectors import care_contact_message
+
+SESSION_STATE = "checkout"
+SESSION_PLACED = "checkout_placed"  # {place token: order number}: replays land on the order
+STEPS = ("contact", "address", "delivery", "payment")
+
+
+def _state(request: HttpRequest) -> dict[str, Any]:
+    return dict(request.session.get(SESSION_STATE) or {})
+
+
+def _save(request: HttpRequest, state: dict[str, Any]) -> None:
+    request.session[SESSION_STATE] = state
+
+
+def _shopper(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return discounts.shopper_key(f"user:{request.user.pk}")
+    if not request.session.session_key:
+        request.session.save()
+    return discounts.shopper_key(f"session:{request.session.session_key}")
+
+
+def _lines(request: HttpRequest) -> list[tuple[str, int]]:
+    return selectors.basket_lines(selectors.basket_for(request))
+
+
+def _missing_step(state: dict[str, Any], upto: str) -> str | None:
+    for step in STEPS:
+        if step == upto:
+            return None
+        if not state.get(step):
+            return step
+    return None
+
+
+def _guard(request: HttpRequest, step: str) -> HttpResponse | None:
+    """Send the shopper to the basket (if empty) or to the first step not done yet."""
+    if not _lines(request):
+        messages.error(request, _("Your basket is empty: add a product before checking out."))
+        return redirect("checkout:basket")
+    missing = _missing_step(_state(request), step)
+    if missing is not None:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _(
+                    "Your checkout session expired, so some details are missing. Your basket is "
+                    "kept; please enter them again."
+                ),
+            )
+        return redirect(f"checkout:{missing}")
+    return None
+
+
+# --- Basket.
+
+
+def basket_page(request: HttpRequest) -> HttpResponse:
+    summary = selectors.basket_summary(selectors.basket_for(request))
+    rows = [
+        (line, ChangeQuantityForm(initial={"quantity": line.quantity}, prefix=line.sku))
+        for line in summary.lines
+    ]
+    return render(request, "checkout/basket.html", {"summary": summary, "rows": rows})
+
+
+@require_POST
+def basket_add(request: HttpRequest) -> HttpResponse:
+    form = AddToBasketForm(request.POST)
+    back = request.META.get("HTTP_REFERER") or reverse("checkout:basket")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back if back.startswith("/") else reverse("checkout:basket"))
+    try:
+        basket = services.open_basket(request)
+        services.add_to_basket(
+            basket=basket,
+            sku=form.cleaned_data["sku"],
+            quantity=form.cleaned_data["quantity"],
+            at=clock.now(),
+            actor=request.user if request.user.is_authenticated else None,
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("checkout:basket")
+    messages.success(request, _("Added to your basket."))
+    return redirect("checkout:basket")
+
+
+@require_POST
+def basket_change(request: HttpRequest, sku: str) -> HttpResponse:
+    form = ChangeQuantityForm(request.POST, prefix=sku)
+    basket = selectors.basket_for(request)
+    if basket is None:
+        messages.error(request, _("Your basket is empty."))
+        return redirect("checkout:basket")
+    if not form.is_valid():
+        for error in form.errors.get("quantity", []):
+            messages.error(request, error)
+        return redirect("checkout:basket")
+    try:
+        services.change_quantity(
+            basket=basket, sku=sku, quantity=form.cleaned_data["quantity"], at=clock.now()
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your basket was updated."))
+    return redirect("checkout:basket")
+
+
+@require_POST
+def basket_remove(request: HttpRequest, sku: str) -> HttpResponse:
+    basket = selectors.basket_for(request)
+    if basket is not None:
+        services.remove_line(basket=basket, sku=sku, at=clock.now())
+        messages.success(request, _("Removed from your basket."))
+    return redirect("checkout:basket")
+
+
+# --- Checkout steps.
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    """'Checkout now': to the first step not done yet (TOS-4)."""
+    summary = selectors.basket_summary(selectors.basket_for(request))
+    if summary.is_empty:
+        messages.error(request, _("Your basket is empty: add a product before checking out."))
+        return redirect("checkout:basket")
+    if summary.problems:
+        messages.error(request, _("Some items in your basket need your attention first."))
+        return redirect("checkout:basket")
+    return redirect(f"checkout:{_missing_step(_state(request), 'review') or 'review'}")
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    if (blocked := _guard(request, "contact")) is not None:
+        return blocked
+    state = _state(request)
+    initial = dict(state.get("contact") or {})
+    if not initial and request.user.is_authenticated:
+        initial = {"email": request.user.email, "name": getattr(request.user, "full_name", "")}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        state["contact"] = {k: form.cleaned_data[k] for k in form.fields}
+        _save(request, state)
+        return redirect("checkout:address")
+    sign_in = f"{reverse('accounts:sign_in')}?{urlencode({'next': reverse('checkout:start')})}"
+    return render(request, "checkout/contact.html", {"form": form, "sign_in_url": sign_in})
+
+
+def _saved_address_initial(request: HttpRequest) -> dict[str, Any]:
+    if not request.user.is_authenticated:
+        return {}
+    saved = request.user.addresses.first()
+    if saved is None:
+        return {}
+    return {
+        "lines": saved.lines,
+        "city": saved.city,
+        "province": saved.province,
+        "postal_code": saved.postal_code,
+        "country": saved.country,
+    }
+
+
+def address(request: HttpRequest) -> HttpResponse:
+    if (blocked := _guard(request, "address")) is not None:
+        return blocked
+    state = _state(request)
+    saved = state.get("address")
+    initial = (
+        {**saved, "lines": "\n".join(saved["lines"])} if saved else _saved_address_initial(request)
+    )
+    form = AddressForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if form.outside_service_region:
+            state.pop("address", None)
+            _save(request, state)
+            return redirect(
+                f"{reverse('checkout:outside_canada')}?"
+                f"{urlencode({'country': form.cleaned_data['country']})}"
+            )
+        state["address"] = form.address()
+        _save(request, state)
+        return redirect("checkout:delivery")
+    return render(request, "checkout/address.html", {"form": form})
+
+
+def outside_canada(request: HttpRequest) -> HttpResponse:
+    """TOS-16: not sold online outside Canada; TOS-19 and TOS-2: duties, taxes, delays, fees."""
+    return render(
+        request,
+        "checkout/outside_canada.html",
+        {"care": care_contact_message(), "country": request.GET.get("country", "")[:10]},
+    )
+
+
+def _method_choices(at: Any) -> list[tuple[str, str]]:
+    choices = []
+    for method, estimate in services.shipping_choices(at=at):
+        if not (placing.SHIPPING_METHOD_SUPPORTED or method.code == "standard"):
+            continue
+        fee = _("free") if not method.fee else f"${method.fee:.2f}"
+        label = _("%(name)s: %(fee)s, ships %(ship)s, delivered %(earliest)s to %(latest)s") % {
+            "name": _(method.name),
+            "fee": fee,
+            "ship": estimate.ship_date.isoformat(),
+            "earliest": estimate.delivery_earliest.isoformat(),
+            "latest": estimate.delivery_latest.isoformat(),
+        }
+        if estimate.delivery_earliest == estimate.delivery_latest:
+            label = _("%(name)s: %(fee)s, ships %(ship)s, delivered %(earliest)s") % {
+                "name": _(method.name),
+                "fee": fee,
+                "ship": estimate.ship_date.isoformat(),
+                "earliest": estimate.delivery_earliest.isoformat(),
+            }
+        choices.append((method.code, label))
+    return choices
+
+
+def delivery(request: HttpRequest) -> HttpResponse:
+    """Shipping method with its fee and window shown before choosing (TOS-13/14/15), and the
+    optional discount code (TOS-4), checked now so that misuse is told at the field (TOS-9)."""
+    if (blocked := _guard(request, "delivery")) is not None:
+        return blocked
+    state = _state(request)
+    at = clock.now()
+    form = DeliveryForm(
+        request.POST or None, initial=state.get("delivery") or {}, methods=_method_choices(at)
+    )
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["discount_code"]
+        try:
+            services.quote_checkout(
+                lines=_lines(request),
+                province=state["address"]["province"],
+                shipping_method_code=form.cleaned_data["shipping_method"],
+                discount_code=code,
+                email=state["contact"]["email"],
+                shopper=_shopper(request),
+                at=at,
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            state["delivery"] = {
+                "shipping_method": form.cleaned_data["shipping_method"],
+                "discount_code": code.strip().upper(),
+            }
+            _save(request, state)
+            return redirect("checkout:payment")
+    return render(request, "checkout/delivery.html", {"form": form})
+
+
+def payment(request: HttpRequest) -> HttpResponse:
+    """Card (the sandbox's own card page, so no card number reaches Hearth) or PayPal."""
+    if (blocked := _guard(request, "payment")) is not None:
+        return blocked
+    state = _state(request)
+    form = PaymentMethodForm(
+        request.POST or None, initial={"payment_method": (state.get("payment") or {}).get("method")}
+    )
+    if request.method == "POST" and form.is_valid():
+        method = form.cleaned_data["payment_method"]
+        try:
+            quote = _quote(request, state)
+        except DomainError as error:
+            apply_domain_error(form, error)
+            return render(
+                request, "checkout/payment.html", {"form": form, "care": care_contact_message()}
+            )
+        state["payment"] = {}
+        state["pending_method"] = method
+        reference = state.setdefault("reference", random_token(9))
+        _save(request, state)
+        try:
+            url = placing.payment_page_url(
+                method=method,
+                amount=quote.summary.total,
+                reference=reference,
+                return_url=reverse("checkout:payment_return"),
+                cancel_url=reverse("checkout:payment_cancelled"),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect(url)
+    return render(request, "checkout/payment.html", {"form": form, "care": care_contact_message()})
+
+
+def payment_return(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    token = request.GET.get("payment_token", "")
+    method = state.get("pending_method")
+    if not token or not method or not state.get("address"):
+        messages.error(
+            request,
+            _("Your checkout session expired before payment was chosen. Nothing was charged."),
+        )
+        return redirect("checkout:start")
+    state["payment"] = {"method": method, "token": token[:100]}
+    _save(request, state)
+    return redirect("checkout:review")
+
+
+def payment_cancelled(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request,
+        _("You cancelled the PayPal approval. Nothing was charged; choose how to pay."),
+    )
+    return redirect("checkout:payment")
+
+
+def _quote(request: HttpRequest, state: dict[str, Any]) -> services.CheckoutQuote:
+    return services.quote_checkout(
+        lines=_lines(request),
+        province=state["address"]["province"],
+        shipping_method_code=state["delivery"]["shipping_method"],
+        discount_code=state["delivery"].get("discount_code"),
+        email=state["contact"]["email"],
+        shopper=_shopper(request),
+        at=clock.now(),
+    )
+
+
+def review(request: HttpRequest) -> HttpResponse:
+    """Prices before tax, each tax component, the delivery estimate; attest and place (TOS-3)."""
+    if request.method == "POST":  # a second click or a replayed form lands on the order placed
+        placed = request.session.get(SESSION_PLACED) or {}
+        if (number := placed.get(request.POST.get("place_token", ""))) is not None:
+            return redirect("checkout:confirmation", number=number)
+    if (blocked := _guard(request, "review")) is not None:
+        return blocked
+    state = _state(request)
+    if request.method == "POST":
+        return _place(request, state)
+    try:
+        quote = _quote(request, state)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("checkout:delivery")
+    state.setdefault("place_token", random_token(24))
+    _save(request, state)
+    form = PlaceOrderForm(
+        initial={"place_token": state["place_token"], "basket_version": quote.summary.fingerprint}
+    )
+    return _render_review(request, state, quote, form)
+
+
+def _render_review(
+    request: HttpRequest, state: dict[str, Any], quote: services.CheckoutQuote, form: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "checkout/review.html",
+        {
+            "form": form,
+            "quote": quote,
+            "summary": quote.summary,
+            "contact": state["contact"],
+            "address": state["address"],
+            "payment": placing.payment_label(state["payment"]),
+            "tax_components": [
+                (c.code, f"{(c.rate * 100).normalize():f}", c.amount)
+                for c in (quote.summary.tax.components if quote.summary.tax else ())
+            ],
+        },
+    )
+
+
+def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
+    form = PlaceOrderForm(request.POST)
+    posted_token = request.POST.get("place_token", "")
+    placed = request.session.get(SESSION_PLACED) or {}
+    if not posted_token or posted_token != state.get("place_token"):
+        messages.error(
+            request,
+            _(
+                "This order form has expired (your session ended or the order was changed). "
+                "Nothing was charged; please review your order again."
+            ),
+        )
+        return redirect("checkout:review")
+    try:
+        quote = _quote(request, state)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("checkout:delivery")
+    if form.is_valid() and form.cleaned_data["basket_version"] != quote.summary.fingerprint:
+        # The shopper saw other lines or prices: show the current ones and ask again.
+        data = request.POST.copy()
+        data["basket_version"] = quote.summary.fingerprint
+        form = PlaceOrderForm(data)
+        form.add_error(
+            None,
+            _("Your basket or its prices changed since you reviewed it. Check the order again."),
+        )
+        return _render_review(request, state, quote, form)
+    if not form.is_valid():
+        return _render_review(request, state, quote, form)
+    basket = selectors.basket_for(request)
+    try:
+        order = placing.place(
+            lines=selectors.basket_lines(basket),
+            customer=request.user if request.user.is_authenticated else None,
+            contact=state["contact"],
+            address=state["address"],
+            attestations={k: form.cleaned_data[k] for k in ("adult", "end_user", "accurate")},
+            shipping_method=state["delivery"]["shipping_method"],
+            discount_code=state["delivery"].get("discount_code") or None,
+            payment_method=state["payment"]["method"],
+            payment_token=state["payment"]["token"],
+            idempotency_key=f"web-{posted_token}",
+            at=clock.now(),
+        )
+    except DomainError as error:
+        return _placing_failed(request, state, quote, form, error)
+    placed[posted_token] = order.number
+    request.session[SESSION_PLACED] = placed
+    request.session.pop(SESSION_STATE, None)
+    if basket is not None:
+        services.empty_basket(basket=basket, at=clock.now())
+    return redirect("checkout:confirmation", number=order.number)
+
+
+def _placing_failed(
+    request: HttpRequest,
+    state: dict[str, Any],
+    quote: services.CheckoutQuote,
+    form: PlaceOrderForm,
+    error: DomainError,
+) -> HttpResponse:
+    """Tell why, keep the basket; a refused payment needs a new one (a new token too)."""
+    if error.code in placing.PAYMENT_REFUSED:
+        state["payment"] = {}
+        state.pop("place_token", None)
+        _save(request, state)
+        messages.error(request, str(error.message))
+        return redirect("checkout:payment")
+    if error.code.startswith("discount_"):
+        messages.error(request, str(error.message))
+        return redirect("checkout:delivery")
+    if error.code in placing.ADDRESS_REFUSED:
+        messages.error(request, str(error.message))
+        return redirect("checkout:address")
+    apply_domain_error(form, error)
+    if not form.non_field_errors() and not any(f in form.fields for f in error.fields):
+        form.add_error(None, str(error.message))
+    return _render_review(request, state, quote, form)
+
+
+def confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    """The order number and expected delivery; only for the session that placed it or its owner."""
+    placed = set((request.session.get(SESSION_PLACED) or {}).values())
+    order = placing.order_for_confirmation(number=number, user=request.user, placed=placed)
+    if order is None:
+        raise Http404
+    return render(request, "checkout/confirmation.html", {"order": order})
