@@ -1,0 +1,262 @@
+"""Telemetry ingestion against a running server (gunicorn, 3 workers), per database.
+
+python bench/telemetry.py [--postgres] [--seconds 12] [--clients 4] [--households 64]
+
+For each database: migrate a fresh one, serve it, create N virtual opt-in households over HTTP,
+then drive them at full speed posting 500-event batches (new client event IDs each time) for a
+bounded time; count the rows durably stored (read back from the database after the run) per
+second. In the same run, the raw insert rate of the same rows straight into the same database:
+one prepared executemany per 500 rows, no HTTP, no validation. Prints the ratio (aim >= 0.5).
+Bounded to about 30 s per database.
+"""
+
+# ruff: noqa: S608 (SQL built only from module constants and generated partition names)
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import multiprocessing as mp
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._harness import postgres_url, request, running_server
+
+BATCH = 500
+COLUMNS = (
+    "household_id, client_event_id, type, tier_at_receipt, device_ts, received_at, day, "
+    "service, payload"
+)
+
+
+def _event_template() -> bytes:
+    ts = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    events = [
+        {
+            "client_event_id": f"@@-{i}",
+            "device_ts": ts,
+            "type": "usage",
+            "service": ("tunewave", "radiolia", "local")[i % 3],
+            "service_minutes": i % 90,
+            "queue_actions": i % 7,
+            "eq_changes": i % 2,
+        }
+        for i in range(BATCH)
+    ]
+    return json.dumps({"events": events}).encode()
+
+
+def _drive(args: tuple[str, list[str], float, int]) -> tuple[int, int, int]:
+    """One client process: cycle through its households' tokens posting fresh batches."""
+    address, tokens, seconds, worker = args
+    host, port = address.rsplit(":", 1)
+    template = _event_template()
+    batches = stored = errors = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        token = tokens[batches % len(tokens)]
+        body = template.replace(b"@@", f"w{worker}b{batches}".encode())
+        batches += 1
+        try:
+            conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            conn.request(
+                "POST",
+                "/api/v1/telemetry/batches",
+                body=body,
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            response = conn.getresponse()
+            payload = response.read()
+            conn.close()
+        except OSError:
+            errors += 1
+            continue
+        if response.status != 200:
+            errors += 1
+            continue
+        stored += json.loads(payload)["stored"]
+    return batches, stored, errors
+
+
+def _households(address: str, n: int) -> list[str]:
+    host, port = address.rsplit(":", 1)
+    tokens = []
+    for i in range(n):
+        status, body = request(
+            host,
+            int(port),
+            "POST",
+            "/api/v1/households",
+            json.dumps({"serials": [f"BENCH-{i:05d}"]}).encode(),
+        )
+        assert status == 201, body
+        created = json.loads(body)
+        token = created["token"]
+        status, body = request(
+            host,
+            int(port),
+            "POST",
+            f"/api/v1/households/{created['household_id']}/registration",
+            json.dumps(
+                {
+                    "email": f"bench{i}@example.com",
+                    "postal_code": "K1A 0B1",
+                    "country": "CA",
+                    "tier": "registered_opt_in",
+                }
+            ).encode(),
+            {"Authorization": f"Bearer {token}"},
+        )
+        assert status == 200, body
+        tokens.append(token)
+    return tokens
+
+
+def _raw_rows(n: int, household: int, sqlite: bool) -> list[tuple]:
+    now = dt.datetime.now(dt.UTC)
+    ts = now - dt.timedelta(hours=1)
+    day = ts.date()
+    rows = []
+    for i in range(n):
+        payload = json.dumps(
+            {
+                "service": ("tunewave", "radiolia", "local")[i % 3],
+                "service_minutes": i % 90,
+                "queue_actions": i % 7,
+                "eq_changes": i % 2,
+            },
+            separators=(",", ":"),
+        )
+        row = (
+            household + i // BATCH,
+            f"raw-{i}",
+            "usage",
+            "registered_opt_in",
+            ts,
+            now,
+            day,
+            ("tunewave", "radiolia", "local")[i % 3],
+            payload,
+        )
+        if sqlite:
+            row = (
+                *row[:4],
+                ts.replace(tzinfo=None).isoformat(" "),
+                now.replace(tzinfo=None).isoformat(" "),
+                day.isoformat(),
+                *row[7:],
+            )
+        rows.append(row)
+    return rows
+
+
+def raw_rate_sqlite(path: Path, seconds: float) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    rows = _raw_rows(200_000, 900_000_000_000, sqlite=True)
+    sql = f"INSERT OR IGNORE INTO devices_telemetryevent ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
+    done = 0
+    start = time.perf_counter()
+    while done < len(rows) and time.perf_counter() - start < seconds:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(sql, rows[done : done + BATCH])
+        conn.execute("COMMIT")
+        done += BATCH
+    rate = done / (time.perf_counter() - start)
+    conn.close()
+    return rate
+
+
+def raw_rate_postgres(url: str, seconds: float) -> float:
+    import psycopg
+
+    rows = _raw_rows(100_000, 900_000_000_000, sqlite=False)
+    sql = (
+        f"INSERT INTO devices_telemetryevent ({COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+        "ON CONFLICT (household_id, day, client_event_id) DO NOTHING"
+    )
+    done = 0
+    with psycopg.connect(url) as conn:
+        start = time.perf_counter()
+        while done < len(rows) and time.perf_counter() - start < seconds:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(sql, rows[done : done + BATCH])
+            done += BATCH
+        return done / (time.perf_counter() - start)
+
+
+def count_stored(database_url: str, sqlite_path: Path | None) -> int:
+    query = "SELECT count(*) FROM devices_telemetryevent"
+    if sqlite_path is not None:
+        with sqlite3.connect(sqlite_path) as conn:
+            return int(conn.execute(query).fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return int(conn.execute(query).fetchone()[0])
+
+
+def run_one(
+    label: str, database_url: str, sqlite_path: Path | None, args: argparse.Namespace
+) -> float:
+    print(f"--- {label}", flush=True)
+    with running_server(database_url) as address:
+        tokens = _households(address, args.households)
+        per_client = [tokens[i :: args.clients] for i in range(args.clients)]
+        start = time.monotonic()
+        with mp.get_context("spawn").Pool(args.clients) as pool:
+            results = pool.map(
+                _drive, [(address, per_client[i], args.seconds, i) for i in range(args.clients)]
+            )
+        elapsed = time.monotonic() - start
+        batches = sum(r[0] for r in results)
+        reported = sum(r[1] for r in results)
+        errors = sum(r[2] for r in results)
+        durable = count_stored(database_url, sqlite_path)
+        http_rate = durable / elapsed
+        print(
+            f"  HTTP: {batches} batches of {BATCH} from {args.households} households, "
+            f"{args.clients} clients, {elapsed:.1f} s, {errors} errors; "
+            f"stored {durable} rows (responses said {reported})",
+            flush=True,
+        )
+        if sqlite_path is not None:
+            raw = raw_rate_sqlite(sqlite_path, args.raw_seconds)
+        else:
+            raw = raw_rate_postgres(database_url, args.raw_seconds)
+    ratio = http_rate / raw if raw else 0.0
+    print(f"  accepted events/s durably stored over HTTP: {http_rate:,.0f}")
+    print(f"  raw executemany insert rate (batches of {BATCH}): {raw:,.0f} rows/s")
+    print(f"  ratio: {ratio:.2f} (aim >= 0.50) {'OK' if ratio >= 0.5 else 'BELOW AIM'}", flush=True)
+    return ratio
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--seconds", type=float, default=12.0)
+    parser.add_argument("--raw-seconds", type=float, default=4.0)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--households", type=int, default=32)
+    args = parser.parse_args()
+    args.seconds = min(args.seconds, 20.0)
+    with tempfile.TemporaryDirectory(prefix="hearth-bench-telemetry-") as tmp:
+        path = Path(tmp) / "telemetry.sqlite3"
+        run_one("SQLite", f"sqlite:///{path}", path, args)
+    if args.postgres:
+        url = postgres_url("hearth_bench_telemetry")
+        if url:
+            run_one("PostgreSQL", url, None, args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

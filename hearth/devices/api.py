@@ -1,0 +1,234 @@
+"""Device API: households (PP-16), registration and tiers (PP-17/18), telemetry batches.
+
+Every call but household creation authenticates with ``Authorization: Bearer <device token>``.
+A token reaches only its own household: any other household ID answers 404, exactly as an
+unknown one does.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
+from pydantic import ConfigDict, Field
+
+from hearth.core import clock
+from hearth.core.errors import DomainError
+from hearth.devices import selectors, services
+from hearth.devices.errors import DevicesErrorCode
+from hearth.devices.models import Household
+
+router = Router(tags=["devices"])
+
+
+class DeviceToken(HttpBearer):
+    """``Authorization: Bearer <token>``: the token returned when the household was created."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Household | None:
+        return selectors.household_for_token(token)
+
+
+device_auth = DeviceToken()
+
+
+def _own(request: HttpRequest, household_id: int) -> Household:
+    household: Household = request.auth  # type: ignore[attr-defined]
+    if household.id != household_id:
+        raise DomainError(DevicesErrorCode.UNKNOWN_HOUSEHOLD, _("No such household."), status=404)
+    return household
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HouseholdIn(Strict):
+    serials: list[str] = Field(
+        ..., description="Serial numbers of the household's products; nothing else is accepted."
+    )
+
+
+class HouseholdCreated(Schema):
+    household_id: int
+    token: str = Field(..., description="The device token; shown once, never stored.")
+    tier: str
+
+
+class HouseholdOut(Schema):
+    household_id: int
+    tier: str
+    serials: list[str]
+    registered: bool
+    confirmed: bool
+
+
+class ProductsIn(Strict):
+    serials: list[str]
+
+
+class RegistrationIn(Strict):
+    email: str
+    postal_code: str
+    country: str = Field(..., description="ISO 3166 two-letter code, e.g. CA")
+    tier: Literal["registered_opt_out", "registered_opt_in"]
+
+
+class TierIn(Strict):
+    tier: Literal["decline", "registered_opt_out", "registered_opt_in"]
+
+
+class RejectedEvent(Schema):
+    index: int
+    client_event_id: str | None
+    code: str
+    reason: str
+
+
+class BatchOut(Schema):
+    accepted: int = Field(..., description="Valid events (stored now or already stored before)")
+    stored: int = Field(..., description="Events stored by this call (0 for a replayed batch)")
+    rejected: list[RejectedEvent]
+
+
+class Error(Schema):
+    error: dict
+
+
+def _out(household: Household) -> dict:
+    return {
+        "household_id": household.id,
+        "tier": household.tier,
+        "serials": sorted(p.serial for p in household.products.all()),
+        "registered": bool(household.email),
+        "confirmed": household.confirmed_at is not None,
+    }
+
+
+@router.post(
+    "/households",
+    response={201: HouseholdCreated, 400: Error},
+    summary="Create a household (PP-16: only serial numbers)",
+)
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
+    household, token = services.create_household(serials=payload.serials, at=clock.now())
+    return Status(201, {"household_id": household.id, "token": token, "tier": household.tier})
+
+
+@router.get(
+    "/households/{household_id}",
+    auth=device_auth,
+    response={200: HouseholdOut, 401: Error, 404: Error},
+    summary="Read your household",
+)
+def read_household(request: HttpRequest, household_id: int) -> dict:
+    return _out(_own(request, household_id))
+
+
+@router.post(
+    "/households/{household_id}/products",
+    auth=device_auth,
+    response={200: HouseholdOut, 400: Error, 401: Error, 404: Error},
+    summary="Add products (serial numbers only)",
+)
+def add_products(request: HttpRequest, household_id: int, payload: ProductsIn) -> dict:
+    household = _own(request, household_id)
+    services.add_products(household=household, serials=payload.serials, at=clock.now())
+    return _out(household)
+
+
+@router.post(
+    "/households/{household_id}/registration",
+    auth=device_auth,
+    response={200: HouseholdOut, 400: Error, 401: Error, 404: Error},
+    summary="Register a household (PP-17): email, postal code, country and tier",
+)
+def register(request: HttpRequest, household_id: int, payload: RegistrationIn) -> dict:
+    household = _own(request, household_id)
+    household = services.register_household(
+        household=household,
+        email=payload.email,
+        postal_code=payload.postal_code,
+        country=payload.country,
+        tier=payload.tier,
+        at=clock.now(),
+    )
+    return _out(household)
+
+
+@router.delete(
+    "/households/{household_id}/registration",
+    auth=device_auth,
+    response={200: HouseholdOut, 401: Error, 404: Error},
+    summary="Unregister: back to the decline tier; email, postal code and country erased",
+)
+def unregister(request: HttpRequest, household_id: int) -> dict:
+    household = _own(request, household_id)
+    return _out(services.unregister(household=household, at=clock.now(), source="api"))
+
+
+@router.put(
+    "/households/{household_id}/tier",
+    auth=device_auth,
+    response={200: HouseholdOut, 400: Error, 401: Error, 404: Error},
+    summary="Change the tier (a lower tier applies from the next batch)",
+)
+def change_tier(request: HttpRequest, household_id: int, payload: TierIn) -> dict:
+    household = _own(request, household_id)
+    household = services.change_tier(
+        household=household, tier=payload.tier, at=clock.now(), source="api"
+    )
+    return _out(household)
+
+
+_BATCH_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            'JSON `{"events": [...]}`, at most 1,000 events and 1 MB (also once decompressed); '
+            "`Content-Encoding: gzip` accepted. Each event is a flat object: `client_event_id`, "
+            "`device_ts` (ISO 8601 with offset, at most a day ahead), `type`, and the fields its "
+            "type declares in hearth/devices/data/events.toml. An event with an undeclared field "
+            "or a type above the household's tier is rejected alone, with a reason."
+        ),
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["events"],
+                    "properties": {"events": {"type": "array", "maxItems": 1000}},
+                }
+            }
+        },
+    }
+}
+_encode = msgspec.json.Encoder().encode
+
+
+@router.post(
+    "/telemetry/batches",
+    auth=device_auth,
+    response={200: BatchOut, 400: Error, 401: Error, 413: Error, 415: Error},
+    summary="Send a batch of telemetry events",
+    openapi_extra=_BATCH_DOC,
+)
+def telemetry_batch(request: HttpRequest) -> HttpResponse:
+    household: Household = request.auth  # type: ignore[attr-defined]
+    try:
+        raw = request.body
+    except RequestDataTooBig as exc:
+        raise DomainError(
+            DevicesErrorCode.BATCH_TOO_LARGE, _("A batch holds at most 1 MB."), status=413
+        ) from exc
+    events = services.decode_batch(
+        raw, content_encoding=request.headers.get("Content-Encoding", "")
+    )
+    result = services.ingest_batch(household=household, events=events, at=clock.now())
+    body = _encode(
+        {"accepted": result.accepted, "stored": result.stored, "rejected": result.rejected}
+    )
+    return HttpResponse(body, content_type="application/json")

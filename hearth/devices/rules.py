@@ -1,0 +1,405 @@
+"""Pure rules for devices: tiers, the event schema (data/events.toml), per-event validation and
+what each event contributes to the rollups (PP-16, PP-17, PP-18).
+
+No Django, no database, no clock: time comes in as an argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+EVENTS_FILE = Path(__file__).resolve().parent / "data" / "events.toml"
+
+ENVELOPE = frozenset({"client_event_id", "device_ts", "type"})
+MAX_EVENTS = 1000
+MAX_BATCH_BYTES = 1_000_000
+MAX_FUTURE = dt.timedelta(days=1)
+MAX_COUNT = 10_000_000
+MAX_LIST = 50
+MAX_OBJECTS = 200
+MAX_STR = 200
+
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+_KEY = re.compile(r"[a-z0-9_\-]{1,40}")
+_SERIAL = re.compile(r"[A-Za-z0-9\-]{4,64}")
+
+
+class Reject(StrEnum):
+    """Per-event rejection codes in the ingestion response."""
+
+    NOT_AN_OBJECT = "not_an_object"
+    BAD_CLIENT_EVENT_ID = "bad_client_event_id"
+    BAD_DEVICE_TS = "bad_device_ts"
+    FUTURE_TIMESTAMP = "future_timestamp"
+    TOO_OLD = "too_old"
+    UNKNOWN_TYPE = "unknown_type"
+    ABOVE_TIER = "above_tier"
+    FORBIDDEN_FIELD = "forbidden_field"
+    UNDECLARED_FIELD = "undeclared_field"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+
+
+# --- The schema, as data.
+
+Checker = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    name: str
+    fields: Mapping[str, Checker]
+    required: frozenset[str]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    tier: str
+    fields: Mapping[str, Checker]
+    field_types: Mapping[str, str]
+    required: frozenset[str]
+    source: str
+    service_field: str | None = None
+    metrics: tuple[str, ...] = ()
+    metric_field: str | None = None
+    metric_map: Mapping[str, str] = field(default_factory=dict)
+    metric_value: str | None = None
+
+
+@dataclass(frozen=True)
+class EventSchema:
+    tiers: tuple[str, ...]
+    forbidden: frozenset[str]
+    events: Mapping[str, EventSpec]
+
+    def rank(self, tier: str) -> int:
+        return self.tiers.index(tier)
+
+    def allowed(self, event_type: str, tier: str) -> bool:
+        spec = self.events.get(event_type)
+        return spec is not None and self.rank(spec.tier) <= self.rank(tier)
+
+    def types_above(self, tier: str) -> list[str]:
+        """Event types a household at ``tier`` may not send (and whose data it may not keep)."""
+        return sorted(t for t in self.events if not self.allowed(t, tier))
+
+    def metric_names(self) -> list[str]:
+        names: set[str] = set()
+        for spec in self.events.values():
+            names.update(spec.metrics)
+            names.update(spec.metric_map.values())
+        return sorted(names)
+
+
+def is_forbidden_name(name: str, forbidden: frozenset[str]) -> bool:
+    """Does a field name speak of what is played (PP-18)? 'track_title' and 'uri' do."""
+    parts = re.split(r"[_\-.\s]+", name.lower())
+    return any(part in forbidden for part in parts) or name.lower() in forbidden
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str) and 0 < len(v) <= MAX_STR
+
+
+def _is_key(v: Any) -> bool:
+    return isinstance(v, str) and _KEY.fullmatch(v) is not None
+
+
+def _is_count(v: Any) -> bool:
+    return type(v) is int and 0 <= v <= MAX_COUNT
+
+
+def _list_of(item: Checker, limit: int = MAX_LIST) -> Checker:
+    def check(v: Any) -> bool:
+        return isinstance(v, list) and len(v) <= limit and all(item(x) for x in v)
+
+    return check
+
+
+def _enum(values: frozenset[str]) -> Checker:
+    return lambda v: isinstance(v, str) and v in values
+
+
+def _object(spec: ObjectSpec, forbidden: frozenset[str]) -> Checker:
+    def check(v: Any) -> bool:
+        if not isinstance(v, dict) or not spec.required <= v.keys():
+            return False
+        return all(k in spec.fields and spec.fields[k](x) for k, x in v.items())
+
+    return check
+
+
+_SCALARS: dict[str, Checker] = {
+    "str": _is_str,
+    "key": _is_key,
+    "count": _is_count,
+    "list[str]": _list_of(_is_str),
+    "list[key]": _list_of(_is_key),
+}
+
+
+def _checker(
+    type_name: str, objects: Mapping[str, ObjectSpec], forbidden: frozenset[str]
+) -> Checker:
+    if type_name in _SCALARS:
+        return _SCALARS[type_name]
+    if type_name.startswith("enum:"):
+        values = frozenset(type_name[5:].split("|"))
+        if not all(values):
+            raise ValueError(f"empty enum value in {type_name!r}")
+        return _enum(values)
+    match = re.fullmatch(r"list\[object:(\w+)\]", type_name)
+    if match and match.group(1) in objects:
+        return _list_of(_object(objects[match.group(1)], forbidden), MAX_OBJECTS)
+    raise ValueError(f"unknown field type {type_name!r}")
+
+
+def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
+    """Build and validate the schema from the parsed events.toml (raises ValueError)."""
+    tiers = tuple(doc["tiers"])
+    forbidden = frozenset(w.lower() for w in doc.get("forbidden", []))
+    objects: dict[str, ObjectSpec] = {}
+    for name, raw in doc.get("object", {}).items():
+        obj_fields = {k: _SCALARS[t] for k, t in raw["fields"].items()}
+        for fname in obj_fields:
+            if is_forbidden_name(fname, forbidden):
+                raise ValueError(f"object {name}: field {fname!r} is forbidden content")
+        objects[name] = ObjectSpec(name, obj_fields, frozenset(raw.get("required", [])))
+    events: dict[str, EventSpec] = {}
+    for raw in doc["event"]:
+        etype = raw["type"]
+        if etype in events:
+            raise ValueError(f"event type {etype!r} declared twice")
+        if raw["tier"] not in tiers:
+            raise ValueError(f"{etype}: unknown tier {raw['tier']!r}")
+        if not raw.get("source"):
+            raise ValueError(f"{etype}: needs a source line")
+        types: dict[str, str] = dict(raw["fields"])
+        for fname in types:
+            if fname in ENVELOPE:
+                raise ValueError(f"{etype}: {fname!r} is an envelope key")
+            if is_forbidden_name(fname, forbidden):
+                raise ValueError(f"{etype}: field {fname!r} is forbidden content (PP-18)")
+        required = frozenset(raw.get("required", []))
+        if not required <= types.keys():
+            raise ValueError(
+                f"{etype}: required fields not declared: {sorted(required - types.keys())}"
+            )
+        metrics = tuple(raw.get("metrics", []))
+        for m in metrics:
+            if types.get(m) != "count":
+                raise ValueError(f"{etype}: metric {m!r} is not a declared count field")
+        service_field = raw.get("service_field")
+        if service_field is not None and types.get(service_field) != "key":
+            raise ValueError(f"{etype}: service_field {service_field!r} is not a key field")
+        metric_value = raw.get("metric_value")
+        if metric_value is not None and types.get(metric_value) != "count":
+            raise ValueError(f"{etype}: metric_value {metric_value!r} is not a count field")
+        events[etype] = EventSpec(
+            type=etype,
+            tier=raw["tier"],
+            fields={k: _checker(t, objects, forbidden) for k, t in types.items()},
+            field_types=types,
+            required=required,
+            source=raw["source"],
+            service_field=service_field,
+            metrics=metrics,
+            metric_field=raw.get("metric_field"),
+            metric_map=dict(raw.get("metric_map", {})),
+            metric_value=metric_value,
+        )
+    return EventSchema(tiers=tiers, forbidden=forbidden, events=events)
+
+
+@lru_cache(maxsize=1)
+def event_schema() -> EventSchema:
+    """The schema from hearth/devices/data/events.toml (read once)."""
+    with EVENTS_FILE.open("rb") as fh:
+        return parse_schema(tomllib.load(fh))
+
+
+# --- Validating one event.
+
+
+@dataclass(frozen=True, slots=True)
+class ValidEvent:
+    index: int
+    client_event_id: str
+    type: str
+    device_ts: dt.datetime  # UTC
+    day: dt.date
+    service: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    index: int
+    client_event_id: str | None
+    code: Reject
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "client_event_id": self.client_event_id,
+            "code": str(self.code),
+            "reason": self.reason,
+        }
+
+
+def parse_device_ts(value: Any) -> dt.datetime | None:
+    """An ISO 8601 string with a UTC offset, as a UTC datetime; None if it is not one."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return None
+    return parsed.astimezone(dt.UTC)
+
+
+def validate_event(
+    raw: Any,
+    index: int,
+    *,
+    schema: EventSchema,
+    tier: str,
+    now: dt.datetime,
+    oldest: dt.datetime,
+) -> ValidEvent | Rejection:
+    """Check one event against the schema and the household's tier at ``now``.
+
+    ``oldest``: events stamped before it are refused (they would fall outside raw retention,
+    where a replay could no longer be detected)."""
+    if not isinstance(raw, dict):
+        return Rejection(index, None, Reject.NOT_AN_OBJECT, "An event is a JSON object.")
+    cid = raw.get("client_event_id")
+    if not isinstance(cid, str) or _CLIENT_ID.fullmatch(cid) is None:
+        return Rejection(
+            index,
+            None,
+            Reject.BAD_CLIENT_EVENT_ID,
+            "client_event_id: 1 to 64 characters of letters, digits, '.', '_', ':' or '-'.",
+        )
+    etype = raw.get("type")
+    spec = schema.events.get(etype) if isinstance(etype, str) else None
+    if spec is None:
+        return Rejection(index, cid, Reject.UNKNOWN_TYPE, f"type: unknown event type {etype!r}.")
+    if schema.rank(spec.tier) > schema.rank(tier):
+        return Rejection(
+            index,
+            cid,
+            Reject.ABOVE_TIER,
+            f"type: {etype!r} needs tier {spec.tier!r}; this household is {tier!r}.",
+        )
+    device_ts = parse_device_ts(raw.get("device_ts"))
+    if device_ts is None:
+        return Rejection(
+            index, cid, Reject.BAD_DEVICE_TS, "device_ts: an ISO 8601 time with a UTC offset."
+        )
+    if device_ts > now + MAX_FUTURE:
+        return Rejection(
+            index, cid, Reject.FUTURE_TIMESTAMP, "device_ts: more than a day in the future."
+        )
+    if device_ts < oldest:
+        return Rejection(
+            index, cid, Reject.TOO_OLD, "device_ts: older than the raw-event retention period."
+        )
+    payload: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ENVELOPE:
+            continue
+        check = spec.fields.get(key)
+        if check is None:
+            if is_forbidden_name(key, schema.forbidden):
+                return Rejection(
+                    index,
+                    cid,
+                    Reject.FORBIDDEN_FIELD,
+                    f"{key}: what is played is never collected.",
+                )
+            return Rejection(
+                index, cid, Reject.UNDECLARED_FIELD, f"{key}: not a field of {etype!r}."
+            )
+        if not check(value):
+            return Rejection(
+                index,
+                cid,
+                Reject.WRONG_TYPE,
+                f"{key}: expected {spec.field_types[key]}.",
+            )
+        payload[key] = value
+    missing = spec.required - payload.keys()
+    if missing:
+        return Rejection(
+            index, cid, Reject.MISSING_FIELD, f"{min(missing)}: required for {etype!r}."
+        )
+    service = payload.get(spec.service_field) if spec.service_field else None
+    return ValidEvent(index, cid, etype, device_ts, device_ts.date(), service, payload)
+
+
+def validate_events(
+    raw_events: list[Any],
+    *,
+    schema: EventSchema,
+    tier: str,
+    now: dt.datetime,
+    oldest: dt.datetime,
+) -> tuple[list[ValidEvent], list[Rejection]]:
+    valid: list[ValidEvent] = []
+    rejected: list[Rejection] = []
+    for i, raw in enumerate(raw_events):
+        result = validate_event(raw, i, schema=schema, tier=tier, now=now, oldest=oldest)
+        (valid if isinstance(result, ValidEvent) else rejected).append(result)  # type: ignore[arg-type]
+    return valid, rejected
+
+
+# --- Households.
+
+
+def clean_serials(serials: Any) -> list[str] | None:
+    """1 to 32 distinct serial numbers (upper-cased), or None if the list is not acceptable."""
+    if not isinstance(serials, list) or not 1 <= len(serials) <= 32:
+        return None
+    cleaned: list[str] = []
+    for s in serials:
+        if not isinstance(s, str) or _SERIAL.fullmatch(s.strip()) is None:
+            return None
+        value = s.strip().upper()
+        if value not in cleaned:
+            cleaned.append(value)
+    return cleaned
+
+
+def is_lowering(schema: EventSchema, old: str, new: str) -> bool:
+    return schema.rank(new) < schema.rank(old)
+
+
+# --- Rollups.
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s ISO week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def contributions(spec: EventSpec, payload: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(metric, value) pairs an event adds to the daily rollup."""
+    out = [(m, int(payload[m])) for m in spec.metrics if m in payload]
+    if spec.metric_field and spec.metric_value:
+        metric = spec.metric_map.get(payload.get(spec.metric_field, ""))
+        if metric is not None and spec.metric_value in payload:
+            out.append((metric, int(payload[spec.metric_value])))
+    return out

@@ -1,0 +1,490 @@
+"""Writes for devices: households, registration and tiers (consent ledger), telemetry ingestion,
+purges. Each is one transaction; emails go out on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hearth.core.errors import DomainError
+from hearth.core.ids import random_numeric_id, random_token
+from hearth.devices import conf, outreach, repository, rules
+from hearth.devices.errors import DevicesErrorCode
+from hearth.devices.models import (
+    DailyRollupHousehold,
+    Household,
+    HouseholdProduct,
+    TelemetryEvent,
+    Tier,
+    WeeklyServiceHouseholds,
+)
+from hearth.privacy.crypto import keyed_hash
+from hearth.privacy.models import ConsentKind, Purpose
+from hearth.privacy.services import record_consent
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+_POSTAL_CA = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d")
+_POSTAL_ANY = re.compile(r"[A-Z0-9][A-Z0-9 \-]{1,9}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+REGISTERED_TIERS = (Tier.REGISTERED_OPT_OUT, Tier.REGISTERED_OPT_IN)
+
+
+# --- Households (PP-16).
+
+
+def create_household(*, serials: Any, at: dt.datetime) -> tuple[Household, str]:
+    """A household with a random 12-digit ID and its products' serials; returns the device token,
+    which is shown once and never stored (only its keyed hash)."""
+    cleaned = rules.clean_serials(serials)
+    if cleaned is None:
+        raise DomainError(
+            DevicesErrorCode.BAD_SERIALS,
+            _("Send 1 to 32 product serial numbers (letters, digits and dashes)."),
+            field="serials",
+        )
+    token = random_token()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                household = Household.objects.create(
+                    id=random_numeric_id(12),
+                    token_hash=keyed_hash(token),
+                    tier=Tier.DECLINE,
+                    created_at=at,
+                )
+                _add_products(household, cleaned, at=at)
+                return household, token
+        except IntegrityError:  # an ID collision: draw again
+            continue
+    raise RuntimeError("could not draw a free household ID")
+
+
+def _add_products(household: Household, serials: list[str], *, at: dt.datetime) -> None:
+    for serial in serials:
+        # A serial belongs to one household: a product that moves house moves with it.
+        HouseholdProduct.objects.update_or_create(
+            serial=serial, defaults={"household": household, "added_at": at}
+        )
+
+
+def add_products(*, household: Household, serials: Any, at: dt.datetime) -> list[str]:
+    cleaned = rules.clean_serials(serials)
+    if cleaned is None:
+        raise DomainError(
+            DevicesErrorCode.BAD_SERIALS,
+            _("Send 1 to 32 product serial numbers (letters, digits and dashes)."),
+            field="serials",
+        )
+    with transaction.atomic():
+        _add_products(household, cleaned, at=at)
+    return cleaned
+
+
+def authenticate_device(token: str) -> Household:
+    """The household whose device token this is; DomainError 401 otherwise."""
+    from hearth.devices.selectors import household_for_token
+
+    household = household_for_token(token)
+    if household is None:
+        raise DomainError(DevicesErrorCode.BAD_TOKEN, _("Unknown device token."), status=401)
+    return household
+
+
+# --- Registration and tiers (PP-17, PP-18).
+
+
+def _clean_registration(email: Any, postal_code: Any, country: Any) -> tuple[str, str, str]:
+    email_s = str(email or "").strip()
+    if len(email_s) > 254 or not _EMAIL.fullmatch(email_s):
+        raise DomainError(
+            DevicesErrorCode.BAD_EMAIL, _("Enter a valid email address."), field="email"
+        )
+    country_s = str(country or "").strip().upper()
+    if not _COUNTRY.fullmatch(country_s):
+        raise DomainError(
+            DevicesErrorCode.BAD_COUNTRY,
+            _("Country: a two-letter ISO 3166 code, such as CA."),
+            field="country",
+        )
+    postal = str(postal_code or "").strip().upper()
+    pattern = _POSTAL_CA if country_s == "CA" else _POSTAL_ANY
+    if not pattern.fullmatch(postal):
+        raise DomainError(
+            DevicesErrorCode.BAD_POSTAL_CODE, _("Enter a valid postal code."), field="postal_code"
+        )
+    if country_s == "CA" and " " not in postal:
+        postal = f"{postal[:3]} {postal[3:]}"
+    return email_s, postal, country_s
+
+
+def _check_tier(tier: Any, allowed: tuple[str, ...]) -> str:
+    if tier not in allowed:
+        raise DomainError(
+            DevicesErrorCode.BAD_TIER,
+            _("Tier: one of %(tiers)s.") % {"tiers": ", ".join(allowed)},
+            field="tier",
+        )
+    return str(tier)
+
+
+def _ledger(household: Household, *, tier: str, at: dt.datetime, source: str, actor: Any) -> None:
+    """One consent-ledger entry per tier change: usage statistics granted or withdrawn."""
+    record_consent(
+        purpose=Purpose.PRODUCT_USAGE_ANALYTICS,
+        granted=tier == Tier.REGISTERED_OPT_IN,
+        kind=ConsentKind.EXPRESS,
+        source=source,
+        at=at,
+        user=household.customer,
+        email=household.email or None,
+        household_id=household.id,
+        evidence=f"tier={tier}",
+        actor=actor,
+    )
+
+
+def register_household(
+    *,
+    household: Household,
+    email: Any,
+    postal_code: Any,
+    country: Any,
+    tier: Any,
+    at: dt.datetime,
+    actor: Any = None,
+    source: str = "api:households/registration",
+) -> Household:
+    """Register (or re-register) a household: store email, postal code and country, set the tier,
+    append a consent-ledger entry, and email a confirmation link. The household is linked to the
+    customer account with that email only when the owner follows the link."""
+    email_s, postal, country_s = _clean_registration(email, postal_code, country)
+    new_tier = _check_tier(tier, REGISTERED_TIERS)
+    confirm = random_token()
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        old_tier = household.tier
+        email_changed = (household.email or "").casefold() != email_s.casefold()
+        household.email = email_s
+        household.postal_code = postal
+        household.country = country_s
+        if email_changed or household.confirmed_at is None:
+            household.customer = None
+            household.confirmed_at = None
+            household.confirm_token_hash = keyed_hash(confirm)
+        household.tier = new_tier
+        household.tier_changed_at = at
+        household.save()
+        _ledger(household, tier=new_tier, at=at, source=source, actor=actor)
+        if rules.is_lowering(rules.event_schema(), old_tier, new_tier):
+            _enqueue_purge(household.id)
+        if email_changed or household.confirmed_at is None:
+            _send_confirmation(household, confirm)
+    return household
+
+
+def _send_confirmation(household: Household, token: str) -> None:
+    from django.urls import reverse
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    to = household.email or ""
+    path = reverse("devices:confirm", args=[token])
+    base = getattr(settings, "HEARTH_SITE_URL", "http://127.0.0.1:8000")
+    context = {
+        "household_id": household.id,
+        "link": f"{base}{path}",
+        "brand": settings.HEARTH_BRAND,
+    }
+
+    def send() -> None:
+        with translation.override(language):
+            body = render_to_string("devices/email/confirm_registration.txt", context)
+            subject, _sep, text = body.partition("\n")
+            send_mail(subject.strip(), text.lstrip(), None, [to])
+
+    transaction.on_commit(send)
+
+
+def household_for_confirmation(token: str) -> Household | None:
+    if not token or len(token) > 200:
+        return None
+    return Household.objects.filter(confirm_token_hash=keyed_hash(token)).first()
+
+
+def confirm_registration(*, token: str, at: dt.datetime) -> Household:
+    """The owner followed the emailed link: link the household to the account with that email
+    (if there is one; otherwise it is linked when... it stays confirmed and unlinked)."""
+    household = household_for_confirmation(token)
+    if household is None or not household.email:
+        raise DomainError(
+            DevicesErrorCode.BAD_CONFIRMATION,
+            _("This confirmation link is not valid any more."),
+            status=404,
+        )
+    user = (
+        get_user_model()
+        .objects.filter(email__iexact=household.email.strip(), is_active=True)
+        .first()
+    )
+    with transaction.atomic():
+        household.customer = user
+        household.confirmed_at = at
+        household.confirm_token_hash = ""
+        household.save(update_fields=["customer", "confirmed_at", "confirm_token_hash"])
+    return household
+
+
+def change_tier(
+    *, household: Household, tier: Any, at: dt.datetime, actor: Any = None, source: str = "api"
+) -> Household:
+    """Move a registered household between tiers (or to ``decline`` = unregister). A lower tier
+    takes effect on the next batch; data held above it is purged by a task enqueued now (and by
+    the daily sweep)."""
+    new_tier = _check_tier(tier, tuple(Tier.values))
+    if new_tier == Tier.DECLINE:
+        return unregister(household=household, at=at, actor=actor, source=source)
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        if not household.email:
+            raise DomainError(
+                DevicesErrorCode.BAD_TIER,
+                _("Register the household (email, postal code, country) first."),
+                field="tier",
+            )
+        old_tier = household.tier
+        if old_tier == new_tier:
+            return household
+        household.tier = new_tier
+        household.tier_changed_at = at
+        household.save(update_fields=["tier", "tier_changed_at"])
+        _ledger(household, tier=new_tier, at=at, source=source, actor=actor)
+        if rules.is_lowering(rules.event_schema(), old_tier, new_tier):
+            _enqueue_purge(household.id)
+    return household
+
+
+def unregister(
+    *, household: Household, at: dt.datetime, actor: Any = None, source: str = "api"
+) -> Household:
+    """Back to ``decline``: email, postal code, country and the account link are erased; only
+    the household ID and serials stay (PP-16)."""
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        if household.tier != Tier.DECLINE or household.email:
+            _ledger(household, tier=Tier.DECLINE, at=at, source=source, actor=actor)
+        household.tier = Tier.DECLINE
+        household.tier_changed_at = at
+        household.email = None
+        household.postal_code = None
+        household.country = None
+        household.customer = None
+        household.confirmed_at = None
+        household.confirm_token_hash = ""
+        household.save()
+        _enqueue_purge(household.id)
+    return household
+
+
+def _enqueue_purge(household_id: int) -> None:
+    def enqueue() -> None:
+        from hearth.devices.tasks import purge_household
+
+        try:
+            purge_household.enqueue(household_id)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("could not enqueue the tier purge")
+
+    transaction.on_commit(enqueue)
+
+
+# --- Purges.
+
+
+def purge_above_tier(*, household_id: int) -> int:
+    """Delete what a household holds above its current tier: raw events of higher types and,
+    below opt-in, its rollup memberships. Returns raw events deleted."""
+    schema = rules.event_schema()
+    tier = Household.objects.filter(pk=household_id).values_list("tier", flat=True).first()
+    tier = tier or Tier.DECLINE
+    above = schema.types_above(tier)
+    with transaction.atomic():
+        deleted, _detail = TelemetryEvent.objects.filter(
+            household_id=household_id, type__in=above
+        ).delete()
+        if not schema.allowed("usage", tier):
+            DailyRollupHousehold.objects.filter(household_id=household_id).delete()
+            WeeklyServiceHouseholds.objects.filter(household_id=household_id).delete()
+    return deleted
+
+
+def sweep_above_tier() -> int:
+    """The daily sweep: for every tier, delete events of types above it (one statement each)."""
+    schema = rules.event_schema()
+    total = 0
+    with transaction.atomic():
+        for tier in schema.tiers:
+            above = schema.types_above(tier)
+            if not above:
+                continue
+            in_tier = Household.objects.filter(tier=tier).values("id")
+            deleted, _detail = TelemetryEvent.objects.filter(
+                household_id__in=in_tier, type__in=above
+            ).delete()
+            total += deleted
+            if not schema.allowed("usage", tier):
+                DailyRollupHousehold.objects.filter(household_id__in=in_tier).delete()
+                WeeklyServiceHouseholds.objects.filter(household_id__in=in_tier).delete()
+    return total
+
+
+def purge_expired(*, at: dt.datetime) -> int:
+    """Raw events past HEARTH_TELEMETRY_RETENTION_DAYS (by their day); rollups stay."""
+    from hearth.devices import partitions
+
+    cutoff = (at - dt.timedelta(days=conf.retention_days())).date()
+    dropped = partitions.drop_partitions_before(cutoff)
+    deleted, _detail = TelemetryEvent.objects.filter(day__lt=cutoff).delete()
+    return dropped + deleted
+
+
+# --- Telemetry ingestion (PP-16 to PP-18).
+
+
+class _Batch(msgspec.Struct, forbid_unknown_fields=True):
+    events: list[Any]
+
+
+_decoder = msgspec.json.Decoder(_Batch)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_batch(body: bytes, *, content_encoding: str = "") -> list[Any]:
+    """Bytes of a request to the list of raw events; DomainError (4xx) for a bad batch."""
+    encoding = content_encoding.strip().lower()
+    if len(body) > rules.MAX_BATCH_BYTES:
+        raise DomainError(
+            DevicesErrorCode.BATCH_TOO_LARGE, _("A batch holds at most 1 MB."), status=413
+        )
+    if encoding == "gzip":
+        try:
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            data = inflater.decompress(body, rules.MAX_BATCH_BYTES + 1)
+            if inflater.unconsumed_tail:
+                raise DomainError(
+                    DevicesErrorCode.BATCH_TOO_LARGE,
+                    _("A batch holds at most 1 MB once decompressed."),
+                    status=413,
+                )
+            if not inflater.eof:
+                raise DomainError(
+                    DevicesErrorCode.BAD_GZIP, _("The gzip body is truncated."), field="body"
+                )
+        except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
+            raise DomainError(
+                DevicesErrorCode.BAD_GZIP, _("The body is not valid gzip."), field="body"
+            ) from exc
+        body = data
+    elif encoding not in ("", "identity"):
+        raise DomainError(
+            DevicesErrorCode.UNSUPPORTED_ENCODING,
+            _("Content-Encoding: only gzip is accepted."),
+            status=415,
+        )
+    if len(body) > rules.MAX_BATCH_BYTES:
+        raise DomainError(
+            DevicesErrorCode.BATCH_TOO_LARGE, _("A batch holds at most 1 MB."), status=413
+        )
+    try:
+        batch = _decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise DomainError(
+            DevicesErrorCode.MALFORMED_BATCH,
+            _('A batch is {"events": [...]}: %(detail)s') % {"detail": str(exc)},
+            field="events",
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise DomainError(
+            "malformed_json",
+            _("The request body is not valid JSON."),
+            fields={"body": _("Send a JSON object.")},
+        ) from exc
+    if len(batch.events) > rules.MAX_EVENTS:
+        raise DomainError(
+            DevicesErrorCode.TOO_MANY_EVENTS,
+            _("A batch holds at most %(n)d events.") % {"n": rules.MAX_EVENTS},
+            field="events",
+            status=413,
+        )
+    return batch.events
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    stored: int
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ingest_batch(*, household: Household, events: list[Any], at: dt.datetime) -> IngestResult:
+    """Validate each event against events.toml and the household's tier now; store the valid
+    ones exactly once (one statement); report each rejected one with its reason."""
+    if len(events) > rules.MAX_EVENTS:
+        raise DomainError(
+            DevicesErrorCode.TOO_MANY_EVENTS,
+            _("A batch holds at most %(n)d events.") % {"n": rules.MAX_EVENTS},
+            field="events",
+            status=413,
+        )
+    schema = rules.event_schema()
+    oldest = at - dt.timedelta(days=conf.retention_days())
+    valid, rejected = rules.validate_events(
+        events, schema=schema, tier=household.tier, now=at, oldest=oldest
+    )
+    hid = household.id
+    tier = household.tier
+    encode = _encoder.encode
+    rows: list[repository.Row] = [
+        (
+            hid,
+            e.client_event_id,
+            e.type,
+            tier,
+            e.device_ts,
+            at,
+            e.day,
+            e.service,
+            encode(e.payload).decode(),
+        )
+        for e in valid
+    ]
+    stored = repository.insert_events(rows, method=conf.insert_method())  # type: ignore[arg-type]
+    serials = [e.payload["serial"] for e in valid if e.type == "product_added"]
+    if serials:
+        cleaned = rules.clean_serials(serials)
+        if cleaned:
+            with transaction.atomic():
+                _add_products(household, cleaned, at=at)
+    dropout_services = {
+        e.service
+        for e in valid
+        if e.type == "playback_error" and e.payload.get("kind") == "dropout" and e.service
+    }
+    if dropout_services:
+        outreach.after_ingest(household_id=hid, at=at, services=dropout_services)  # PP-19
+    return IngestResult(
+        accepted=len(valid), stored=stored, rejected=[r.as_dict() for r in rejected]
+    )

@@ -1,0 +1,239 @@
+"""Households, tokens and telemetry batches over HTTP (PP-16, PP-17, PP-18)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from django.test import Client
+
+from hearth.core import clock
+from hearth.devices.models import Household, HouseholdProduct, TelemetryEvent
+from hearth.devices.tests.ingest_helpers import (
+    EVENTS,
+    LOWEST,
+    NOW,
+    TIERS,
+    event,
+    new_household,
+    post_batch,
+    post_json,
+    set_tier,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with clock.frozen(NOW):
+        yield
+
+
+def stored(household_id: int) -> list[tuple[str, str, str, dict]]:
+    return list(
+        TelemetryEvent.objects.filter(household_id=household_id)
+        .order_by("client_event_id")
+        .values_list("client_event_id", "type", "tier_at_receipt", "payload")
+    )
+
+
+@pytest.mark.promise("PP-16")
+def test_a_household_gets_a_random_12_digit_id_and_a_token_stored_only_as_a_hash(
+    client: Client,
+) -> None:
+    hid, token = new_household(client, ["EO-ONE-0001", "EO-MOVE-0002"])
+    other, _token = new_household(client, ["EO-ONE-0003"])
+    assert 10**11 <= hid < 10**12 and 10**11 <= other < 10**12
+    assert abs(hid - other) != 1
+    household = Household.objects.get(pk=hid)
+    assert household.tier == "decline"
+    assert token not in household.token_hash and len(household.token_hash) == 64
+    assert household.email is None and household.postal_code is None and household.country is None
+    assert sorted(
+        HouseholdProduct.objects.filter(household=household).values_list("serial", flat=True)
+    ) == [
+        "EO-MOVE-0002",
+        "EO-ONE-0001",
+    ]
+
+
+@pytest.mark.promise("PP-16")
+@pytest.mark.parametrize("extra", ["email", "postal_code", "model", "software_version", "name"])
+def test_creating_a_household_accepts_nothing_but_serials(client: Client, extra: str) -> None:
+    response = post_json(client, "/api/v1/households", {"serials": ["EO-ONE-0001"], extra: "x"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert extra in response.json()["error"]["fields"]
+    assert Household.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"serials": []}', b'{"serials": [7]}'])
+def test_bad_household_bodies_are_4xx(client: Client, body: bytes) -> None:
+    response = post_json(client, "/api/v1/households", body)
+    assert response.status_code == 400
+    assert set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+@pytest.mark.promise("PP-16")
+@pytest.mark.promise("PP-17")
+@pytest.mark.promise("PP-18")
+@pytest.mark.parametrize("tier", TIERS)
+def test_each_tier_stores_exactly_the_event_types_it_allows(client: Client, tier: str) -> None:
+    hid, token = new_household(client)
+    set_tier(hid, tier)
+    batch = [event(etype, f"e-{etype}") for etype in sorted(EVENTS)]
+    response = post_batch(client, token, batch)
+    assert response.status_code == 200
+    allowed = [t for t in sorted(EVENTS) if TIERS.index(tier) >= TIERS.index(LOWEST[t])]
+    refused = [t for t in sorted(EVENTS) if t not in allowed]
+    body = response.json()
+    assert body["accepted"] == len(allowed)
+    assert body["stored"] == len(allowed)
+    assert [(r["client_event_id"], r["code"]) for r in body["rejected"]] == [
+        (f"e-{t}", "above_tier") for t in refused
+    ]
+    assert [r["index"] for r in body["rejected"]] == [sorted(EVENTS).index(t) for t in refused]
+    assert stored(hid) == [(f"e-{t}", t, tier, EVENTS[t]) for t in allowed]
+
+
+@pytest.mark.promise("PP-18")
+def test_a_played_track_rejects_only_its_event_and_stores_nothing_of_it(client: Client) -> None:
+    hid, token = new_household(client)
+    set_tier(hid, "registered_opt_in")
+    batch = [
+        event("usage", "ok-1"),
+        event("usage", "bad-1", track="Song 2", artist="Blur"),
+        event("playback_error", "ok-2"),
+    ]
+    body = post_batch(client, token, batch).json()
+    assert body["accepted"] == 2
+    assert body["rejected"] == [
+        {
+            "index": 1,
+            "client_event_id": "bad-1",
+            "code": "forbidden_field",
+            "reason": body["rejected"][0]["reason"],
+        }
+    ]
+    assert [row[0] for row in stored(hid)] == ["ok-1", "ok-2"]
+    assert "Blur" not in json.dumps([row[3] for row in stored(hid)])
+
+
+@pytest.mark.promise("PP-18")
+def test_a_replayed_batch_stores_nothing_new(client: Client) -> None:
+    hid, token = new_household(client)
+    set_tier(hid, "registered_opt_in")
+    batch = [event("usage", f"u-{i}") for i in range(20)]
+    first = post_batch(client, token, batch).json()
+    again = post_batch(client, token, batch, gz=True).json()
+    assert (first["accepted"], first["stored"]) == (20, 20)
+    assert (again["accepted"], again["stored"], again["rejected"]) == (20, 0, [])
+    assert TelemetryEvent.objects.filter(household_id=hid).count() == 20
+
+
+@pytest.mark.promise("PP-16")
+def test_one_households_token_cannot_touch_another(client: Client) -> None:
+    mine, my_token = new_household(client, ["EO-ONE-0001"])
+    theirs, _their_token = new_household(client, ["EO-ONE-0002"])
+    for method, url, body in [
+        ("get", f"/api/v1/households/{theirs}", None),
+        (
+            "post",
+            f"/api/v1/households/{theirs}/registration",
+            {
+                "email": "x@example.com",
+                "postal_code": "K1A 0B1",
+                "country": "CA",
+                "tier": "registered_opt_in",
+            },
+        ),
+        ("post", f"/api/v1/households/{theirs}/products", {"serials": ["EO-ONE-0009"]}),
+        ("put", f"/api/v1/households/{theirs}/tier", {"tier": "registered_opt_in"}),
+        ("delete", f"/api/v1/households/{theirs}/registration", None),
+        ("get", "/api/v1/households/999999999999", None),
+    ]:
+        response = getattr(client, method)(
+            url,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {my_token}",
+        )
+        assert response.status_code == 404, (method, url)
+        assert response.json()["error"]["code"] == "unknown_household"
+    assert Household.objects.get(pk=theirs).email is None
+    assert HouseholdProduct.objects.filter(serial="EO-ONE-0009").count() == 0
+    # A batch goes to the token's own household, whatever it claims.
+    set_tier(mine, "registered_opt_out")
+    post_batch(client, my_token, [event("product_added", "p1", household_id=theirs)])
+    assert TelemetryEvent.objects.filter(household_id=theirs).count() == 0
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer nope", "Basic abc", "Bearer "])
+def test_a_missing_or_wrong_token_is_401(client: Client, auth: str | None) -> None:
+    new_household(client)
+    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
+    response = client.post(
+        "/api/v1/telemetry/batches",
+        data=json.dumps({"events": []}),
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (b"{nope", {}, 400, "malformed_json"),
+        (b"", {}, 400, "malformed_json"),
+        (b'{"events": {}}', {}, 400, "malformed_batch"),
+        (b'{"events": [], "household_id": 1}', {}, 400, "malformed_batch"),
+        (b"[]", {}, 400, "malformed_batch"),
+        (b"not gzip", {"HTTP_CONTENT_ENCODING": "gzip"}, 400, "bad_gzip"),
+        (gzip.compress(b'{"events": []}')[:-6], {"HTTP_CONTENT_ENCODING": "gzip"}, 400, "bad_gzip"),
+        (b'{"events": []}', {"HTTP_CONTENT_ENCODING": "br"}, 415, "unsupported_encoding"),
+        (json.dumps({"events": [{}] * 1001}).encode(), {}, 413, "too_many_events"),
+        (b'{"events": [' + b'"' + b"x" * 1_000_001 + b'"]}', {}, 413, "batch_too_large"),
+        (
+            gzip.compress(b'{"events": ["' + b"x" * 1_200_000 + b'"]}'),
+            {"HTTP_CONTENT_ENCODING": "gzip"},
+            413,
+            "batch_too_large",
+        ),
+    ],
+)
+def test_bad_batches_are_clear_4xx_and_store_nothing(
+    client: Client, body: bytes, headers: dict, status: int, code: str
+) -> None:
+    hid, token = new_household(client)
+    set_tier(hid, "registered_opt_in")
+    response = client.post(
+        "/api/v1/telemetry/batches",
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        **headers,
+    )
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert TelemetryEvent.objects.count() == 0
+
+
+def test_a_gzip_batch_is_accepted(client: Client) -> None:
+    hid, token = new_household(client)
+    body = post_batch(client, token, [event("product_added", "p1")], gz=True).json()
+    assert (body["accepted"], body["stored"]) == (1, 1)
+    assert HouseholdProduct.objects.get(serial="EO-ONE-0042").household_id == hid
+
+
+def test_future_timestamps_are_rejected_per_event(client: Client) -> None:
+    hid, token = new_household(client)
+    body = post_batch(
+        client, token, [event("product_added", "p1", ts="2026-03-03T15:00:01Z")]
+    ).json()
+    assert body["accepted"] == 0
+    assert body["rejected"][0]["code"] == "future_timestamp"
+    assert stored(hid) == []
