@@ -24,6 +24,10 @@ ROUTERS: list[tuple[str, str]] = [
     ("/fulfilment/", "hearth.fulfilment.api"),
     ("/aftersales/", "hearth.aftersales.api"),
     ("/privacy/", "hearth.privacy.api"),
+    ("/catalog/", "hearth.catalog.api"),
+    ("/", "hearth.devices.api"),
+    ("/partners/", "hearth.devices.partners_api"),
+    ("/checkout/", "hearth.checkout.api"),
 ]
 
 api = NinjaAPI(

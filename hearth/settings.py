@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "django_tasks",
     "django_tasks_db",
     "hearth.core",
@@ -64,11 +65,17 @@ INSTALLED_APPS = [
     "hearth.fulfilment",
     "hearth.aftersales",
     "hearth.comms",
+    "hearth.catalog",
+    "hearth.devices",
+    "hearth.orders",
+    "hearth.checkout",
+    "hearth.payments",
     "hearth.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +87,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hearth.urls"
+# Error reports never show card numbers, even with DEBUG on (PP-10; hearth/payments/reporting.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "hearth.payments.reporting.CardSafeExceptionReporterFilter"
 WSGI_APPLICATION = "hearth.wsgi.application"
 
 TEMPLATES = [
@@ -163,6 +172,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves static files from the apps directly, so no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Security. Strict cookies always; HTTPS-only settings in production.
 SESSION_COOKIE_HTTPONLY = True
@@ -196,4 +208,17 @@ HEARTH_BRAND = {
     "legal_name": "Ember & Oak Audio Inc.",
     "care_email": "care@example.com",
     "care_phone": "1-800-555-0199",
+    # Seller details printed on tax invoices (TOS-11); invented for the demo brand.
+    "legal_address": ["100 Example Street", "Toronto ON  M5V 0A1", "Canada"],
+    "gst_hst_number": "123456789 RT0001",
+    "qst_number": "1234567890 TQ0001",
 }
+
+# Periodic work: (task path, every N seconds); `manage.py scheduler` enqueues it when due.
+HEARTH_PERIODIC_TASKS = [
+    ("hearth.devices.tasks.roll_up", 300),
+    ("hearth.devices.tasks.sweep_tiers", 86_400),
+    ("hearth.devices.tasks.purge_telemetry_retention", 86_400),
+    ("hearth.devices.tasks.ensure_telemetry_partitions", 86_400),
+    ("hearth.privacy.tasks.purge_retention", 86_400),
+]

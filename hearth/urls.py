@@ -8,11 +8,17 @@ from hearth.api import api
 from hearth.core.errors import CoreErrorCode, error_body
 
 urlpatterns = [
+    path("back-office/devices/", include("hearth.devices.backoffice_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hearth.accounts.urls")),
     path("", include("hearth.privacy.urls")),
+    path("", include("hearth.devices.urls")),
+    path("", include("hearth.catalog.urls")),
+    path("", include("hearth.orders.urls")),
+    path("", include("hearth.payments.urls")),
+    path("", include("hearth.checkout.urls")),
     path("", include("hearth.web.urls")),
 ]
 

@@ -43,7 +43,28 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("This ledger is append-only: records are never deleted.")
 
 
-class ConsentRecord(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted (ledgers, audit trails).
+
+    Only the retention task purges such rows when their time is up (``purge_due_holds`` calls
+    the plain ``QuerySet.delete`` on purpose), never ``save`` or ``delete`` on the model.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("This record is append-only: it is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("This record is append-only: it is never deleted.")
+
+
+class ConsentRecord(AppendOnlyModel):
     """One grant or withdrawal. Append-only: current consent is derived, never stored."""
 
     user = models.ForeignKey(
@@ -78,8 +99,6 @@ class ConsentRecord(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ("at", "id")
         verbose_name = _("consent record")
@@ -94,14 +113,6 @@ class ConsentRecord(models.Model):
     def __str__(self) -> str:
         verb = _("granted") if self.granted else _("withdrawn")
         return f"{self.get_purpose_display()}: {verb} ({self.at:%Y-%m-%d})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("This ledger is append-only: records are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("This ledger is append-only: records are never deleted.")
 
 
 class PolicyKind(models.TextChoices):
@@ -295,7 +306,7 @@ class Disclosure(models.Model):
         return f"{self.get_kind_display()} → {self.processor} ({self.at:%Y-%m-%d})"
 
 
-class AccessLogEntry(models.Model):
+class AccessLogEntry(AppendOnlyModel):
     """A staff member looked at a customer's personal data. Append-only."""
 
     actor = models.ForeignKey(
@@ -315,8 +326,6 @@ class AccessLogEntry(models.Model):
     what = models.CharField(_("what was viewed"), max_length=300)
     at = models.DateTimeField(_("when"), db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ("-at", "-id")
         verbose_name = _("access log entry")
@@ -324,14 +333,6 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} → {self.what} ({self.at:%Y-%m-%d %H:%M})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("The access audit is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("The access audit is append-only.")
 
 
 class ConfidentialityIncident(models.Model):

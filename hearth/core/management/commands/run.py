@@ -32,11 +32,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo store ...")
         call_command("load_demo", stdout=self.stdout)
-        worker = None
+        background: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-                [sys.executable, str(MANAGE), "db_worker", "--queue-name", "*", "--no-reload"],
-            )
+            for argv in (
+                ["db_worker", "--queue-name", "*", "--no-reload"],
+                ["scheduler"],
+            ):
+                background.append(subprocess.Popen([sys.executable, str(MANAGE), *argv]))  # noqa: S603
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Hearth is running on http://127.0.0.1:{port}/"))
         self.stdout.write(
@@ -47,11 +49,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Back office: http://127.0.0.1:{port}/admin/ (demo staff logins above)"
         )
-        self.stdout.write("  Task worker: " + ("running" if worker else "not started"))
+        state = "running, with the periodic scheduler" if background else "not started"
+        self.stdout.write(f"  Task worker: {state}")
         self.stdout.write("")
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            for process in background:
+                process.terminate()
+            for process in background:
+                process.wait(timeout=10)
