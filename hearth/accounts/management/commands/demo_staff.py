@@ -18,7 +18,7 @@ from hearth.accounts.services import assign_role
 from hearth.core import clock
 
 DEMO_PASSWORD = "ember-and-oak-demo"  # noqa: S105 - printed demo login, refused in production
-DEMO_TOTP_SECRET = "EMBEROAKDEMOTOTPSECRET234"  # noqa: S105 - same reason
+DEMO_TOTP_SECRET = "EMBEROAKDEMOTOTPSECRETKEY234567A"  # noqa: S105 - same reason
 DEMO_LOGINS = {
     "administrator": "staff@example.com",
     "sales_agent": "sales@example.com",
