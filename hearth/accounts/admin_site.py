@@ -25,6 +25,7 @@ class HearthAdminSite(AdminSite):
     site_header = _("Ember & Oak Audio back office")
     site_title = _("Hearth back office")
     index_title = _("Back office")
+    login_template = "accounts/admin/login.html"  # adds the authenticator code field
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -23,6 +23,9 @@ def test_demo_staff_gets_one_login_per_role_that_can_sign_in_to_the_back_office(
     assert User.objects.filter(email__in=DEMO_LOGINS.values()).count() == len(DEMO_LOGINS)
     for role_key, email in DEMO_LOGINS.items():
         assert roles.roles_of(User.objects.get(email=email)) == [role_key]
+    page = client.get("/admin/login/").content.decode()
+    assert 'name="otp_code"' in page
+    assert '<label for="id_otp_code"' in page
     response = client.post(
         "/admin/login/",
         {"username": "privacy@example.com", "password": DEMO_PASSWORD, "otp_code": code},
