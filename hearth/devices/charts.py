@@ -105,11 +105,14 @@ def bar_chart(
             )
     y_labels = []
     gridlines = []
-    for i in range(5):
-        value = top_value * i / 4
-        y = bottom - plot_h * i / 4
+    # Whole-number ticks only: quarters where they divide evenly (20 → 0,5,..,20), else fifths
+    # (10 → 0,2,..,10), else halves (2 → 0,1,2), else just 0 and the top (1).
+    divisions = next(d for d in (4, 5, 2, 1) if top_value % d == 0)
+    for i in range(divisions + 1):
+        value = top_value * i // divisions
+        y = bottom - plot_h * i / divisions
         gridlines.append(y)
-        y_labels.append(Label(x=left - 6, y=y + 4, text=f"{value:,.0f}"))
+        y_labels.append(Label(x=left - 6, y=y + 4, text=f"{value:,}"))
     x_labels = [
         Label(x=left + (i + 0.5) * group_w, y=bottom + 18, text=text)
         for i, text in enumerate(categories)

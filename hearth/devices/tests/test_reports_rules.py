@@ -239,6 +239,22 @@ def test_bar_chart_geometry():
 
 
 @pytest.mark.parametrize(
+    ("peak", "ticks"),
+    [
+        (0, ["0", "1"]),
+        (1, ["0", "1"]),
+        (2, ["0", "1", "2"]),
+        (3, ["0", "1", "2", "3", "4", "5"]),
+        (7, ["0", "2", "4", "6", "8", "10"]),
+        (90, ["0", "25", "50", "75", "100"]),
+    ],
+)
+def test_bar_chart_axis_ticks_are_whole_numbers(peak, ticks):
+    chart = charts.bar_chart(categories=["2026-W47"], series={"tunewave": [peak]})
+    assert [label.text for label in chart.y_labels] == ticks
+
+
+@pytest.mark.parametrize(
     ("value", "ceiling"), [(0, 1), (1, 1), (3, 5), (20, 20), (21, 50), (101, 200)]
 )
 def test_nice_ceiling(value, ceiling):
