@@ -1,12 +1,36 @@
-"""Back office: staff edit products, prices (before tax) and stock. Who may is in roles.toml."""
+"""Back office: staff edit products, prices (before tax) and stock. Who may is in roles.toml.
+
+Every save of a variant, from its own page, the variant list or the product's inline, changes
+the expected ship date through :func:`hearth.catalog.services.set_expected_ship_date`, so the
+customers of open orders hear of a new date (TOS-20).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
+from hearth.catalog import services
 from hearth.catalog.models import Product, Variant
+from hearth.core import clock
+
+
+def _save_variant(request: HttpRequest, variant: Variant) -> None:
+    """Save ``variant`` with its stored ship date, then change that date through the service."""
+    wanted = variant.expected_ship_date
+    if variant.pk is not None:
+        stored = Variant.objects.filter(pk=variant.pk).values_list("expected_ship_date", flat=True)
+        variant.expected_ship_date = stored.first()
+    variant.save()
+    if variant.expected_ship_date != wanted:
+        services.set_expected_ship_date(
+            sku=variant.sku, expected_ship_date=wanted, actor=request.user, at=clock.now()
+        )
+        variant.expected_ship_date = wanted
 
 
 class VariantInline(admin.TabularInline):
@@ -23,6 +47,19 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "variants__sku")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (VariantInline,)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        if formset.model is not Variant:
+            super().save_formset(request, form, formset, change)
+            return
+        variants = formset.save(commit=False)
+        for gone in formset.deleted_objects:
+            gone.delete()
+        for variant in variants:
+            _save_variant(request, variant)
+        formset.save_m2m()
 
 
 @admin.register(Variant)
@@ -45,3 +82,6 @@ class VariantAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
         return super().get_queryset(request).select_related("product")
+
+    def save_model(self, request: HttpRequest, obj: Variant, form: Any, change: bool) -> None:
+        _save_variant(request, obj)

@@ -10,3 +10,4 @@ class CatalogErrorCode(StrEnum):
     UNKNOWN_SKU = "unknown_sku"
     OUT_OF_STOCK = "out_of_stock"
     INVALID_QUANTITY = "invalid_quantity"
+    EXPECTED_SHIP_DATE_NOT_ALLOWED = "expected_ship_date_not_allowed"

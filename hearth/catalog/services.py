@@ -1,4 +1,4 @@
-"""Catalogue writes: stock reservation and release.
+"""Catalogue writes: stock reservation and release, and a variant's expected ship date.
 
 Both run inside the caller's transaction (each in a savepoint of its own, so a refused reservation
 leaves no line reserved). Lines are merged by SKU and taken in SKU order, the fixed lock order that
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import F
@@ -20,6 +21,67 @@ from hearth.catalog.demo import ProductEntry
 from hearth.catalog.errors import CatalogErrorCode
 from hearth.catalog.models import Availability, Product, Variant
 from hearth.core.errors import DomainError
+
+
+class ShipDateListener(Protocol):
+    def __call__(
+        self, *, sku: str, old: dt.date | None, new: dt.date | None, actor: Any, at: dt.datetime
+    ) -> object: ...
+
+
+_ship_date_listeners: list[ShipDateListener] = []
+
+
+def on_expected_ship_date_change(listener: ShipDateListener) -> ShipDateListener:
+    """Call ``listener(*, sku, old, new, actor, at)`` inside the transaction of every real change
+    of a pre-order or backorder variant's expected ship date (TOS-20); registering twice is a no-op.
+
+    Why a registry: orders already depends on the catalogue (it prices and reserves through it),
+    so the catalogue calling orders directly would make the two apps import each other. Orders
+    registers here from its ``AppConfig.ready()``, the way it registers its erasure blocker with
+    privacy, and the catalogue stays ignorant of who listens.
+    """
+    if listener not in _ship_date_listeners:
+        _ship_date_listeners.append(listener)
+    return listener
+
+
+def set_expected_ship_date(
+    *, sku: str, expected_ship_date: dt.date | None, actor: Any, at: dt.datetime
+) -> Variant:
+    """Set (or clear, with None) a variant's expected ship date, in one transaction (TOS-20).
+
+    On a real change of a pre-order or backorder variant every registered listener is told, in
+    the same transaction (orders re-dates its open orders and emails their customers on commit).
+    The same date again changes and tells nothing. An in-stock variant has no expected date: one
+    given is refused (``expected_ship_date_not_allowed``); clearing it (the variant came into
+    stock) tells nobody, since its orders' lines keep the date they were sold with.
+    Raises ``unknown_sku`` (field ``sku``) for an unknown SKU.
+    """
+    with transaction.atomic():
+        variant = Variant.objects.select_for_update().filter(sku=sku).first()
+        if variant is None:
+            raise DomainError(
+                CatalogErrorCode.UNKNOWN_SKU,
+                _("There is no product with the code %(sku)s.") % {"sku": sku},
+                field="sku",
+            )
+        old = variant.expected_ship_date
+        if old == expected_ship_date:
+            return variant
+        delayed = not rules.is_stock_checked(variant.availability)
+        if expected_ship_date is not None and not delayed:
+            raise DomainError(
+                CatalogErrorCode.EXPECTED_SHIP_DATE_NOT_ALLOWED,
+                _("Only pre-order and backorder variants have an expected ship date."),
+                field="expected_ship_date",
+            )
+        variant.expected_ship_date = expected_ship_date
+        variant.save(update_fields=["expected_ship_date"])
+        if delayed:
+            for listener in list(_ship_date_listeners):
+                listener(sku=variant.sku, old=old, new=expected_ship_date, actor=actor, at=at)
+    return variant
 
 
 def _lines(lines: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -60,3 +60,28 @@ def send_tax_invoice(*, order_id: int, at: dt.datetime) -> bool:
         return message
 
     return _send_once(order_id=order_id, kind=SentOrderEmail.Kind.TAX_INVOICE, at=at, build=build)
+
+
+def ship_date_kind(*, new: dt.date, event_id: int) -> str:
+    """The SentOrderEmail kind of one new expected ship date: the date and the change's event."""
+    return f"ship_date:{new.isoformat()}:{event_id}"
+
+
+def send_ship_date_changed(
+    *, order_id: int, event_id: int, sku: str, new: dt.date, at: dt.datetime
+) -> bool:
+    """TOS-20: tell the customer a line's new expected ship date and the order's new window."""
+
+    def build(order: Order) -> EmailMessage:
+        context = {
+            **_context(order),
+            "changed": [line for line in order.lines.all() if line.sku == sku],
+            "new_date": new,
+        }
+        body = render_to_string("orders/email/ship_date_changed.txt", context)
+        subject, _sep, text = body.partition("\n")
+        return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
+
+    return _send_once(
+        order_id=order_id, kind=ship_date_kind(new=new, event_id=event_id), at=at, build=build
+    )

@@ -198,7 +198,11 @@ class OrderEvent(models.Model):
 
 
 class SentOrderEmail(models.Model):
-    """An email sent about an order, so a task run twice does not send it twice."""
+    """An email sent about an order, so a task run twice does not send it twice.
+
+    ``kind`` is one of ``Kind``, or ``ship_date:<new date>:<event id>`` for a new expected ship
+    date (TOS-20): one per change, so a later change (even back to an earlier date) sends again.
+    """
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", _("Order confirmation")
@@ -207,7 +211,7 @@ class SentOrderEmail(models.Model):
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="emails_sent"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=40)
     sent_at = models.DateTimeField(_("sent at"))
 
     class Meta:

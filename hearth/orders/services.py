@@ -458,18 +458,7 @@ def release_order(*, order: Order, actor: Any, at: dt.datetime) -> Order:
         changes: dict[str, Any] = {"released_at": at}
         if order.payment_confirmed_at is None:
             # Cleared from review: the ship date counts from now (TOS-13, TOS-21).
-            plan = rules.ship_plan(
-                rules.PricedLine(
-                    line.sku,
-                    line.name,
-                    line.colour,
-                    line.unit_price,
-                    line.quantity,
-                    line.availability,
-                    line.expected_ship_date,
-                )
-                for line in order.lines.all()
-            )
+            plan = _plan_of(order.lines.all())
             ship_date, earliest, latest, _fee = _estimate(
                 order.placed_at, at, plan, order.shipping_method
             )
@@ -529,6 +518,94 @@ def cancel_order(
                     actor=actor,
                 )
     return order
+
+
+# --- A new expected ship date for pre-order and backorder lines (TOS-20).
+
+
+def _plan_of(lines: Any) -> rules.ShipPlan:
+    return rules.ship_plan(
+        rules.PricedLine(
+            line.sku,
+            line.name,
+            line.colour,
+            line.unit_price,
+            line.quantity,
+            line.availability,
+            line.expected_ship_date,
+        )
+        for line in lines
+    )
+
+
+def notify_expected_ship_date_changed(
+    *, sku: str, old: dt.date | None, new: dt.date | None, at: dt.datetime, actor: Any = None
+) -> list[Order]:
+    """Re-date every open order with a pre-order or backorder line of ``sku`` (TOS-20).
+
+    For each order (placed, under review or released; never shipped or cancelled) whose line of
+    ``sku`` was sold as pre-order or backorder and does not already carry ``new``: the line takes
+    ``new``; the order's ship date and delivery window are worked out again as placing does (it
+    ships together, from its latest expected date, never before its ordinary estimate); an
+    OrderEvent records the change; and, on commit, the customer is emailed the new date, once
+    per change (a task run twice sends once). Lines sold in stock keep their date. A date taken
+    away (``new`` None) re-dates the order to "not known yet" without an email: the customer is
+    told again when a date is known. Run twice with the same date, it changes and sends nothing.
+    Registered with the catalogue in ``OrdersConfig.ready``; returns the orders it changed.
+    """
+    from hearth.orders import tasks
+
+    changed: list[Order] = []
+    with transaction.atomic():
+        order_ids = (
+            OrderLine.objects.filter(
+                sku=sku,
+                availability__in=sorted(rules.DELAYED),
+                order__status__in=sorted(rules.OPEN_STATUSES),
+            )
+            .exclude(expected_ship_date=new)
+            .values_list("order_id", flat=True)
+            .distinct()
+            .order_by("order_id")
+        )
+        for order_id in list(order_ids):
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if not order.is_open:
+                continue
+            order.lines.filter(sku=sku, availability__in=sorted(rules.DELAYED)).update(
+                expected_ship_date=new
+            )
+            ship_date, earliest, latest, _fee = _estimate(
+                order.placed_at,
+                order.payment_confirmed_at,
+                _plan_of(order.lines.all()),
+                order.shipping_method,
+            )
+            order.ship_date, order.delivery_earliest, order.delivery_latest = (
+                ship_date,
+                earliest,
+                latest,
+            )
+            order.save(update_fields=["ship_date", "delivery_earliest", "delivery_latest"])
+            unknown = _("not known yet")
+            event = OrderEvent.objects.create(
+                order=order,
+                from_status=order.status,
+                to_status=order.status,
+                actor=actor if getattr(actor, "pk", None) else None,
+                at=at,
+                note=_("Expected ship date of %(sku)s changed from %(old)s to %(new)s.")
+                % {
+                    "sku": sku,
+                    "old": old.isoformat() if old else unknown,
+                    "new": new.isoformat() if new else unknown,
+                },
+            )
+            if new is not None:
+                args = (order.pk, event.pk, sku, new.isoformat())
+                transaction.on_commit(lambda args=args: tasks.send_ship_date_changed.enqueue(*args))
+            changed.append(order)
+    return changed
 
 
 # --- Phone channel (TOS-5).

@@ -1,7 +1,7 @@
 """Background work for orders (django_tasks). Each task fetches the order by ID and is safe to run
 twice: emails are recorded as sent (SentOrderEmail) and releasing a released order does nothing.
 
-Queues: ``email`` for the two emails, ``default`` for releasing paid orders.
+Queues: ``email`` for the emails, ``default`` for releasing paid orders.
 """
 
 from __future__ import annotations
@@ -25,6 +25,22 @@ def send_tax_invoice(order_id: int) -> bool:
     from hearth.orders import emails
 
     return emails.send_tax_invoice(order_id=order_id, at=clock.now())
+
+
+@task(queue_name="email")
+def send_ship_date_changed(order_id: int, event_id: int, sku: str, new_date: str) -> bool:
+    """TOS-20: a line's new expected ship date (ISO ``new_date``), once per change."""
+    import datetime as dt
+
+    from hearth.orders import emails
+
+    return emails.send_ship_date_changed(
+        order_id=order_id,
+        event_id=event_id,
+        sku=sku,
+        new=dt.date.fromisoformat(new_date),
+        at=clock.now(),
+    )
 
 
 @task(queue_name="default")
