@@ -227,7 +227,9 @@ def telemetry_batch(request: HttpRequest) -> HttpResponse:
     events = services.decode_batch(
         raw, content_encoding=request.headers.get("Content-Encoding", "")
     )
-    result = services.ingest_batch(household=household, events=events, at=clock.now())
+    result = services.ingest_batch(
+        household=household, events=events, at=clock.now(), from_json=True
+    )
     body = _encode(
         {"accepted": result.accepted, "stored": result.stored, "rejected": result.rejected}
     )

@@ -51,7 +51,30 @@ _PG_INSERT = (
 
 def _sqlite_ts(value: dt.datetime) -> str:
     # Django's SQLite format for aware datetimes under USE_TZ: naive UTC, space-separated.
-    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
+
+
+def _sqlite_params(rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+    """The rows with their datetimes and days as Django stores them on SQLite; each distinct
+    datetime or day is formatted once (a batch shares ``received_at`` and few device times)."""
+    texts: dict[dt.datetime, str] = {}
+    days: dict[dt.date, str] = {}
+    params: list[tuple[Any, ...]] = []
+    append = params.append
+    for h, c, t, tier, ts, rec, day, svc, payload in rows:
+        ts_text = texts.get(ts)
+        if ts_text is None:
+            ts_text = texts[ts] = _sqlite_ts(ts)
+        rec_text = texts.get(rec)
+        if rec_text is None:
+            rec_text = texts[rec] = _sqlite_ts(rec)
+        day_text = days.get(day)
+        if day_text is None:
+            day_text = days[day] = day.isoformat()
+        append((h, c, t, tier, ts_text, rec_text, day_text, svc, payload))
+    return params
 
 
 def insert_events(
@@ -97,10 +120,7 @@ def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> in
     vendor = connection.vendor
     with transaction.atomic(using=using):
         if vendor == "sqlite":
-            params = [
-                (h, c, t, tier, _sqlite_ts(ts), _sqlite_ts(rec), day.isoformat(), svc, payload)
-                for (h, c, t, tier, ts, rec, day, svc, payload) in rows
-            ]
+            params = _sqlite_params(rows)
             # The raw sqlite3 cursor: "?" placeholders, no per-row query rewriting.
             with connection.cursor() as cursor:
                 before = connection.connection.total_changes

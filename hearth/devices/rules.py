@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
 
 EVENTS_FILE = Path(__file__).resolve().parent / "data" / "events.toml"
 
@@ -58,6 +60,7 @@ class ObjectSpec:
     name: str
     fields: Mapping[str, Checker]
     required: frozenset[str]
+    field_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class EventSchema:
     tiers: tuple[str, ...]
     forbidden: frozenset[str]
     events: Mapping[str, EventSpec]
+    objects: Mapping[str, ObjectSpec] = field(default_factory=dict)
 
     def rank(self, tier: str) -> int:
         return self.tiers.index(tier)
@@ -173,7 +177,9 @@ def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
         for fname in obj_fields:
             if is_forbidden_name(fname, forbidden):
                 raise ValueError(f"object {name}: field {fname!r} is forbidden content")
-        objects[name] = ObjectSpec(name, obj_fields, frozenset(raw.get("required", [])))
+        objects[name] = ObjectSpec(
+            name, obj_fields, frozenset(raw.get("required", [])), dict(raw["fields"])
+        )
     events: dict[str, EventSpec] = {}
     for raw in doc["event"]:
         etype = raw["type"]
@@ -217,7 +223,7 @@ def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
             metric_map=dict(raw.get("metric_map", {})),
             metric_value=metric_value,
         )
-    return EventSchema(tiers=tiers, forbidden=forbidden, events=events)
+    return EventSchema(tiers=tiers, forbidden=forbidden, events=events, objects=objects)
 
 
 @lru_cache(maxsize=1)
@@ -230,8 +236,10 @@ def event_schema() -> EventSchema:
 # --- Validating one event.
 
 
-@dataclass(frozen=True, slots=True)
-class ValidEvent:
+class ValidEvent(msgspec.Struct, frozen=True):
+    """An accepted event. (A frozen msgspec Struct: the same fields, equality and immutability
+    as a frozen dataclass, built about ten times faster, which a 1,000-event batch feels.)"""
+
     index: int
     client_event_id: str
     type: str
@@ -357,6 +365,75 @@ def validate_events(
     tier: str,
     now: dt.datetime,
     oldest: dt.datetime,
+    from_json: bool = False,
+) -> tuple[list[ValidEvent], list[Rejection]]:
+    """Validate a batch; each outcome is exactly ``validate_event``'s for that event.
+
+    ``from_json``: the events are as decoded from JSON (dicts, lists, str, int, float, bool,
+    None only). Then a fast path checks well-formed events in C (msgspec, see ``_fast_type``)
+    and parses each distinct ``device_ts`` once; whatever it refuses goes through
+    ``validate_event``, which alone writes rejections. (msgspec also accepts tuples, int
+    subclasses and other mappings, which JSON cannot produce: hence the flag.)"""
+    fast = _fast_type(schema, tier) if from_json else None
+    if fast is None:
+        return _validate_each(raw_events, schema=schema, tier=tier, now=now, oldest=oldest)
+    union, batch_type, allowed = fast
+    try:
+        msgspec.convert(raw_events, batch_type, strict=True)
+        well_formed = True
+    except msgspec.ValidationError:
+        well_formed = False
+    latest = now + MAX_FUTURE
+    times: dict[str, tuple[dt.datetime, dt.date] | None] = {}
+    valid: list[ValidEvent] = []
+    rejected: list[Rejection] = []
+    for i, raw in enumerate(raw_events):
+        etype = raw.get("type") if type(raw) is dict else None
+        spec = allowed.get(etype) if type(etype) is str else None
+        if spec is not None and not well_formed:
+            try:
+                msgspec.convert(raw, union, strict=True)
+            except msgspec.ValidationError:
+                spec = None
+        if spec is not None:
+            ts = raw["device_ts"]
+            if ts in times:
+                when = times[ts]
+            else:
+                parsed = parse_device_ts(ts)
+                when = times[ts] = (
+                    (parsed, parsed.date())
+                    if parsed is not None and oldest <= parsed <= latest
+                    else None
+                )
+            if when is not None:
+                payload = raw.copy()  # the fields, in their order: the envelope comes out
+                del payload["client_event_id"], payload["device_ts"], payload["type"]
+                sfield = spec.service_field
+                valid.append(
+                    ValidEvent(
+                        i,
+                        raw["client_event_id"],
+                        spec.type,
+                        when[0],
+                        when[1],
+                        payload.get(sfield) if sfield else None,
+                        payload,
+                    )
+                )
+                continue
+        result = validate_event(raw, i, schema=schema, tier=tier, now=now, oldest=oldest)
+        (valid if isinstance(result, ValidEvent) else rejected).append(result)  # type: ignore[arg-type]
+    return valid, rejected
+
+
+def _validate_each(
+    raw_events: list[Any],
+    *,
+    schema: EventSchema,
+    tier: str,
+    now: dt.datetime,
+    oldest: dt.datetime,
 ) -> tuple[list[ValidEvent], list[Rejection]]:
     valid: list[ValidEvent] = []
     rejected: list[Rejection] = []
@@ -364,6 +441,104 @@ def validate_events(
         result = validate_event(raw, i, schema=schema, tier=tier, now=now, oldest=oldest)
         (valid if isinstance(result, ValidEvent) else rejected).append(result)  # type: ignore[arg-type]
     return valid, rejected
+
+
+# --- The fast path: the same schema as msgspec types (built once per schema and tier).
+
+_Fast = tuple[Any, Any, dict[str, EventSpec]]
+_fast_cache: dict[int, tuple[EventSchema, dict[str, _Fast | None]]] = {}
+
+_STR_TYPE = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_STR)]
+_KEY_TYPE = Annotated[str, msgspec.Meta(pattern=rf"^{_KEY.pattern}\Z")]
+_MSGSPEC_SCALARS: dict[str, Any] = {
+    "str": _STR_TYPE,
+    "key": _KEY_TYPE,
+    "count": Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)],
+    "list[str]": Annotated[list[_STR_TYPE], msgspec.Meta(max_length=MAX_LIST)],
+    "list[key]": Annotated[list[_KEY_TYPE], msgspec.Meta(max_length=MAX_LIST)],
+}
+_CLIENT_ID_TYPE = Annotated[str, msgspec.Meta(pattern=rf"^{_CLIENT_ID.pattern}\Z")]
+
+
+def _fast_type(schema: EventSchema, tier: str) -> _Fast | None:
+    """(tagged union of the event types ``tier`` may send, a list of it, their specs), or
+    None when the schema cannot be expressed (then every event takes the Python path)."""
+    entry = _fast_cache.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        if len(_fast_cache) >= 16:
+            _fast_cache.clear()
+        entry = _fast_cache[id(schema)] = (schema, {})
+    by_tier = entry[1]
+    if tier not in by_tier:
+        by_tier[tier] = _build_fast_type(schema, tier)
+    return by_tier[tier]
+
+
+def _build_fast_type(schema: EventSchema, tier: str) -> _Fast | None:
+    if tier not in schema.tiers:
+        return None
+    allowed = {t: s for t, s in schema.events.items() if schema.allowed(t, tier)}
+    if not allowed:
+        return None
+    objects: dict[str, Any] = {}
+    try:
+        structs = [
+            _struct(spec.type, spec.field_types, spec.required, schema, objects, tag=spec.type)
+            for spec in allowed.values()
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None
+    union = Union[tuple(structs)]  # noqa: UP007 (a runtime union of classes)
+    return union, list[union], allowed  # type: ignore[valid-type]
+
+
+def _struct(
+    name: str,
+    types: Mapping[str, str],
+    required: frozenset[str],
+    schema: EventSchema,
+    objects: dict[str, Any],
+    *,
+    tag: str | None = None,
+) -> Any:
+    # Field names become f0, f1, ... renamed to the declared key: any string is a valid key.
+    names = {f"f{i}": key for i, key in enumerate(types)}
+    fields: list[tuple[Any, ...]] = []
+    if tag is not None:
+        fields += [("client_event_id", _CLIENT_ID_TYPE), ("device_ts", str)]
+    fields += [
+        (n, _msgspec_type(types[k], schema, objects)) for n, k in names.items() if k in required
+    ]
+    fields += [
+        (n, _msgspec_type(types[k], schema, objects) | msgspec.UnsetType, msgspec.UNSET)
+        for n, k in names.items()
+        if k not in required
+    ]
+    return msgspec.defstruct(
+        f"Fast_{name}",
+        fields,
+        rename=names,
+        forbid_unknown_fields=True,
+        tag_field="type" if tag is not None else None,
+        tag=tag,
+    )
+
+
+def _msgspec_type(type_name: str, schema: EventSchema, objects: dict[str, Any]) -> Any:
+    if type_name in _MSGSPEC_SCALARS:
+        return _MSGSPEC_SCALARS[type_name]
+    if type_name.startswith("enum:"):
+        return Literal[tuple(type_name[5:].split("|"))]
+    match = re.fullmatch(r"list\[object:(\w+)\]", type_name)
+    if match is None:
+        raise ValueError(type_name)
+    name = match.group(1)
+    if name not in objects:
+        obj = schema.objects[name]
+        if obj.fields.keys() != obj.field_types.keys():
+            raise ValueError(name)
+        objects[name] = _struct(name, obj.field_types, obj.required, schema, objects)
+    return Annotated[list[objects[name]], msgspec.Meta(max_length=MAX_OBJECTS)]
 
 
 # --- Households.

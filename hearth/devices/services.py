@@ -439,9 +439,15 @@ class IngestResult:
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
-def ingest_batch(*, household: Household, events: list[Any], at: dt.datetime) -> IngestResult:
+def ingest_batch(
+    *, household: Household, events: list[Any], at: dt.datetime, from_json: bool = False
+) -> IngestResult:
     """Validate each event against events.toml and the household's tier now; store the valid
-    ones exactly once (one statement); report each rejected one with its reason."""
+    ones exactly once (one statement); report each rejected one with its reason. A
+    ``system_report`` sets the model and software version of the household's products it lists.
+
+    ``from_json``: ``events`` came from ``decode_batch`` (JSON values only), which lets the
+    validation take its fast path; the outcome is the same either way."""
     if len(events) > rules.MAX_EVENTS:
         raise DomainError(
             DevicesErrorCode.TOO_MANY_EVENTS,
@@ -452,7 +458,7 @@ def ingest_batch(*, household: Household, events: list[Any], at: dt.datetime) ->
     schema = rules.event_schema()
     oldest = at - dt.timedelta(days=conf.retention_days())
     valid, rejected = rules.validate_events(
-        events, schema=schema, tier=household.tier, now=at, oldest=oldest
+        events, schema=schema, tier=household.tier, now=at, oldest=oldest, from_json=from_json
     )
     hid = household.id
     tier = household.tier
@@ -478,6 +484,9 @@ def ingest_batch(*, household: Household, events: list[Any], at: dt.datetime) ->
         if cleaned:
             with transaction.atomic():
                 _add_products(household, cleaned, at=at)
+    reports = [e for e in valid if e.type == "system_report" and e.payload.get("products")]
+    if reports:
+        _update_reported_products(household, reports)
     dropout_services = {
         e.service
         for e in valid
@@ -488,3 +497,35 @@ def ingest_batch(*, household: Household, events: list[Any], at: dt.datetime) ->
     return IngestResult(
         accepted=len(valid), stored=stored, rejected=[r.as_dict() for r in rejected]
     )
+
+
+def _update_reported_products(household: Household, reports: list[rules.ValidEvent]) -> None:
+    """PP-17: each product a ``system_report`` lists (by serial) gets the model and software
+    version reported, the latest device time winning; only this household's products, and a
+    value longer than its column is left out rather than cut."""
+    limits = {
+        name: HouseholdProduct._meta.get_field(name).max_length  # type: ignore[union-attr]
+        for name in ("model", "software_version")
+    }
+    latest: dict[str, dict[str, str]] = {}
+    for report in sorted(reports, key=lambda e: (e.device_ts, e.index)):
+        for product in report.payload["products"]:
+            serial = product["serial"].strip().upper()
+            values = latest.setdefault(serial, {})
+            for name, limit in limits.items():
+                value = product.get(name)
+                if value is not None and len(value) <= limit:
+                    values[name] = value
+    latest = {serial: values for serial, values in latest.items() if values}
+    if not latest:
+        return
+    with transaction.atomic():
+        for product in HouseholdProduct.objects.select_for_update().filter(
+            household=household, serial__in=list(latest)
+        ):
+            values = latest[product.serial]
+            changed = [name for name, value in values.items() if getattr(product, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(product, name, values[name])
+                product.save(update_fields=changed)

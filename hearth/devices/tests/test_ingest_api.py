@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hearth.core import clock
+from hearth.devices import rules
 from hearth.devices.models import Household, HouseholdProduct, TelemetryEvent
 from hearth.devices.tests.ingest_helpers import (
     EVENTS,
@@ -237,3 +242,193 @@ def test_future_timestamps_are_rejected_per_event(client: Client) -> None:
     assert body["accepted"] == 0
     assert body["rejected"][0]["code"] == "future_timestamp"
     assert stored(hid) == []
+
+
+@pytest.mark.promise("PP-17")
+def test_a_system_report_sets_the_model_and_software_version_of_the_households_products(
+    client: Client,
+) -> None:
+    hid, token = new_household(client, ["EO-ONE-0001", "EO-MOVE-0002"])
+    other, _other_token = new_household(client, ["EO-ERA-0003"])
+    set_tier(hid, "registered_opt_out")
+    older = event(
+        "system_report",
+        "s1",
+        ts="2026-03-02T13:00:00Z",
+        products=[{"serial": "EO-ONE-0001", "model": "One", "software_version": "15.1"}],
+    )
+    newer = event(
+        "system_report",
+        "s2",
+        products=[
+            {"serial": "eo-one-0001", "software_version": "15.2"},
+            {"serial": "EO-MOVE-0002", "model": "Move", "software_version": "15.3"},
+            {"serial": "EO-ERA-0003", "model": "Era", "software_version": "9.9"},
+            {"serial": "EO-UNKNOWN-9", "model": "Ghost", "software_version": "1.0"},
+            {"serial": "EO-MOVE-0002", "software_version": "x" * 33},
+        ],
+    )
+    body = post_batch(client, token, [newer, older]).json()
+    assert (body["accepted"], body["stored"], body["rejected"]) == (2, 2, [])
+    products = HouseholdProduct.objects.order_by("serial").values_list(
+        "serial", "household_id", "model", "software_version"
+    )
+    assert list(products) == [
+        ("EO-ERA-0003", other, "", ""),
+        ("EO-MOVE-0002", hid, "Move", "15.3"),
+        ("EO-ONE-0001", hid, "One", "15.2"),
+    ]
+
+
+def test_a_rejected_system_report_changes_no_product(client: Client) -> None:
+    hid, token = new_household(client, ["EO-ONE-0001"])
+    set_tier(hid, "registered_opt_out")
+    bad = event(
+        "system_report",
+        "s1",
+        products=[{"serial": "EO-ONE-0001", "model": "One", "software_version": "15.2"}],
+        track="x",
+    )
+    body = post_batch(client, token, [bad]).json()
+    assert (body["accepted"], body["rejected"][0]["code"]) == (0, "forbidden_field")
+    assert HouseholdProduct.objects.get(serial="EO-ONE-0001").software_version == ""
+
+
+_JSON_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-2, max_value=10_000_002),
+    st.sampled_from([0, 10_000_000, 2**70, 1.0, 42.5, -0.0]),
+    st.sampled_from(["", "x", "x" * 200, "x" * 201, "é" * 200, "Tune Wave", "tunewave", "a\n"]),
+    st.sampled_from(["dropout", "unavailable", "crash", "EO-ONE-0001", "-", "_x_"]),
+    st.text(max_size=5),
+)
+_JSON = st.recursive(
+    _JSON_LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["serial", "model", "software_version", "x"]), inner)
+    ),
+    max_leaves=8,
+)
+_KEYS = sorted(
+    {k for spec in rules.event_schema().events.values() for k in spec.field_types}
+    | {"mood", "track", "now_playing_uri", "Title", "type", "device_ts", "client_event_id"}
+)
+_TIMES = [
+    "2026-03-02T14:00:00Z",
+    "2026-03-02T14:00:00+00:00",
+    "2026-03-01T22:30:00-05:00",
+    "2026-03-03T15:00:00Z",
+    "2026-03-03T15:00:01Z",
+    "2025-12-02T15:00:00Z",
+    "2025-01-01T00:00:00Z",
+    "2026-03-02T14:00:00",
+    "2026-03-02",
+    "not a time at all",
+    12,
+    None,
+]
+_IDS = ["c1", "c.2:x_-", "", "x" * 64, "x" * 65, "bad id", "c1\n", 7]
+_OBJ = {"serial": "A"}
+_EDGES: dict[str, list[Any]] = {  # per field type: values at and just past each limit
+    "str": ["", "x" * 200, "é" * 200, "x" * 201, "a\n", 5, None, ["x"]],
+    "key": ["a\n", "Tune Wave", "x" * 40, "x" * 41, "", "tune-wave_2", 3, "É"],
+    "count": [-1, 0, 10_000_000, 10_000_001, True, 1.0, None, "4", 2**70],
+    "list[str]": [[], [""], ["x"] * 50, ["x"] * 51, "x", [1], ["x" * 201], None],
+    "list[key]": [[], ["a\n"], ["A"], ["x"] * 50, ["x"] * 51, ["ok"], [None]],
+    "enum:unavailable|dropout": ["dropout", "unavailable", "crash", "", None, ["dropout"]],
+    "list[object:product]": [
+        [_OBJ],
+        [{"serial": ""}],
+        [{"model": "m"}],
+        [{**_OBJ, "title": "x"}],
+        [{**_OBJ, "model": None}],
+        [{**_OBJ, "software_version": 15}],
+        [{**_OBJ, "model": "x" * 201}],
+        [_OBJ] * 200,
+        [_OBJ] * 201,
+        _OBJ,
+        [[]],
+        [],
+    ],
+}
+
+
+@st.composite
+def _raw_event(draw: st.DrawFn) -> Any:
+    if draw(st.integers(0, 30)) == 0:
+        return draw(_JSON)
+    etype = draw(st.sampled_from(sorted(EVENTS)))
+    raw = {
+        "client_event_id": draw(st.sampled_from(_IDS[:4])),
+        "device_ts": draw(st.sampled_from(_TIMES[:5])),
+        "type": etype,
+        **json.loads(json.dumps(EVENTS[etype])),
+    }
+    own = rules.event_schema().events[etype].field_types
+    for _step in range(draw(st.sampled_from([1, 1, 1, 2, 0]))):
+        action = draw(st.sampled_from(["own", "own", "own", "set", "drop", "id", "ts", "type"]))
+        if action == "own":
+            key = draw(st.sampled_from(sorted(own)))
+            raw[key] = draw(st.sampled_from(_EDGES[own[key]]))
+        elif action == "set":
+            raw[draw(st.sampled_from(_KEYS))] = draw(_JSON)
+        elif action == "drop":
+            raw.pop(draw(st.sampled_from(sorted(raw))))
+        elif action == "id":
+            raw["client_event_id"] = draw(st.sampled_from(_IDS))
+        elif action == "ts":
+            raw["device_ts"] = draw(st.sampled_from(_TIMES))
+        else:
+            raw["type"] = draw(st.sampled_from([*sorted(EVENTS), "weather", None, 3]))
+    return raw
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(_raw_event(), max_size=20), tier=st.sampled_from([*TIERS, TIERS[-1]]))
+def test_the_fast_validation_path_decides_exactly_as_the_per_event_rules(
+    events: list[Any], tier: str
+) -> None:
+    events = json.loads(json.dumps(events))  # JSON values only, as decode_batch gives
+    schema = rules.event_schema()
+    oldest = NOW - dt.timedelta(days=90)
+    fast = rules.validate_events(
+        events, schema=schema, tier=tier, now=NOW, oldest=oldest, from_json=True
+    )
+    each = rules.validate_events(events, schema=schema, tier=tier, now=NOW, oldest=oldest)
+    assert fast == each
+    assert [list(e.payload) for e in fast[0]] == [list(e.payload) for e in each[0]]
+
+
+def _edge_cases() -> list[Any]:
+    schema = rules.event_schema()
+    cases: list[Any] = ["not an object", [], None]
+    for etype, spec in sorted(schema.events.items()):
+        base = event(etype, "c1")
+        cases += [
+            {**base, key: value}
+            for key in spec.field_types
+            for value in _EDGES[spec.field_types[key]]
+        ]
+        cases += [{k: v for k, v in base.items() if k != key} for key in base]
+        cases += [{**base, "device_ts": ts} for ts in [*_TIMES, "2025-12-02T14:59:59Z"]]
+        cases += [{**base, "client_event_id": cid} for cid in _IDS]
+        cases += [{**base, key: "x"} for key in _KEYS]
+        cases += [{**base, "type": bad} for bad in [None, 3, ["x"], {"a": 1}, etype.upper()]]
+    return json.loads(json.dumps(cases))
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_fast_validation_path_decides_each_edge_case_as_the_per_event_rules(
+    tier: str,
+) -> None:
+    schema = rules.event_schema()
+    oldest = NOW - dt.timedelta(days=90)
+    cases = _edge_cases()
+    for batch in [[case] for case in cases] + [cases]:
+        fast = rules.validate_events(
+            batch, schema=schema, tier=tier, now=NOW, oldest=oldest, from_json=True
+        )
+        each = rules.validate_events(batch, schema=schema, tier=tier, now=NOW, oldest=oldest)
+        assert fast == each, batch
