@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection as default_connection
 from django.db import transaction
 
+from hearth.core import clock
 from hearth.devices.repository import TABLE
 
 _NAME = re.compile(rf"{TABLE}_y(\d{{4}})m(\d{{2}})$")
@@ -55,7 +56,7 @@ def ensure_partitions(
     connection = connection or default_connection
     if connection.vendor != "postgresql":
         return []
-    today = at or dt.datetime.now(dt.UTC).date()
+    today = at or clock.now().date()
     created: list[str] = []
     have = set(existing_partitions(connection))
     for delta in range(-back, ahead + 1):
