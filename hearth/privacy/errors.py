@@ -14,3 +14,4 @@ class PrivacyErrorCode(StrEnum):
     UNKNOWN_PROCESSOR = "unknown_processor"
     UNKNOWN_FIELD = "unknown_field"
     NO_POLICY = "no_policy"
+    BAD_LINK = "bad_link"

@@ -216,6 +216,11 @@ class DataRequest(models.Model):
         related_name="data_requests",
         verbose_name=_("customer"),
     )
+    # For a person with no account (a guest buyer, a news subscriber): the confirmed address.
+    requester_email = EncryptedTextField(_("requester's email"), blank=True, default="")
+    requester_email_hash = models.CharField(
+        _("requester's email (keyed hash)"), max_length=64, blank=True, default="", db_index=True
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=DataRequestKind.choices)
     status = models.CharField(
         _("status"),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from hearth.core.errors import DomainError
 from hearth.privacy import erasure, inventory, rules, selectors, taxonomy
+from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import (
     AccessLogEntry,
@@ -151,24 +153,90 @@ def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
 
 
 def open_data_request(
-    *, user: Any, kind: str, at: dt.datetime, actor: Any = None, note: str = ""
+    *,
+    user: Any,
+    kind: str,
+    at: dt.datetime,
+    actor: Any = None,
+    note: str = "",
+    email: str = "",
 ) -> DataRequest:
-    """Record a request and confirm it by email; its deadline is 30 days from receipt."""
+    """Record a request and confirm it by email; its deadline is 30 days from receipt.
+
+    ``user`` is the account, or None for a person without one, who is then known by the
+    confirmed ``email`` (kept encrypted, with a keyed hash for lookups)."""
     if kind not in DataRequestKind.values:
         raise DomainError(PrivacyErrorCode.UNKNOWN_FIELD, _("Unknown request kind."), field="kind")
+    requester = "" if user is not None else email.strip().lower()
     with transaction.atomic():
         request = DataRequest.objects.create(
             user=user,
+            requester_email=requester,
+            requester_email_hash=keyed_hash(requester) if requester else "",
             kind=kind,
             received_at=at,
             deadline=rules.request_deadline(at.date(), extended=False),
             note=note,
         )
-        if getattr(user, "email", ""):
-            _send_on_commit(
-                to=user.email, template="request_received", context={"request": request}
-            )
+        to = getattr(user, "email", "") or requester
+        if to:
+            _send_on_commit(to=to, template="request_received", context={"request": request})
     return request
+
+
+# A request made by email address alone is confirmed through a signed link (proof that the
+# person holds the mailbox). The page's answer is the same whether or not an account exists.
+REQUEST_LINK_SALT = "hearth.privacy.data-request"
+REQUEST_LINK_MAX_AGE = dt.timedelta(days=3)
+
+
+def ask_data_request(
+    *, email: str, kind: str, note: str, confirm_url: Callable[[str], str]
+) -> None:
+    """Email a link that opens the request once followed; nothing is recorded before that."""
+    if kind not in DataRequestKind.values:
+        raise DomainError(PrivacyErrorCode.UNKNOWN_FIELD, _("Unknown request kind."), field="kind")
+    address = email.strip().lower()
+    token = signing.dumps({"email": address, "kind": kind, "note": note}, salt=REQUEST_LINK_SALT)
+    _send_on_commit(
+        to=address,
+        template="request_confirm",
+        context={
+            "kind": DataRequestKind(kind).label,
+            "url": confirm_url(token),
+            "days": REQUEST_LINK_MAX_AGE.days,
+        },
+    )
+
+
+def confirm_data_request(*, token: str, at: dt.datetime) -> DataRequest:
+    """Open the request a signed link describes (once: a second click finds the first request)."""
+    try:
+        data = signing.loads(
+            token, salt=REQUEST_LINK_SALT, max_age=REQUEST_LINK_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:
+        raise DomainError(
+            PrivacyErrorCode.BAD_LINK,
+            _("This link is not valid or has expired. Please make the request again."),
+            status=400,
+        ) from None
+    from django.contrib.auth import get_user_model
+
+    email, kind, note = data["email"], data["kind"], data["note"]
+    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    earlier = DataRequest.objects.filter(
+        kind=kind, note=note, received_at__gte=at - REQUEST_LINK_MAX_AGE
+    )
+    earlier = (
+        earlier.filter(user=user)
+        if user
+        else earlier.filter(requester_email_hash=keyed_hash(email))
+    )
+    existing = earlier.first()
+    if existing is not None:
+        return existing
+    return open_data_request(user=user, kind=kind, at=at, note=note, email=email)
 
 
 def extend_data_request(

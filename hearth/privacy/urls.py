@@ -8,4 +8,8 @@ urlpatterns = [
     path("terms/", views.terms, name="terms"),
     path("eula/", views.eula, name="eula"),
     path("privacy/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("privacy/request/", views.data_request, name="data_request"),
+    path(
+        "privacy/request/confirm/<str:token>/", views.confirm_data_request, name="confirm_request"
+    ),
 ]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from hearth.core import clock
+from hearth.core.errors import DomainError
 from hearth.privacy import selectors, services, taxonomy
 from hearth.privacy.cookies import acknowledged_versions, remember_acknowledged
-from hearth.privacy.forms import AcknowledgePolicyForm
+from hearth.privacy.forms import AcknowledgePolicyForm, DataRequestForm
 from hearth.privacy.models import PolicyDocument
 
 
@@ -85,3 +87,37 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
         {"pending": pending, "form": form, "next": next_url, "brand": settings.HEARTH_BRAND},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def data_request(request: HttpRequest) -> HttpResponse:
+    """Ask for access, a copy, a correction or erasure by email address (PP-15).
+
+    The answer is the same page whether or not the address has an account, so nobody learns
+    who is a customer; the emailed link proves the person holds the mailbox."""
+    form = DataRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.ask_data_request(
+            email=form.cleaned_data["email"],
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+            confirm_url=lambda token: request.build_absolute_uri(
+                reverse("privacy:confirm_request", args=[token])
+            ),
+        )
+        return render(request, "privacy/data_request_sent.html", status=200)
+    return render(request, "privacy/data_request.html", {"form": form, "officer": _officer()})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_data_request(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners follow links); POST opens the request."""
+    if request.method == "GET":
+        return render(request, "privacy/data_request_confirm.html", {"token": token})
+    try:
+        opened = services.confirm_data_request(token=token, at=clock.now())
+    except DomainError as exc:
+        return render(
+            request, "privacy/data_request_confirm.html", {"error": exc.message}, status=400
+        )
+    return render(request, "privacy/data_request_opened.html", {"data_request": opened})
