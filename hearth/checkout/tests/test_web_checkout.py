@@ -53,7 +53,7 @@ def pay_on_provider_page(client: Client, card: str = VISA) -> Any:
             "card_number": card,
             "exp_month": "12",
             "exp_year": "2030",
-            "cvc": "123",
+            "cvc": "1234" if card.startswith("3") else "123",  # Amex: 4 digits
         },
     )
     assert back.status_code == 302, text(back)
