@@ -371,7 +371,16 @@ def place(
     lines = _lines(request, payload.lines)
     at = clock.now()
     # orders has no selector by idempotency key yet; one indexed read of its unique column.
-    replay = Order.objects.filter(idempotency_key=f"api-{key}").exists()
+    replayed = Order.objects.filter(idempotency_key=f"api-{key}").first()
+    replay = replayed is not None
+    if replayed is not None and not _replay_allowed(request, replayed, payload.email):
+        # Someone else's key: say it is taken, never show their order.
+        raise DomainError(
+            CheckoutErrorCode.IDEMPOTENCY_KEY_REUSED,
+            _("This Idempotency-Key was already used for another order: send a new one."),
+            field="Idempotency-Key",
+            status=409,
+        )
     # Only a discount code needs to know the shopper (a session is not created for nothing).
     shopper = _shopper(request) if payload.discount_code else ""
     if payload.discount_code and not replay:
@@ -395,6 +404,14 @@ def place(
         if found is not None:
             services.empty_basket(basket=found, at=at)
     return Status(200 if replay else 201, _order_out(order))
+
+
+def _replay_allowed(request: HttpRequest, order: Order, email: str) -> bool:
+    """A replay returns the order only to whoever placed it: the same signed-in customer, or,
+    for a guest order, a guest giving the same email."""
+    if request.user.is_authenticated:
+        return order.customer_id == request.user.pk
+    return order.customer_id is None and order.email.strip().lower() == email.strip().lower()
 
 
 def _place(
