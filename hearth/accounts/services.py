@@ -166,7 +166,7 @@ def authenticate_user(
             status=401,
         )
     clear_sign_in_failures(email=email)
-    return user  # type: ignore[return-value]
+    return user
 
 
 def verify_password(*, user: User, password: str, client: str, at: dt.datetime) -> None:

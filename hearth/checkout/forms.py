@@ -3,7 +3,7 @@ purposes through privacy's ``NoticeFormMixin`` (PP-4). Prices are never taken fr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -117,7 +117,8 @@ class AddressForm(NoticeFormMixin, forms.Form):
     check: AddressCheck | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         result = check_delivery_address(
@@ -162,7 +163,7 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["shipping_method"].choices = methods
+        cast(forms.ChoiceField, self.fields["shipping_method"]).choices = methods
 
 
 class PaymentMethodForm(forms.Form):

@@ -108,7 +108,8 @@ def basket_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # Iterating an ErrorList yields messages; the stub types its stored items.
+                messages.error(request, error)  # type: ignore[arg-type]
         return HttpResponseRedirect(back if back.startswith("/") else reverse("checkout:basket"))
     try:
         basket = services.open_basket(request)
@@ -135,7 +136,8 @@ def basket_change(request: HttpRequest, sku: str) -> HttpResponse:
         return redirect("checkout:basket")
     if not form.is_valid():
         for error in form.errors.get("quantity", []):
-            messages.error(request, error)
+            # Iterating an ErrorList yields messages; the stub types its stored items.
+            messages.error(request, error)  # type: ignore[arg-type]
         return redirect("checkout:basket")
     try:
         services.change_quantity(

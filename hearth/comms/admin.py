@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from hearth.comms.models import OutboxMessage
 
@@ -18,8 +21,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
     exclude = ("raw",)
 
-    def has_add_permission(self, request):  # the outbox is written by the system only
+    def has_add_permission(self, request: HttpRequest) -> bool:  # the system writes the outbox
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
         return False

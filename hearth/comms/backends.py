@@ -28,7 +28,7 @@ class OutboxBackend(BaseEmailBackend):
             OutboxMessage.objects.create(
                 to_addresses=list(message.recipients()),
                 from_address=message.from_email,
-                subject=message.subject,
+                subject=str(message.subject),
                 body=str(message.body),
                 html_body=html,
                 attachment_names=[n for n in names if n],

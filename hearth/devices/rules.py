@@ -302,8 +302,7 @@ def validate_event(
             "client_event_id: 1 to 64 characters of letters, digits, '.', '_', ':' or '-'.",
         )
     etype = raw.get("type")
-    spec = schema.events.get(etype) if isinstance(etype, str) else None
-    if spec is None:
+    if not isinstance(etype, str) or (spec := schema.events.get(etype)) is None:
         return Rejection(index, cid, Reject.UNKNOWN_TYPE, f"type: unknown event type {etype!r}.")
     if schema.rank(spec.tier) > schema.rank(tier):
         return Rejection(
@@ -488,8 +487,8 @@ def _build_fast_type(schema: EventSchema, tier: str) -> _Fast | None:
         ]
     except (KeyError, TypeError, ValueError):
         return None
-    union = Union[tuple(structs)]  # noqa: UP007 (a runtime union of classes)
-    return union, list[union], allowed  # type: ignore[valid-type]
+    union: Any = Union[tuple(structs)]  # noqa: UP007 (a runtime union of classes)
+    return union, list[union], allowed
 
 
 def _struct(
@@ -538,7 +537,8 @@ def _msgspec_type(type_name: str, schema: EventSchema, objects: dict[str, Any]) 
         if obj.fields.keys() != obj.field_types.keys():
             raise ValueError(name)
         objects[name] = _struct(name, obj.field_types, obj.required, schema, objects)
-    return Annotated[list[objects[name]], msgspec.Meta(max_length=MAX_OBJECTS)]
+    item: Any = objects[name]  # a Struct class built at run time
+    return Annotated[list[item], msgspec.Meta(max_length=MAX_OBJECTS)]
 
 
 # --- Households.

@@ -14,7 +14,7 @@ import msgspec
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -499,14 +499,18 @@ def ingest_batch(
     )
 
 
+def _column_max_length(name: str) -> int:
+    field = HouseholdProduct._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"HouseholdProduct.{name} is not a bounded text column.")
+    return field.max_length
+
+
 def _update_reported_products(household: Household, reports: list[rules.ValidEvent]) -> None:
     """PP-17: each product a ``system_report`` lists (by serial) gets the model and software
     version reported, the latest device time winning; only this household's products, and a
     value longer than its column is left out rather than cut."""
-    limits = {
-        name: HouseholdProduct._meta.get_field(name).max_length  # type: ignore[union-attr]
-        for name in ("model", "software_version")
-    }
+    limits = {name: _column_max_length(name) for name in ("model", "software_version")}
     latest: dict[str, dict[str, str]] = {}
     for report in sorted(reports, key=lambda e: (e.device_ts, e.index)):
         for product in report.payload["products"]:

@@ -8,7 +8,9 @@ Written uncompressed and invariant (same order, same bytes), so it can be checke
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
@@ -29,7 +31,7 @@ def _rate(rate: str) -> str:
 
 def render_invoice_pdf(order: Order) -> bytes:
     """The order's tax invoice as PDF bytes."""
-    brand = settings.HEARTH_BRAND
+    brand: Mapping[str, Any] = settings.HEARTH_BRAND  # str values, a list for the address
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=LETTER, invariant=1, pageCompression=0)
     pdf.setTitle(f"{_('Tax invoice')} {order.invoice_number}")
@@ -90,12 +92,12 @@ def render_invoice_pdf(order: Order) -> bytes:
         text(right - 30 * mm, _("Unit price"), bold=True, align="r")
         text(right, _("Amount"), bold=True, align="r")
         down()
-        for line in order.lines.all():
-            text(left, line.sku)
-            text(left + 35 * mm, f"{line.name} ({line.colour})"[:48])
-            text(right - 55 * mm, str(line.quantity), align="r")
-            text(right - 30 * mm, f"{line.unit_price:.2f}", align="r")
-            text(right, f"{line.total:.2f}", align="r")
+        for order_line in order.lines.all():
+            text(left, order_line.sku)
+            text(left + 35 * mm, f"{order_line.name} ({order_line.colour})"[:48])
+            text(right - 55 * mm, str(order_line.quantity), align="r")
+            text(right - 30 * mm, f"{order_line.unit_price:.2f}", align="r")
+            text(right, f"{order_line.total:.2f}", align="r")
             down()
         down(3)
 

@@ -6,6 +6,8 @@ data/personal_data.toml; orders are kept 6 years (tax records).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -165,7 +167,7 @@ class OrderLine(models.Model):
         return f"{self.quantity} × {self.sku}"
 
     @property
-    def total(self):  # type: ignore[no-untyped-def]
+    def total(self) -> Decimal:
         return self.unit_price * self.quantity
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -498,7 +499,7 @@ def cancel_order(
             to=OrderStatus.CANCELLED,
             actor=actor,
             at=at,
-            note=note or CancellationReason(reason).label,
+            note=note or str(CancellationReason(reason).label),
             cancellation_reason=reason,
         )
         release_stock(lines=[(line.sku, line.quantity) for line in order.lines.all()])
@@ -603,7 +604,7 @@ def notify_expected_ship_date_changed(
             )
             if new is not None:
                 args = (order.pk, event.pk, sku, new.isoformat())
-                transaction.on_commit(lambda args=args: tasks.send_ship_date_changed.enqueue(*args))
+                transaction.on_commit(partial(tasks.send_ship_date_changed.enqueue, *args))
             changed.append(order)
     return changed
 

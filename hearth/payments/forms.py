@@ -62,7 +62,8 @@ class CardForm(NoticeFormMixin, forms.Form):
 
     @sensitive_variables("data", "check")
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         check = rules.check_card(

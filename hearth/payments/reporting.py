@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.views.debug import SafeExceptionReporterFilter
 
 PAN_LIKE = re.compile(r"(?<!\d)(?:\d[ \-]?){11,18}\d(?!\d)")
@@ -30,7 +31,7 @@ class CardSafeExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
         params = super().get_post_parameters(request)
-        if request is None or not hasattr(params, "lists"):
+        if request is None or not isinstance(params, MultiValueDict):
             return params
         cleansed = params.copy()
         for key, values in params.lists():

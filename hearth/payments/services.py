@@ -92,7 +92,8 @@ def _safe_url(url: str, field: str) -> str:
     local = url_has_allowed_host_and_scheme(url, allowed_hosts=set(), require_https=False)
     on_this_site = (
         parts.scheme in ("http", "https")
-        and bool(parts.hostname)
+        and parts.hostname is not None
+        and parts.hostname != ""
         and validate_host(parts.hostname, list(settings.ALLOWED_HOSTS))
         and url_has_allowed_host_and_scheme(url, allowed_hosts={parts.netloc}, require_https=False)
     )

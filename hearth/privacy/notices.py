@@ -43,6 +43,7 @@ class NoticeFormMixin:
     """States the form's purposes and marks each field required or optional."""
 
     collection_point: ClassVar[str] = ""
+    fields: dict[str, forms.Field]  # provided by the form class this is mixed into
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -50,11 +51,11 @@ class NoticeFormMixin:
             _registry.append(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         point = taxonomy.collection_points()[self.collection_point]
         purposes = taxonomy.purposes()
         notices: list[FieldNotice] = []
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
+        for name, field in self.fields.items():
             if isinstance(field.widget, forms.HiddenInput):
                 continue
             marker = REQUIRED if field.required else OPTIONAL
@@ -73,7 +74,10 @@ class NoticeFormMixin:
 def registered_forms() -> list[type[forms.BaseForm]]:
     """Every form class that uses the mixin (imported so far; import the apps' forms first)."""
     return [
-        cls for cls in _registry if cls.__dict__.get("collection_point") or cls.collection_point
+        cls
+        for cls in _registry
+        if cls.__dict__.get("collection_point")
+        or (issubclass(cls, NoticeFormMixin) and cls.collection_point)
     ]
 
 

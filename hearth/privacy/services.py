@@ -212,9 +212,7 @@ def ask_data_request(
 def confirm_data_request(*, token: str, at: dt.datetime) -> DataRequest:
     """Open the request a signed link describes (once: a second click finds the first request)."""
     try:
-        data = signing.loads(
-            token, salt=REQUEST_LINK_SALT, max_age=REQUEST_LINK_MAX_AGE.total_seconds()
-        )
+        data = signing.loads(token, salt=REQUEST_LINK_SALT, max_age=REQUEST_LINK_MAX_AGE)
     except signing.BadSignature:
         raise DomainError(
             PrivacyErrorCode.BAD_LINK,

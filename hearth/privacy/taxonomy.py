@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,9 +25,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def _entries(name: str, table: str, required: set[str], optional: set[str] = frozenset()):
+def _entries(
+    name: str, table: str, required: Set[str], optional: Set[str] = frozenset()
+) -> list[dict[str, Any]]:
     path = DATA_DIR / name
-    rows = read_toml(path).get(table, [])
+    rows: list[dict[str, Any]] = read_toml(path).get(table, [])
     for i, row in enumerate(rows):
         missing = required - row.keys()
         unknown = row.keys() - required - optional

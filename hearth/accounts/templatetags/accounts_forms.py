@@ -12,7 +12,7 @@ register = template.Library()
 @register.simple_tag
 def accessible_widget(field: BoundField) -> SafeString:
     described: list[str] = []
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if field.help_text:
         described.append(f"{field.auto_id}_help")
     if field.errors:
