@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.core import mail
 from django.test import Client, TestCase
 
 from hearth.accounts.models import User
@@ -28,6 +27,16 @@ def _frozen():
         yield
 
 
+_inbox: list = []
+
+
+@pytest.fixture(autouse=True)
+def _mail(smtp_server):
+    """Confirmation emails go to a real SMTP server on 127.0.0.1."""
+    _inbox[:] = [smtp_server]
+    yield smtp_server
+
+
 def register(client: Client, hid: int, token: str, tier: str = "registered_opt_in"):
     with TestCase.captureOnCommitCallbacks(execute=True):
         return post_json(
@@ -36,7 +45,9 @@ def register(client: Client, hid: int, token: str, tier: str = "registered_opt_i
 
 
 def confirm_link() -> str:
-    match = re.search(r"http://[^\s]+/devices/confirm/([^/\s]+)/", mail.outbox[-1].body)
+    [server] = _inbox
+    body = server.wait_for(1)[-1].get_content()
+    match = re.search(r"http://[^\s]+/devices/confirm/([^/\s]+)/", body)
     assert match
     return f"/devices/confirm/{match.group(1)}/"
 
