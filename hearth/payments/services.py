@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -412,6 +413,16 @@ def _email_hash(email: str) -> str:
     return keyed_hash(email)
 
 
+def _require_state(
+    payment: Payment, allowed: Collection[str], code: PaymentsErrorCode, message: object
+) -> None:
+    """Refuse an operation the payment's state does not allow (409, naming ``payment_id``);
+    ``message`` has a ``%(status)s`` placeholder."""
+    if payment.status not in allowed:
+        text = str(message) % {"status": payment.status}
+        raise DomainError(code, text, field="payment_id", status=409)
+
+
 def _locked_payment(payment_id: str) -> Payment:
     payment = Payment.objects.select_for_update().filter(payment_id=payment_id).first()
     if payment is None:
@@ -495,14 +506,12 @@ def capture(*, payment_id: str, idempotency_key: str, actor: Any = None) -> Paym
         previous = _previous(idempotency_key, PaymentOperation.Kind.CAPTURE, payment_id=payment_id)
         if previous is not None:
             return _status_from_json(previous.result)
-        if payment.status not in rules.CAPTURABLE:
-            raise DomainError(
-                PaymentsErrorCode.NOT_CAPTURABLE,
-                _("This payment cannot be captured: it is %(status)s.")
-                % {"status": payment.status},
-                field="payment_id",
-                status=409,
-            )
+        _require_state(
+            payment,
+            rules.CAPTURABLE,
+            PaymentsErrorCode.NOT_CAPTURABLE,
+            _("This payment cannot be captured: it is %(status)s."),
+        )
         get_provider().capture(
             token=payment.token.token, amount=payment.amount, reference=payment.reference
         )
@@ -545,14 +554,12 @@ def refund(*, payment_id: str, amount: Decimal, idempotency_key: str, actor: Any
                 remaining=Decimal(r["remaining"]),
                 status=r["status"],
             )
-        if payment.status not in rules.REFUNDABLE:
-            raise DomainError(
-                PaymentsErrorCode.NOT_REFUNDABLE,
-                _("This payment cannot be refunded: it is %(status)s.")
-                % {"status": payment.status},
-                field="payment_id",
-                status=409,
-            )
+        _require_state(
+            payment,
+            rules.REFUNDABLE,
+            PaymentsErrorCode.NOT_REFUNDABLE,
+            _("This payment cannot be refunded: it is %(status)s."),
+        )
         balance = _balance(payment)
         if amount > balance:
             raise DomainError(
@@ -599,13 +606,12 @@ def void(*, payment_id: str, idempotency_key: str, actor: Any = None) -> Payment
         previous = _previous(idempotency_key, PaymentOperation.Kind.VOID, payment_id=payment_id)
         if previous is not None:
             return _status_from_json(previous.result)
-        if payment.status not in rules.VOIDABLE:
-            raise DomainError(
-                PaymentsErrorCode.NOT_VOIDABLE,
-                _("This payment cannot be voided: it is %(status)s.") % {"status": payment.status},
-                field="payment_id",
-                status=409,
-            )
+        _require_state(
+            payment,
+            rules.VOIDABLE,
+            PaymentsErrorCode.NOT_VOIDABLE,
+            _("This payment cannot be voided: it is %(status)s."),
+        )
         get_provider().void(token=payment.token.token, reference=payment.reference)
         payment.status = PaymentState.VOIDED.value
         payment.updated_at = at

@@ -168,6 +168,22 @@ def test_a_declined_payment_cannot_be_captured(frozen_now):
     with pytest.raises(DomainError) as exc:
         services.capture(payment_id=pid, idempotency_key="c")
     assert exc.value.code == "not_capturable"
+    assert (exc.value.status, exc.value.fields) == (
+        409,
+        {"payment_id": "This payment cannot be captured: it is declined."},
+    )
+
+
+def test_a_captured_payment_cannot_be_voided(frozen_now):
+    pid = _authorise(make_token("4242424242424242")).payment_id
+    services.capture(payment_id=pid, idempotency_key="c")
+    with pytest.raises(DomainError) as exc:
+        services.void(payment_id=pid, idempotency_key="v")
+    assert (exc.value.code, exc.value.status, str(exc.value.message)) == (
+        "not_voidable",
+        409,
+        "This payment cannot be voided: it is captured.",
+    )
 
 
 def test_partial_refunds_sum_up_to_the_captured_amount_and_no_further(frozen_now):
