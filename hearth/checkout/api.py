@@ -22,6 +22,7 @@ from hearth.checkout.rules import MAX_LINE_QUANTITY
 from hearth.checkout.selectors import BasketSummary
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.orders import selectors as order_selectors
 from hearth.orders.models import Order
 
 router = Router(tags=["checkout"])
@@ -370,10 +371,11 @@ def place(
         )
     lines = _lines(request, payload.lines)
     at = clock.now()
-    # orders has no selector by idempotency key yet; one indexed read of its unique column.
-    replayed = Order.objects.filter(idempotency_key=f"api-{key}").first()
+    replayed = order_selectors.order_placed_with(idempotency_key=f"api-{key}")
     replay = replayed is not None
-    if replayed is not None and not _replay_allowed(request, replayed, payload.email):
+    if replayed is not None and not order_selectors.may_see_replay(
+        order=replayed, user=request.user, email=payload.email
+    ):
         # Someone else's key: say it is taken, never show their order.
         raise DomainError(
             CheckoutErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -404,14 +406,6 @@ def place(
         if found is not None:
             services.empty_basket(basket=found, at=at)
     return Status(200 if replay else 201, _order_out(order))
-
-
-def _replay_allowed(request: HttpRequest, order: Order, email: str) -> bool:
-    """A replay returns the order only to whoever placed it: the same signed-in customer, or,
-    for a guest order, a guest giving the same email."""
-    if request.user.is_authenticated:
-        return order.customer_id == request.user.pk
-    return order.customer_id is None and order.email.strip().lower() == email.strip().lower()
 
 
 def _place(

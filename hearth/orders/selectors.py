@@ -35,6 +35,19 @@ def order_by_number(number: str) -> Order | None:
     return Order.objects.filter(number=number).prefetch_related("lines").first()
 
 
+def order_placed_with(*, idempotency_key: str) -> Order | None:
+    """The order an idempotency key already placed, if any (one read of a unique column)."""
+    return Order.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def may_see_replay(*, order: Order, user: Any, email: str) -> bool:
+    """A replayed placing request gets the order back only from whoever placed it: the same
+    signed-in customer, or, for a guest order, a guest giving the same email."""
+    if getattr(user, "is_authenticated", False):
+        return order.customer_id == user.pk
+    return order.customer_id is None and order.email.strip().lower() == email.strip().lower()
+
+
 def orders_to_ship() -> QuerySet[Order]:
     """Released orders the warehouse picks, by ship date."""
     return (
