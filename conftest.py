@@ -12,8 +12,27 @@ import os
 from collections import defaultdict
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from hearth.core.promises import read_register
+
+# Hypothesis on a loaded 2-core machine: generation speed and example run time depend on the other
+# processes, so neither may fail a test. "ci" (the default) drops the deadline and the too_slow and
+# large_base_example health checks; "dev" keeps Hypothesis' defaults for local exploration
+# (HYPOTHESIS_PROFILE=dev).
+settings.register_profile(
+    "ci",
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.large_base_example,
+        HealthCheck.data_too_large,
+    ],
+    derandomize=False,
+    print_blob=True,
+)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(

@@ -385,7 +385,10 @@ def _raw_event(draw: st.DrawFn) -> Any:
     return raw
 
 
-@settings(max_examples=500, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=500,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(events=st.lists(_raw_event(), max_size=20), tier=st.sampled_from([*TIERS, TIERS[-1]]))
 def test_the_fast_validation_path_decides_exactly_as_the_per_event_rules(
     events: list[Any], tier: str

@@ -57,7 +57,9 @@ def recompute() -> tuple[dict, set]:
 @pytest.mark.promise("PP-18")
 @pytest.mark.django_db
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(batches=st.lists(st.lists(one_event, max_size=15), min_size=1, max_size=4))
 def test_incremental_rollup_equals_recomputation(batches: list[list[tuple]]) -> None:
