@@ -1,5 +1,10 @@
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from hearth.core.audit import ActorKind
 
 
 class PeriodicRun(models.Model):
@@ -14,3 +19,55 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.task
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only: events are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only: events are never deleted.")
+
+
+class AuditEvent(models.Model):
+    """One audited action (``hearth.core.audit.record``). Append-only.
+
+    Holds the actor, the action, the object's model label and primary key and the names of the
+    fields touched, never their values: no personal data outlives its erasure here.
+    """
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    actor_kind = models.CharField(_("actor kind"), max_length=12, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    system_actor = models.CharField(_("system actor"), max_length=60, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object ID"), max_length=64)
+    fields = models.JSONField(_("fields (names only)"), default=list, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-at", "-id")
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=("object_type", "object_id"), name="core_audit_object")]
+
+    def __str__(self) -> str:
+        who = self.system_actor or (f"user #{self.actor_id}" if self.actor_id else self.actor_kind)
+        return f"{who} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only: an event is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only: an event is never deleted.")

@@ -1,0 +1,36 @@
+"""The audit log in the back office: read-only, filterable by object and action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from hearth.core.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "at",
+        "actor_kind",
+        "actor",
+        "system_actor",
+        "action",
+        "object_type",
+        "object_id",
+        "fields",
+    )
+    list_filter = ("action", "actor_kind", "object_type")
+    search_fields = ("=object_id", "object_type", "=actor__id")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
