@@ -24,6 +24,8 @@ from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.orders import selectors as order_selectors
 from hearth.orders.models import Order
+from hearth.orders.rules import request_fingerprint
+from hearth.orders.services import PlacedOrder
 
 router = Router(tags=["checkout"])
 
@@ -344,6 +346,7 @@ def _order_out(order: Order) -> dict[str, Any]:
         400: CheckoutErrorOut,
         402: CheckoutErrorOut,
         409: CheckoutErrorOut,
+        422: CheckoutErrorOut,
     },
     summary="Place the order (idempotent)",
 )
@@ -361,7 +364,9 @@ def place(
     computed here, never taken from the request. A declined payment answers 402
     (`payment_declined`) and keeps nothing; too little stock answers 409 (`out_of_stock`);
     a missing attestation 400 (`attestation_required`, TOS-3); an address outside Canada or of
-    a refused kind 400 (`address_refused`, TOS-16/17). The basket is emptied once placed."""
+    a refused kind 400 (`address_refused`, TOS-16/17). The basket is emptied once placed.
+    The same Idempotency-Key with a different body answers 422 (`idempotency_key_mismatch`);
+    of concurrent duplicates exactly one answers 201, the others 200 with the same order."""
     key = idempotency_key.strip()
     if not 8 <= len(key) <= 100:
         raise DomainError(
@@ -373,22 +378,14 @@ def place(
     at = clock.now()
     replayed = order_selectors.order_placed_with(idempotency_key=f"api-{key}")
     replay = replayed is not None
-    if replayed is not None and not order_selectors.may_see_replay(
-        order=replayed, user=request.user, email=payload.email
-    ):
-        # Someone else's key: say it is taken, never show their order.
-        raise DomainError(
-            CheckoutErrorCode.IDEMPOTENCY_KEY_REUSED,
-            _("This Idempotency-Key was already used for another order: send a new one."),
-            field="Idempotency-Key",
-            status=409,
-        )
+    if replayed is not None:
+        _refuse_someone_elses_key(request, payload, replayed)
     # Only a discount code needs to know the shopper (a session is not created for nothing).
     shopper = _shopper(request) if payload.discount_code else ""
     if payload.discount_code and not replay:
         discounts.check_throttle(shopper=shopper, at=at)
     try:
-        order = _place(request, payload, lines=lines, key=key, at=at)
+        placed = _place(request, payload, lines=lines, key=key, at=at)
     except DomainError as error:
         if error.code == "no_lines":  # an empty basket that is not a replay
             raise DomainError(
@@ -401,11 +398,25 @@ def place(
                 shopper=shopper, code=payload.discount_code or "", reason=error.code, at=at
             )
         raise
-    if not replay and payload.lines is None:
+    if not placed.created:  # lost a race for the key: the same checks as a replay
+        _refuse_someone_elses_key(request, payload, placed.order)
+    if placed.created and payload.lines is None:
         found = selectors.basket_for(request)
         if found is not None:
             services.empty_basket(basket=found, at=at)
-    return Status(200 if replay else 201, _order_out(order))
+    # Concurrent duplicates: only the call that placed the order answers 201.
+    return Status(201 if placed.created else 200, _order_out(placed.order))
+
+
+def _refuse_someone_elses_key(request: HttpRequest, payload: CheckoutOrderIn, order: Order) -> None:
+    """Someone else's key: say it is taken, never show their order."""
+    if not order_selectors.may_see_replay(order=order, user=request.user, email=payload.email):
+        raise DomainError(
+            CheckoutErrorCode.IDEMPOTENCY_KEY_REUSED,
+            _("This Idempotency-Key was already used for another order: send a new one."),
+            field="Idempotency-Key",
+            status=409,
+        )
 
 
 def _place(
@@ -415,8 +426,8 @@ def _place(
     lines: list[tuple[str, int]],
     key: str,
     at: Any,
-) -> Order:
-    return placing.place(
+) -> PlacedOrder:
+    return placing.place_or_replay(
         lines=lines,
         customer=request.user if request.user.is_authenticated else None,
         contact={
@@ -433,4 +444,6 @@ def _place(
         payment_token=payload.payment_token,
         idempotency_key=f"api-{key}",
         at=at,
+        # The body as sent (defaults filled in): the key's replay must carry the same one.
+        request_hash=request_fingerprint(payload.model_dump(mode="json")),
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from hearth.orders.models import Order
 from hearth.orders.rules import Attestations, OrderDraft
 from hearth.orders.selectors import order_by_number
-from hearth.orders.services import place_order
+from hearth.orders.services import PlacedOrder, place_order_or_replay
 from hearth.payments.services import start_card_session, start_paypal
 
 #: Error codes after which the shopper must choose a new payment (TOS-9: not authorised).
@@ -67,6 +67,41 @@ def place(
     """Place the order (see the module doc). Raises orders', catalogue's and checkout's
     DomainErrors: ``payment_declined`` (402), ``out_of_stock`` (409), ``attestation_required``,
     ``address_refused``, ``discount_*`` ... each naming its field."""
+    return place_or_replay(
+        lines=lines,
+        customer=customer,
+        contact=contact,
+        address=address,
+        attestations=attestations,
+        shipping_method=shipping_method,
+        discount_code=discount_code,
+        payment_method=payment_method,
+        payment_token=payment_token,
+        idempotency_key=idempotency_key,
+        at=at,
+        channel=channel,
+    ).order
+
+
+def place_or_replay(
+    *,
+    lines: Sequence[tuple[str, int]],
+    customer: Any,
+    contact: Mapping[str, Any],
+    address: Mapping[str, Any],
+    attestations: Mapping[str, bool],
+    shipping_method: str,
+    discount_code: str | None,
+    payment_method: str,
+    payment_token: str,
+    idempotency_key: str,
+    at: dt.datetime,
+    channel: str = "web",
+    request_hash: str = "",
+) -> PlacedOrder:
+    """:func:`place`, saying whether this call placed the order or replayed its key; a replay
+    whose ``request_hash`` differs from the placing request's raises
+    ``idempotency_key_mismatch`` (422)."""
     extra: dict[str, Any] = {}
     if SHIPPING_METHOD_SUPPORTED:
         extra["shipping_method"] = shipping_method
@@ -86,7 +121,7 @@ def place(
         marketing_opt_in=bool(contact.get("marketing_email")),
         **extra,
     )
-    return place_order(
+    return place_order_or_replay(
         draft=draft,
         payment_token=payment_token,
         payment_method=payment_method,
@@ -94,6 +129,7 @@ def place(
         channel=channel,
         at=at,
         actor=customer if getattr(customer, "pk", None) else None,
+        request_hash=request_hash,
     )
 
 

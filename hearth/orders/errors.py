@@ -23,6 +23,7 @@ class OrdersErrorCode(StrEnum):
     PAYMENT_NOT_CAPTURED = "payment_not_captured"
     MOVE_NOT_ALLOWED = "status_move_not_allowed"
     UNKNOWN_REASON = "unknown_cancellation_reason"
+    IDEMPOTENCY_KEY_MISMATCH = "idempotency_key_mismatch"
 
 
 class PaymentDeclined(DomainError):

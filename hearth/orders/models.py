@@ -101,6 +101,9 @@ class Order(models.Model):
     )
     fraud_suspected = models.BooleanField(_("fraud suspected"), default=False)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # SHA-256 of the canonical request that placed the order with this key ("" when the caller
+    # gave none): a replay with another body is refused, never answered with this order.
+    request_hash = models.CharField(_("request hash"), max_length=64, blank=True, default="")
     placed_at = models.DateTimeField(_("placed at"))
     payment_confirmed_at = models.DateTimeField(_("payment confirmed at"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)

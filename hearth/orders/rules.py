@@ -179,3 +179,24 @@ def erasure_available_on(
             return None
         days.append(delivery_latest + dt.timedelta(days=1))
     return max([today, *days]) if days else today
+
+
+# --- Idempotent placing (issue #10 item 20).
+
+
+def request_fingerprint(body: Mapping[str, Any]) -> str:
+    """SHA-256 of a request body in canonical JSON (sorted keys, no spaces, UTF-8): the same
+    request always gives the same fingerprint, whatever the order of its keys."""
+    import hashlib
+    import json
+
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def replay_matches(*, stored: str, given: str) -> bool:
+    """Whether a replay of an idempotency key carries the request that placed the order.
+
+    An order placed without a fingerprint (the web checkout, orders from before fingerprints)
+    matches any replay; otherwise the fingerprints must be equal."""
+    return not stored or not given or stored == given

@@ -221,6 +221,14 @@ def _new_number() -> str:
             return number
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What placing did: the order, and whether this call created it (False: a replay)."""
+
+    order: Order
+    created: bool
+
+
 def place_order(
     *,
     draft: OrderDraft,
@@ -230,6 +238,7 @@ def place_order(
     channel: str,
     at: dt.datetime,
     actor: Any = None,
+    request_hash: str = "",
 ) -> Order:
     """Place an order in one transaction (TOS-1, 3, 4, 5, 9, 11, 12, 20, 21, 25, 26).
 
@@ -237,9 +246,53 @@ def place_order(
     again. A declined payment raises :class:`PaymentDeclined` and keeps nothing (the provider
     keeps its record of the attempt, with the fraud flag of a stolen card).
     """
+    return place_order_or_replay(
+        draft=draft,
+        payment_token=payment_token,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        at=at,
+        actor=actor,
+        request_hash=request_hash,
+    ).order
+
+
+def _replayed(order: Order, *, request_hash: str) -> PlacedOrder:
+    if not rules.replay_matches(stored=order.request_hash, given=request_hash):
+        raise DomainError(
+            OrdersErrorCode.IDEMPOTENCY_KEY_MISMATCH,
+            _(
+                "This Idempotency-Key was already used with a different request: send the same "
+                "request to replay it, or a new key for a new order."
+            ),
+            field="Idempotency-Key",
+            status=422,
+        )
+    return PlacedOrder(order=order, created=False)
+
+
+def place_order_or_replay(
+    *,
+    draft: OrderDraft,
+    payment_token: str,
+    payment_method: str,
+    idempotency_key: str,
+    channel: str,
+    at: dt.datetime,
+    actor: Any = None,
+    request_hash: str = "",
+) -> PlacedOrder:
+    """:func:`place_order`, saying whether this call placed the order (issue #10 item 20).
+
+    ``request_hash`` is the fingerprint of the caller's request (``rules.request_fingerprint``);
+    a replay of the key with another fingerprint raises ``idempotency_key_mismatch`` (422). Two
+    concurrent calls with one key place one order: the unique key makes the loser's transaction
+    fail, roll back (stock and payment included) and answer as a replay.
+    """
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing
+        return _replayed(existing, request_hash=request_hash)
     lines = _check_draft(draft, channel=channel, payment_method=payment_method)
     address = _checked_address(draft)
     from hearth.catalog.services import release_stock, reserve_stock
@@ -292,6 +345,7 @@ def place_order(
                     auth=auth,
                     payment_method=payment_method,
                     idempotency_key=idempotency_key,
+                    request_hash=request_hash,
                     channel=channel,
                     at=at,
                     dates=(ship_date, earliest, latest),
@@ -302,7 +356,7 @@ def place_order(
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return existing
+        return _replayed(existing, request_hash=request_hash)
     if declined is not None:
         raise PaymentDeclined(
             declined.message or _("The payment was not authorised."),
@@ -310,7 +364,7 @@ def place_order(
             decline_code=declined.decline_code,
             fraud_suspected=bool(declined.fraud_suspected),
         )
-    return order
+    return PlacedOrder(order=order, created=True)
 
 
 def _create(
@@ -327,6 +381,7 @@ def _create(
     auth: Any,
     payment_method: str,
     idempotency_key: str,
+    request_hash: str,
     channel: str,
     at: dt.datetime,
     dates: tuple[dt.date | None, dt.date | None, dt.date | None],
@@ -372,6 +427,7 @@ def _create(
         payment_method=payment_method,
         fraud_suspected=bool(auth.fraud_suspected),
         idempotency_key=idempotency_key,
+        request_hash=request_hash,
         placed_at=at,
         payment_confirmed_at=None if review else at,
         ship_date=dates[0],
