@@ -99,7 +99,7 @@ def _cancel_for(reason: str) -> Any:
 def release_after_review(
     modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]
 ) -> None:
-    for order in queryset.filter(status=OrderStatus.UNDER_REVIEW):
+    for order in queryset.filter(status=OrderStatus.ON_HOLD):
         try:
             services.release_order(order=order, actor=request.user, at=clock.now())
         except DomainError as exc:

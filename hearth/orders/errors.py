@@ -24,6 +24,11 @@ class OrdersErrorCode(StrEnum):
     MOVE_NOT_ALLOWED = "status_move_not_allowed"
     UNKNOWN_REASON = "unknown_cancellation_reason"
     IDEMPOTENCY_KEY_MISMATCH = "idempotency_key_mismatch"
+    UNKNOWN_HOLD_REASON = "unknown_hold_reason"
+    UNKNOWN_EXCEPTION = "unknown_shipment_exception"
+    REFUND_REFUSED = "refund_refused"
+    REASON_REQUIRED = "reason_required"
+    CANCEL_TOO_LATE = "cancel_too_late"
 
 
 class PaymentDeclined(DomainError):

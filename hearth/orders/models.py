@@ -18,10 +18,25 @@ from hearth.privacy.fields import EncryptedTextField
 
 class OrderStatus(models.TextChoices):
     PLACED = rules.Status.PLACED.value, _("Placed")
-    UNDER_REVIEW = rules.Status.UNDER_REVIEW.value, _("Under review")
+    ON_HOLD = rules.Status.ON_HOLD.value, _("On hold")
     RELEASED = rules.Status.RELEASED.value, _("Released to the warehouse")
+    PICKING = rules.Status.PICKING.value, _("Picking")
+    PACKED = rules.Status.PACKED.value, _("Packed")
     SHIPPED = rules.Status.SHIPPED.value, _("Shipped")
+    DELIVERED = rules.Status.DELIVERED.value, _("Delivered")
     CANCELLED = rules.Status.CANCELLED.value, _("Cancelled")
+    REFUNDED = rules.Status.REFUNDED.value, _("Refunded")
+    RETURNED_TO_SENDER = rules.Status.RETURNED_TO_SENDER.value, _("Returned to sender")
+    LOST = rules.Status.LOST.value, _("Lost in transit")
+
+
+class HoldReason(models.TextChoices):
+    """Why an order is on hold for acceptance review (TOS-21)."""
+
+    REVIEW = rules.HoldReason.REVIEW.value, _("The payment provider asked for a review")
+    FRAUD = rules.HoldReason.FRAUD.value, _("Suspected fraud")
+    DISCOUNT_MISUSE = rules.HoldReason.DISCOUNT_MISUSE.value, _("Possible discount code misuse")
+    ADDRESS_DOUBT = rules.HoldReason.ADDRESS_DOUBT.value, _("The delivery address is in doubt")
 
 
 class Channel(models.TextChoices):
@@ -107,9 +122,14 @@ class Order(models.Model):
     placed_at = models.DateTimeField(_("placed at"))
     payment_confirmed_at = models.DateTimeField(_("payment confirmed at"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     ship_date = models.DateField(_("ship date"), null=True, blank=True)
     delivery_earliest = models.DateField(_("delivery from"), null=True, blank=True)
     delivery_latest = models.DateField(_("delivery by"), null=True, blank=True)
+    hold_reason = models.CharField(
+        _("hold reason"), max_length=20, choices=HoldReason.choices, blank=True
+    )
     cancellation_reason = models.CharField(
         _("cancellation reason"),
         max_length=30,

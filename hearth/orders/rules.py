@@ -14,11 +14,36 @@ from typing import Any
 
 
 class Status(StrEnum):
+    """The order lifecycle: placed -> on hold -> released -> picking -> packed -> shipped ->
+    delivered; it ends in cancelled, refunded, returned to sender or lost."""
+
     PLACED = "placed"
-    UNDER_REVIEW = "under_review"
+    ON_HOLD = "on_hold"
     RELEASED = "released"
+    PICKING = "picking"
+    PACKED = "packed"
     SHIPPED = "shipped"
+    DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    LOST = "lost"
+
+
+class HoldReason(StrEnum):
+    """Why an order waits for a person's acceptance review (TOS-21) before it is released."""
+
+    REVIEW = "review"  # the payment provider asked for a review
+    FRAUD = "fraud"  # the payment was flagged as suspected fraud
+    DISCOUNT_MISUSE = "discount_misuse"
+    ADDRESS_DOUBT = "address_doubt"
+
+
+class ShipmentException(StrEnum):
+    """How a shipped parcel can fail to arrive (set by the warehouse)."""
+
+    RETURNED_TO_SENDER = "returned_to_sender"
+    LOST = "lost"
 
 
 class Channel(StrEnum):
@@ -42,17 +67,41 @@ class CancellationReason(StrEnum):
     SUSPECTED_FRAUD = "suspected_fraud"
 
 
-#: Allowed moves of the order status machine (shipped is set later by fulfilment).
+#: Allowed moves of the order lifecycle. Cancelling is possible until the parcel ships (a refund
+#: before shipment cancels it); after shipment a full refund ends the order as refunded.
 ALLOWED_MOVES: Mapping[Status, frozenset[Status]] = {
-    Status.PLACED: frozenset({Status.UNDER_REVIEW, Status.RELEASED, Status.CANCELLED}),
-    Status.UNDER_REVIEW: frozenset({Status.RELEASED, Status.CANCELLED}),
-    Status.RELEASED: frozenset({Status.SHIPPED}),
-    Status.SHIPPED: frozenset(),
+    Status.PLACED: frozenset({Status.ON_HOLD, Status.RELEASED, Status.CANCELLED}),
+    Status.ON_HOLD: frozenset({Status.RELEASED, Status.CANCELLED}),
+    Status.RELEASED: frozenset({Status.PICKING, Status.CANCELLED}),
+    Status.PICKING: frozenset({Status.PACKED, Status.CANCELLED}),
+    Status.PACKED: frozenset({Status.SHIPPED, Status.CANCELLED}),
+    Status.SHIPPED: frozenset(
+        {Status.DELIVERED, Status.RETURNED_TO_SENDER, Status.LOST, Status.REFUNDED}
+    ),
+    Status.DELIVERED: frozenset({Status.REFUNDED}),
+    Status.RETURNED_TO_SENDER: frozenset({Status.REFUNDED}),
+    Status.LOST: frozenset({Status.REFUNDED}),
     Status.CANCELLED: frozenset(),
+    Status.REFUNDED: frozenset(),
 }
 
 #: Statuses of an order still in progress (an erasure waits for them).
-OPEN_STATUSES: frozenset[Status] = frozenset({Status.PLACED, Status.UNDER_REVIEW, Status.RELEASED})
+OPEN_STATUSES: frozenset[Status] = frozenset(
+    {Status.PLACED, Status.ON_HOLD, Status.RELEASED, Status.PICKING, Status.PACKED}
+)
+
+#: Statuses from which the customer may cancel (until picking starts).
+CUSTOMER_CANCELLABLE: frozenset[Status] = frozenset(
+    {Status.PLACED, Status.ON_HOLD, Status.RELEASED}
+)
+
+#: Statuses after the parcel left: refunds here are partial (goodwill) or close the order.
+SHIPPED_STATUSES: frozenset[Status] = frozenset(
+    {Status.SHIPPED, Status.DELIVERED, Status.RETURNED_TO_SENDER, Status.LOST}
+)
+
+#: Statuses the warehouse may work on (nothing on hold, never before release).
+PICKABLE: frozenset[Status] = frozenset({Status.RELEASED})
 
 ATTESTATIONS: tuple[str, ...] = ("adult", "end_user", "accurate")
 ADDRESS_KEYS: tuple[str, ...] = ("lines", "city", "province", "postal_code", "country")
@@ -66,6 +115,26 @@ def may_move(current: str, to: str) -> bool:
         return Status(to) in ALLOWED_MOVES[Status(current)]
     except ValueError:
         return False
+
+
+def customer_may_cancel(status: str) -> bool:
+    """TOS: the customer cancels their own order until picking starts."""
+    try:
+        return Status(status) in CUSTOMER_CANCELLABLE
+    except ValueError:
+        return False
+
+
+def refund_problem(*, captured: Decimal, refunded: Decimal, amount: Decimal) -> str | None:
+    """Why refunding ``amount`` is refused (``not_positive``, ``more_than_captured``), or None.
+
+    Never more, in total, than was captured.
+    """
+    if amount <= 0:
+        return "not_positive"
+    if refunded + amount > captured:
+        return "more_than_captured"
+    return None
 
 
 @dataclass(frozen=True)

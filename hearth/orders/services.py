@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -20,6 +21,7 @@ from hearth.orders import rules
 from hearth.orders.errors import OrdersErrorCode, PaymentDeclined
 from hearth.orders.models import (
     CancellationReason,
+    HoldReason,
     Order,
     OrderEvent,
     OrderLine,
@@ -34,25 +36,30 @@ ZERO = Decimal("0.00")
 # --- Status machine.
 
 
+def _move_refused(current: str, to: str) -> DomainError:
+    return DomainError(
+        OrdersErrorCode.MOVE_NOT_ALLOWED,
+        _("An order that is %(current)s cannot become %(to)s.")
+        % {
+            "current": OrderStatus(current).label,
+            "to": OrderStatus(to).label if to in OrderStatus.values else to,
+        },
+        status=409,
+    )
+
+
 def set_status(
     *, order: Order, to: str, actor: Any, at: dt.datetime, note: str = "", **changes: Any
 ) -> Order:
-    """Move ``order`` to ``to`` if the status machine allows it; lock the row; record the event.
+    """The one transition: move ``order`` to ``to`` if ``rules.ALLOWED_MOVES`` allows it, under a
+    row lock, recording an ``OrderEvent`` with the actor. Refused moves change nothing.
 
     ``changes`` are other fields saved with the move (e.g. ``released_at``).
     """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not rules.may_move(locked.status, to):
-            raise DomainError(
-                OrdersErrorCode.MOVE_NOT_ALLOWED,
-                _("An order that is %(current)s cannot become %(to)s.")
-                % {
-                    "current": OrderStatus(locked.status).label,
-                    "to": OrderStatus(to).label if to in OrderStatus.values else to,
-                },
-                status=409,
-            )
+            raise _move_refused(locked.status, to)
         OrderEvent.objects.create(
             order=locked,
             from_status=locked.status,
@@ -68,6 +75,88 @@ def set_status(
     for name in ("status", *changes):
         setattr(order, name, getattr(locked, name))
     return locked
+
+
+def hold_order(*, order: Order, reason: str, actor: Any, at: dt.datetime, note: str = "") -> Order:
+    """Put a placed order on hold for acceptance review (TOS-21): it cannot be picked."""
+    if reason not in HoldReason.values:
+        raise DomainError(
+            OrdersErrorCode.UNKNOWN_HOLD_REASON,
+            _("Choose why the order is held."),
+            field="reason",
+        )
+    return set_status(
+        order=order,
+        to=OrderStatus.ON_HOLD,
+        actor=actor,
+        at=at,
+        note=note or str(HoldReason(reason).label),
+        hold_reason=reason,
+    )
+
+
+# --- What the warehouse calls (see README): each is one move of the lifecycle.
+
+
+def start_picking(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+    """released -> picking. Refused for anything not released (on hold, cancelled, ...)."""
+    return set_status(order=order, to=OrderStatus.PICKING, actor=actor, at=at)
+
+
+def mark_packed(*, order: Order, actor: Any, at: dt.datetime, note: str = "") -> Order:
+    """picking -> packed."""
+    return set_status(order=order, to=OrderStatus.PACKED, actor=actor, at=at, note=note)
+
+
+def mark_shipped(
+    *,
+    order: Order,
+    actor: Any,
+    at: dt.datetime,
+    carrier: str = "",
+    tracking_number: str = "",
+) -> Order:
+    """packed -> shipped, recording the carrier and tracking number in the event.
+
+    Refused (nothing changed) for an order on hold, cancelled, refunded or not yet packed.
+    """
+    note = " ".join(part for part in (carrier, tracking_number) if part)
+    return set_status(
+        order=order, to=OrderStatus.SHIPPED, actor=actor, at=at, note=note, shipped_at=at
+    )
+
+
+def mark_delivered(*, order: Order, actor: Any, at: dt.datetime, note: str = "") -> Order:
+    """shipped -> delivered (a carrier's webhook or a person)."""
+    return set_status(
+        order=order, to=OrderStatus.DELIVERED, actor=actor, at=at, note=note, delivered_at=at
+    )
+
+
+def mark_exception(
+    *, order: Order, kind: str, actor: Any, at: dt.datetime, note: str = ""
+) -> Order:
+    """shipped -> returned_to_sender | lost (``kind`` a ``rules.ShipmentException``)."""
+    try:
+        to = rules.ShipmentException(kind)
+    except ValueError:
+        raise DomainError(
+            OrdersErrorCode.UNKNOWN_EXCEPTION,
+            _("A shipment exception is either returned to sender or lost."),
+            field="kind",
+        ) from None
+    return set_status(order=order, to=to.value, actor=actor, at=at, note=note)
+
+
+#: Called, inside the cancelling transaction, with (order, actor, at) when an order that was
+#: released is cancelled: fulfilment cancels its pick, shipment and label first.
+_SHIPMENT_CANCELLERS: list[Callable[..., None]] = []
+
+
+def on_shipment_cancelled(callback: Callable[..., None]) -> None:
+    """Register fulfilment's canceller (orders depends on nothing in fulfilment's writes)."""
+    if callback not in _SHIPMENT_CANCELLERS:
+        _SHIPMENT_CANCELLERS.append(callback)
 
 
 # --- Placing an order.
@@ -458,14 +547,11 @@ def _create(
         note=_("Placed by phone.") if channel == rules.Channel.PHONE else "",
     )
     if review:
-        order = set_status(
+        order = hold_order(
             order=order,
-            to=OrderStatus.UNDER_REVIEW,
+            reason=HoldReason.REVIEW if str(auth.status) == "review" else HoldReason.FRAUD,
             actor=None,
             at=at,
-            note=_("The payment provider asked for a review.")
-            if str(auth.status) == "review"
-            else _("Suspected fraud."),
         )
     record_consent(
         purpose=Purpose.MARKETING_EMAIL,
@@ -550,6 +636,7 @@ def cancel_order(
             field="reason",
         )
     with transaction.atomic():
+        before = Order.objects.select_for_update().get(pk=order.pk).status
         order = set_status(
             order=order,
             to=OrderStatus.CANCELLED,
@@ -558,6 +645,9 @@ def cancel_order(
             note=note or str(CancellationReason(reason).label),
             cancellation_reason=reason,
         )
+        if before in (OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PACKED):
+            for cancel_shipment in _SHIPMENT_CANCELLERS:
+                cancel_shipment(order, actor, at)
         release_stock(lines=[(line.sku, line.quantity) for line in order.lines.all()])
         if order.payment_id:
             paid = payment(order.payment_id)

@@ -102,10 +102,10 @@ def test_a_stolen_card_keeps_no_order_and_the_attempt_is_flagged_as_fraud(speake
 def test_a_card_held_for_review_places_the_order_under_review_and_not_released(speaker):
     order = place(REVIEW)
     order.refresh_from_db()
-    assert order.status == OrderStatus.UNDER_REVIEW
+    assert order.status == OrderStatus.ON_HOLD
     assert order.payment_confirmed_at is None
     assert order.released_at is None
-    assert list(order.events.values_list("to_status", flat=True)) == ["placed", "under_review"]
+    assert list(order.events.values_list("to_status", flat=True)) == ["placed", "on_hold"]
     assert payment(order.payment_id).captured_amount is None
 
 

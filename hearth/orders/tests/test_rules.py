@@ -12,25 +12,91 @@ from hypothesis import strategies as st
 from hearth.orders import rules
 from hearth.orders.rules import Attestations, PricedLine, Status
 
+#: The whole lifecycle as a table: every (from, to) pair the machine allows. Every other pair of
+#: statuses is refused (checked below over the full product of statuses).
+LIFECYCLE = {
+    ("placed", "on_hold"),
+    ("placed", "released"),
+    ("placed", "cancelled"),
+    ("on_hold", "released"),
+    ("on_hold", "cancelled"),
+    ("released", "picking"),
+    ("released", "cancelled"),
+    ("picking", "packed"),
+    ("picking", "cancelled"),
+    ("packed", "shipped"),
+    ("packed", "cancelled"),
+    ("shipped", "delivered"),
+    ("shipped", "returned_to_sender"),
+    ("shipped", "lost"),
+    ("shipped", "refunded"),
+    ("delivered", "refunded"),
+    ("returned_to_sender", "refunded"),
+    ("lost", "refunded"),
+}
+
+
+@pytest.mark.promise("TOS-8")
+@pytest.mark.promise("TOS-21")
+@pytest.mark.parametrize("current", [s.value for s in Status])
+@pytest.mark.parametrize("to", [s.value for s in Status])
+def test_status_machine_is_exactly_the_lifecycle_table(current, to):
+    assert rules.may_move(current, to) is ((current, to) in LIFECYCLE)
+
+
+@pytest.mark.parametrize(("current", "to"), [("placed", "nonsense"), ("nonsense", "placed")])
+def test_unknown_statuses_never_move(current, to):
+    assert rules.may_move(current, to) is False
+
+
+@pytest.mark.promise("TOS-21")
+def test_nothing_reaches_picking_or_shipped_except_through_release():
+    into_picking = {c for c, t in LIFECYCLE if t == "picking"}
+    assert into_picking == {"released"}
+    assert {c for c, t in LIFECYCLE if t == "released"} == {"placed", "on_hold"}
+    assert {c for c, t in LIFECYCLE if t == "shipped"} == {"packed"}
+
+
+def test_terminal_statuses_have_no_way_out():
+    for status in ("cancelled", "refunded"):
+        assert rules.ALLOWED_MOVES[Status(status)] == frozenset()
+
 
 @pytest.mark.parametrize(
-    ("current", "to", "allowed"),
+    ("status", "allowed"),
     [
-        ("placed", "under_review", True),
-        ("placed", "released", True),
-        ("placed", "cancelled", True),
-        ("under_review", "released", True),
-        ("under_review", "cancelled", True),
-        ("released", "shipped", True),
-        ("released", "cancelled", False),
-        ("placed", "shipped", False),
-        ("shipped", "cancelled", False),
-        ("cancelled", "placed", False),
-        ("placed", "nonsense", False),
+        ("placed", True),
+        ("on_hold", True),
+        ("released", True),
+        ("picking", False),
+        ("packed", False),
+        ("shipped", False),
+        ("cancelled", False),
+        ("nonsense", False),
     ],
 )
-def test_status_moves(current, to, allowed):
-    assert rules.may_move(current, to) is allowed
+def test_customer_may_cancel_until_picking_starts(status, allowed):
+    assert rules.customer_may_cancel(status) is allowed
+
+
+@pytest.mark.parametrize(
+    ("captured", "refunded", "amount", "problem"),
+    [
+        ("100.00", "0.00", "100.00", None),
+        ("100.00", "40.00", "60.00", None),
+        ("100.00", "40.00", "60.01", "more_than_captured"),
+        ("100.00", "0.00", "0.00", "not_positive"),
+        ("100.00", "0.00", "-1.00", "not_positive"),
+        ("0.00", "0.00", "0.01", "more_than_captured"),
+    ],
+)
+def test_refund_never_exceeds_what_was_captured(captured, refunded, amount, problem):
+    assert (
+        rules.refund_problem(
+            captured=Decimal(captured), refunded=Decimal(refunded), amount=Decimal(amount)
+        )
+        == problem
+    )
 
 
 @pytest.mark.promise("TOS-3")
@@ -95,4 +161,10 @@ def test_invoice_number_follows_the_order_number():
 
 
 def test_open_statuses():
-    assert {Status.PLACED, Status.UNDER_REVIEW, Status.RELEASED} == rules.OPEN_STATUSES
+    assert {
+        Status.PLACED,
+        Status.ON_HOLD,
+        Status.RELEASED,
+        Status.PICKING,
+        Status.PACKED,
+    } == rules.OPEN_STATUSES

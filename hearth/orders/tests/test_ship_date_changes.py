@@ -149,7 +149,8 @@ def test_shipped_and_cancelled_orders_are_untouched(
 ):
     released = release_order(order=place("k1", [(WAL, 1)]), actor=None, at=T0)
     shipped = set_status(order=place("k2", [(WAL, 1)]), to=OrderStatus.RELEASED, actor=None, at=T0)
-    shipped = set_status(order=shipped, to=OrderStatus.SHIPPED, actor=None, at=T0)
+    for step in (OrderStatus.PICKING, OrderStatus.PACKED, OrderStatus.SHIPPED):
+        shipped = set_status(order=shipped, to=step, actor=None, at=T0)
     cancelled = cancel_order(
         order=place("k3", [(WAL, 1)]),
         reason=CancellationReason.MANIFEST_ERROR,
