@@ -17,7 +17,7 @@ def on_hold_to_under_review(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_sent_email_kind_per_ship_date'),
+        ('orders', '0003_order_request_hash'),
     ]
 
     operations = [
