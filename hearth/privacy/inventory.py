@@ -1,8 +1,12 @@
 """The data inventory: each app declares its personal fields in ``<app>/data/personal_data.toml``.
 
 ``declared_fields()`` reads every app's file; ``inventory_problems()`` is what the system check
-(``privacy.E001``/``E002``) reports; ``export_subject(user)`` collects every declared field held
-about a person, grouped by app and model, decrypted (PP-15).
+(``privacy.E001``/``E002``) reports; ``declared_links()`` are the ``[[link]]`` entries that say what
+erasure does with each column linking to a person (a foreign key to the user or the household
+model, or a column named ``household_id``, ``*_household_id``, ``customer``, ``customer_id``), and
+``privacy.E003`` fails ``manage.py check`` for a link column nobody declared (``E004``: an
+``eraser`` link no app's eraser covers); ``export_subject(user)`` collects every declared field
+held about a person, grouped by app and model, decrypted (PP-15).
 """
 
 from __future__ import annotations
@@ -15,17 +19,30 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from hearth.privacy import crypto, taxonomy
-from hearth.privacy.rules import FieldRef, undeclared_personal_fields
+from hearth.privacy import crypto, erasure, taxonomy
+from hearth.privacy.rules import (
+    FieldRef,
+    LinkErasure,
+    LinkTarget,
+    link_problems,
+    links_to_person,
+    undeclared_links,
+    undeclared_personal_fields,
+)
 
 FILE_NAME = "personal_data.toml"
 _FIELD_KEYS = {"model", "field", "category", "purposes", "retention", "processors"}
-_FIELD_OPTIONAL = {"subject", "subject_email", "subject_email_hash", "source", "note"}
+_FIELD_OPTIONAL = {"subject", "subject_email", "subject_email_hash", "source", "note", "on_hold"}
 _EXEMPT_KEYS = {"model", "field", "reason"}
+_LINK_KEYS = {"model", "field", "to", "erasure", "reason"}
+_LINK_OPTIONAL = {"retention"}
+# The model whose rows are a person's households (by label: privacy imports no devices code).
+HOUSEHOLD_MODEL = "devices.Household"
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,24 @@ class DeclaredField:
     subject_email: str | None = None  # field holding the person's email (string or list)
     subject_email_hash: str | None = None  # field holding keyed_hash(email)
     source: str = ""
+    on_hold: str = ""  # "clear": when erasure holds the row, this field is emptied (minimised)
+
+    @property
+    def ref(self) -> FieldRef:
+        return FieldRef(self.model, self.field)
+
+
+@dataclass(frozen=True)
+class DeclaredLink:
+    """A column linking a row to a person, and what erasure does with such rows."""
+
+    app: str
+    model: str
+    field: str
+    to: LinkTarget
+    erasure: LinkErasure
+    reason: str
+    retention: str | None = None
 
     @property
     def ref(self) -> FieldRef:
@@ -52,6 +87,7 @@ class Inventory:
     fields: tuple[DeclaredField, ...]
     exempt: tuple[FieldRef, ...]
     problems: tuple[str, ...]
+    links: tuple[DeclaredLink, ...] = ()
 
     @property
     def covered(self) -> set[FieldRef]:
@@ -65,6 +101,7 @@ def _hearth_apps() -> list[Any]:
 def load_inventory() -> Inventory:
     fields: list[DeclaredField] = []
     exempt: list[FieldRef] = []
+    links: list[DeclaredLink] = []
     problems: list[str] = []
     for config in _hearth_apps():
         path = Path(config.path) / "data" / FILE_NAME
@@ -98,6 +135,7 @@ def load_inventory() -> Inventory:
                     subject_email=row.get("subject_email"),
                     subject_email_hash=row.get("subject_email_hash"),
                     source=row.get("source", ""),
+                    on_hold=row.get("on_hold", ""),
                 )
             )
         for i, row in enumerate(doc.get("exempt", [])):
@@ -105,8 +143,43 @@ def load_inventory() -> Inventory:
                 problems.append(f"{where} [[exempt]] #{i + 1}: needs exactly {_EXEMPT_KEYS}")
                 continue
             exempt.append(FieldRef(row["model"], row["field"]))
+        for i, row in enumerate(doc.get("link", [])):
+            missing = _LINK_KEYS - row.keys()
+            unknown = row.keys() - _LINK_KEYS - _LINK_OPTIONAL
+            if missing or unknown:
+                problems.append(
+                    f"{where} [[link]] #{i + 1}: missing {sorted(missing)}, "
+                    f"unknown {sorted(unknown)}"
+                )
+                continue
+            name = f"{row['model']}.{row['field']}"
+            rets = taxonomy.retention_periods()
+            retention = row.get("retention")
+            wrong = link_problems(
+                erasure=row["erasure"],
+                target=row["to"],
+                retention=retention,
+                retention_keeps=(
+                    rets[retention].on_erasure == "keep" if retention in rets else None
+                ),
+            )
+            if wrong:
+                problems.extend(f"{where} [[link]] {name}: {p}" for p in wrong)
+                continue
+            links.append(
+                DeclaredLink(
+                    app=config.label,
+                    model=row["model"],
+                    field=row["field"],
+                    to=LinkTarget(row["to"]),
+                    erasure=LinkErasure(row["erasure"]),
+                    reason=row["reason"],
+                    retention=retention,
+                )
+            )
     problems.extend(_entry_problems(fields))
-    return Inventory(tuple(fields), tuple(exempt), tuple(problems))
+    problems.extend(_link_entry_problems(links))
+    return Inventory(tuple(fields), tuple(exempt), tuple(problems), tuple(links))
 
 
 def declared_fields() -> list[DeclaredField]:
@@ -149,9 +222,72 @@ def _entry_problems(fields: list[DeclaredField]) -> list[str]:
         if f.retention not in rets:
             problems.append(f"{name}: unknown retention {f.retention!r}")
         problems.extend(f"{name}: unknown processor {p!r}" for p in f.processors if p not in procs)
+        if f.on_hold not in ("", "clear"):
+            problems.append(f"{name}: on_hold must be 'clear' or absent, not {f.on_hold!r}")
         if f.subject is None and not f.subject_email and not f.subject_email_hash:
             problems.append(f"{name}: says neither subject, subject_email nor subject_email_hash")
     return problems
+
+
+def declared_links() -> list[DeclaredLink]:
+    """Every [[link]] entry every app declares."""
+    return list(load_inventory().links)
+
+
+def _link_entry_problems(links: list[DeclaredLink]) -> list[str]:
+    problems: list[str] = []
+    seen: set[FieldRef] = set()
+    found = {ref: target for ref, target in link_columns()}
+    for link in links:
+        name = f"{link.model}.{link.field}"
+        if link.ref in seen:
+            problems.append(f"{name} is declared twice as a link")
+        seen.add(link.ref)
+        model = _model(link.model)
+        if model is None:
+            problems.append(f"{name}: no model {link.model!r}")
+            continue
+        if model._meta.app_label != link.app:
+            problems.append(f"{name}: declared by {link.app!r}, not by the app that owns it")
+        if link.ref not in found:
+            problems.append(f"{name}: not a column linking to a person (stale [[link]]?)")
+            continue
+        target = found[link.ref]
+        if target is not None and target != link.to:
+            problems.append(f"{name}: points to a {target}, declared as to = {link.to!r}")
+        field = model._meta.get_field(link.field)
+        if link.erasure == LinkErasure.CLEAR and not getattr(field, "null", False):
+            problems.append(f"{name}: erasure = 'clear' needs a nullable column")
+    return problems
+
+
+def _points_to(field: Any) -> LinkTarget | None:
+    if not field.is_relation or field.related_model is None:
+        return None
+    label = field.related_model._meta.label
+    if label == settings.AUTH_USER_MODEL:
+        return LinkTarget.USER
+    if label == HOUSEHOLD_MODEL:
+        return LinkTarget.HOUSEHOLD
+    return None
+
+
+def link_columns() -> list[tuple[FieldRef, LinkTarget | None]]:
+    """Every column of a Hearth model that links a row to a person, with what it points to
+    (None: a bare integer or text column whose name says so). Proxy models share their
+    parent's table and are left to the parent."""
+    found: list[tuple[FieldRef, LinkTarget | None]] = []
+    for config in _hearth_apps():
+        for model in config.get_models():
+            if model._meta.proxy:
+                continue
+            for field in model._meta.get_fields():
+                if not getattr(field, "concrete", False) or field.many_to_many:
+                    continue
+                target = _points_to(field)
+                if links_to_person(column=field.column, points_to=target):
+                    found.append((FieldRef(model._meta.label, field.name), target))
+    return found
 
 
 def model_fields() -> list[FieldRef]:
@@ -189,7 +325,38 @@ def check_inventory(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
         for ref in undeclared
     ]
     messages.extend(checks.Error(p, id="privacy.E002") for p in problems)
+    messages.extend(
+        checks.Error(
+            f"{ref.model}.{ref.field} links rows to a person, but erasure is not told what to do.",
+            hint=(
+                f"Declare it in its app's data/{FILE_NAME} as [[link]] with model, field, to "
+                "(user or household), erasure (delete, clear, keep with a retention, or eraser) "
+                "and a reason."
+            ),
+            id="privacy.E003",
+        )
+        for ref in undeclared_link_columns()
+    )
+    messages.extend(
+        checks.Error(
+            f"{link.model}.{link.field}: erasure = 'eraser' but no app registers an eraser "
+            f"for {link.model}.",
+            id="privacy.E004",
+        )
+        for link in declared_links()
+        if link.erasure == LinkErasure.ERASER and link.model not in _erased_by_apps()
+    )
     return messages
+
+
+def undeclared_link_columns() -> list[FieldRef]:
+    """Link columns (see ``link_columns``) that no [[link]] entry covers."""
+    declared = {link.ref for link in declared_links()}
+    return undeclared_links([ref for ref, _target in link_columns()], declared)
+
+
+def _erased_by_apps() -> set[str]:
+    return set().union(*(labels for _fn, labels in erasure.erasers()))
 
 
 # --- Export (PP-15: a copy in a structured, commonly used format).

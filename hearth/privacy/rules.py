@@ -188,6 +188,60 @@ def undeclared_personal_fields(
     return [f for f in fields if f not in covered and looks_personal(f.field, patterns)]
 
 
+# --- Links to a person (issue #10 item 12): columns that point at a user or a household.
+
+
+class LinkTarget(StrEnum):
+    USER = "user"
+    HOUSEHOLD = "household"
+
+
+class LinkErasure(StrEnum):
+    """What an erasure does with a row whose column links to the person."""
+
+    DELETE = "delete"  # the row goes
+    CLEAR = "clear"  # the column is set to NULL; the row stays (e.g. "who did it" on a record)
+    KEEP = "keep"  # a legal duty keeps the row: held, then purged when its retention ends
+    ERASER = "eraser"  # the app's own registered eraser handles the model
+
+
+# A column named like this links to a person even as a bare integer (no foreign key).
+_LINK_COLUMN = re.compile(r"(^|_)household_id$|^customer(_id)?$")
+
+
+def links_to_person(*, column: str, points_to: LinkTarget | None) -> bool:
+    """A foreign key to a user or a household, or a column named ``household_id``,
+    ``*_household_id``, ``customer`` or ``customer_id``."""
+    return points_to is not None or bool(_LINK_COLUMN.search(column.lower()))
+
+
+def undeclared_links(links: Iterable[FieldRef], declared: set[FieldRef]) -> list[FieldRef]:
+    """Link columns for which no [[link]] entry says what erasure does."""
+    return [f for f in links if f not in declared]
+
+
+def link_problems(
+    *, erasure: str, target: str, retention: str | None, retention_keeps: bool | None
+) -> list[str]:
+    """Problems in one [[link]] entry (retention_keeps: whether the named retention keeps rows,
+    None when the retention is unknown)."""
+    problems: list[str] = []
+    if target not in set(LinkTarget):
+        problems.append(f"unknown target {target!r} (use {', '.join(LinkTarget)})")
+    if erasure not in set(LinkErasure):
+        problems.append(f"unknown erasure {erasure!r} (use {', '.join(LinkErasure)})")
+    if erasure == LinkErasure.KEEP:
+        if not retention:
+            problems.append("erasure = 'keep' needs a retention")
+        elif retention_keeps is None:
+            problems.append(f"unknown retention {retention!r}")
+        elif not retention_keeps:
+            problems.append(f"retention {retention!r} does not keep rows on erasure")
+    elif retention:
+        problems.append(f"a retention only goes with erasure = 'keep', not {erasure!r}")
+    return problems
+
+
 def taxonomy_problems(keys: Sequence[str]) -> list[str]:
     """Problems in a dotted taxonomy: duplicate keys, or a parent that is not declared."""
     problems: list[str] = []

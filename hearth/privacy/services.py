@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hearth.core.errors import DomainError
-from hearth.privacy import erasure, inventory, rules, selectors, taxonomy
+from hearth.privacy import erasure, inventory, reach, rules, selectors, taxonomy
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import (
@@ -440,7 +440,46 @@ def _generic_erase(
             continue
         longest = max(keeping, key=lambda r: r.keep_years)
         report.kept.extend(erasure.Kept(label, pk, longest.key, at) for pk in pks)
+        _minimise(model, pks, [s.field for s in specs if s.on_hold == "clear"])
     return report
+
+
+def _minimise(model: type[models.Model], pks: list[Any], field_names: list[str]) -> None:
+    """Empty the fields a held row does not need for the duty that keeps it (``on_hold``)."""
+    if not field_names:
+        return
+    rows = model._base_manager.filter(pk__in=pks)
+    for obj in rows:
+        for name in field_names:
+            field = model._meta.get_field(name)
+            setattr(obj, name, None if getattr(field, "null", False) else "")
+        obj.save(update_fields=field_names)
+
+
+def _hold(reports: list[erasure.EraserReport], request: DataRequest) -> list[str]:
+    """Record one retention hold per kept row (the longest duty wins when several keep it)."""
+    periods = taxonomy.retention_periods()
+    longest: dict[tuple[str, str], erasure.Kept] = {}
+    for report in reports:
+        for kept in report.kept:
+            key = (kept.model, str(kept.pk))
+            held = longest.get(key)
+            if (
+                held is None
+                or periods[kept.retention].keep_years > periods[held.retention].keep_years
+            ):
+                longest[key] = kept
+    for (model, pk), kept in longest.items():
+        RetentionHold.objects.update_or_create(
+            model=model,
+            object_pk=pk,
+            defaults={
+                "retention": kept.retention,
+                "purge_after": rules.purge_after(kept.since, periods[kept.retention].keep_years),
+                "data_request": request,
+            },
+        )
+    return [f"{model}#{pk}" for model, pk in longest]
 
 
 def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> ErasureOutcome:
@@ -475,6 +514,7 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
             return ErasureOutcome(False, request, found, available_on)
 
         held_specs = inventory.fields_held(user)
+        households = reach.household_ids(user)
         withdraw_all_consents(at=at, source="erasure request", user=user, actor=actor)
         # The inventory-driven erasure runs first, while the user row still carries the email
         # that finds their rows elsewhere (e.g. the outbox); the apps' own erasers (which may
@@ -483,21 +523,6 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
         handled: set[str] = set().union(*(labels for _fn, labels in registered))
         reports: list[erasure.EraserReport] = [_generic_erase(user, at, handled, request)]
         reports.extend(fn(user, at) for fn, _labels in registered)
-        periods = taxonomy.retention_periods()
-        kept_labels: list[str] = []
-        for report in reports:
-            for kept in report.kept:
-                keep_years = periods[kept.retention].keep_years
-                RetentionHold.objects.update_or_create(
-                    model=kept.model,
-                    object_pk=str(kept.pk),
-                    defaults={
-                        "retention": kept.retention,
-                        "purge_after": rules.purge_after(kept.since, keep_years),
-                        "data_request": request,
-                    },
-                )
-                kept_labels.append(f"{kept.model}#{kept.pk}")
         disclosures = _pass_on(
             specs=held_specs,
             subject=user,
@@ -507,7 +532,12 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
             actor=actor,
             data_request=request,
         )
-        erased_items = [item for r in reports for item in r.erased]
+        # Last, every column declared as linking to the person ([[link]]): this also holds the
+        # records this request itself wrote (the request, the withdrawals, the disclosures).
+        reports.append(reach.erase_links(user_pk=user.pk, household_ids=households, at=at))
+        reports.append(reach.erase_sessions(user_pk=user.pk, email=email))
+        kept_labels = _hold(reports, request)
+        erased_items = list(dict.fromkeys(item for r in reports for item in r.erased))
         request.status = DataRequestStatus.COMPLETED
         request.closed_at = at
         request.outcome = _("Erased: %(erased)d records. Kept by law: %(kept)d records.") % {

@@ -189,9 +189,11 @@ def test_the_retention_task_purges_held_records_when_their_time_is_up(make_user,
         user=user,
     )
     services.request_erasure(user=user, at=AT)
-    # The request's own record (security log, 1 year) goes first; consent evidence after 3 years.
-    assert services.purge_due_holds(at=dt.datetime(2027, 11, 2, 15, tzinfo=UTC)) == 1
+    # The request's own record and its notices to the two processors holding the email (security
+    # log, 1 year) go first; consent evidence after 3 years.
+    assert services.purge_due_holds(at=dt.datetime(2027, 11, 2, 15, tzinfo=UTC)) == 3
     assert not DataRequest.objects.filter(user=user).exists()
+    assert not Disclosure.objects.filter(subject=user).exists()
     assert services.purge_due_holds(at=dt.datetime(2029, 11, 2, 14, tzinfo=UTC)) == 0
     assert ConsentRecord.objects.filter(user=user).count() == 2
     assert services.purge_due_holds(at=dt.datetime(2029, 11, 2, 15, tzinfo=UTC)) == 2
