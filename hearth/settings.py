@@ -56,9 +56,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
+    # hearth.core before django_tasks_db: its `db_worker` (heartbeat, abandoned-task recovery)
+    # overrides django-tasks-db's command of the same name.
+    "hearth.core",
     "django_tasks",
     "django_tasks_db",
-    "hearth.core",
     "hearth.accounts",
     "hearth.privacy",
     "hearth.tax",
@@ -148,6 +150,13 @@ TASKS = {
     }
 }
 
+# A task RUNNING on a worker that has not beaten its heartbeat for this long is run again by
+# another worker (hearth.core.workers); workers beat every quarter of it.
+HEARTH_TASK_LEASE_SECONDS = float(os.environ.get("HEARTH_TASK_LEASE_SECONDS", "60"))
+# How long a worker holds an email it is sending (default: comms/data/outbox.toml).
+HEARTH_MAIL_LEASE_SECONDS = float(os.environ.get("HEARTH_MAIL_LEASE_SECONDS", "0")) or None
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "60"))
+
 # --- Email: real SMTP when EMAIL_HOST is set; otherwise the outbox kept in the database.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -222,4 +231,6 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.devices.tasks.purge_telemetry_retention", 86_400),
     ("hearth.devices.tasks.ensure_telemetry_partitions", 86_400),
     ("hearth.privacy.tasks.purge_retention", 86_400),
+    ("hearth.comms.tasks.sweep_outbox", 60),
+    ("hearth.comms.tasks.purge_outbox", 86_400),
 ]

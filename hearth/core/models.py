@@ -21,6 +21,26 @@ class PeriodicRun(models.Model):
         return self.task
 
 
+class WorkerHeartbeat(models.Model):
+    """A task worker's last sign of life (``manage.py db_worker`` beats every quarter lease).
+
+    A running task whose worker stopped beating for a lease is run again by another worker
+    (``hearth.core.workers.requeue_abandoned_tasks``)."""
+
+    worker_id = models.CharField(_("worker ID"), max_length=64, unique=True)
+    hostname = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process ID"), default=0)
+    started_at = models.DateTimeField(_("started at"))
+    beat_at = models.DateTimeField(_("last heartbeat at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The audit log is append-only: events are never changed.")

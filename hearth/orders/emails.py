@@ -1,6 +1,8 @@
 """The order's transactional emails (no marketing content: these go whatever the consents say).
 
-Each send is recorded in SentOrderEmail under a row lock, so a task run twice sends once.
+Each email is queued in comms' outbound queue (``hearth.comms.services.queue_message``) inside the
+caller's transaction and recorded in SentOrderEmail under the order's row lock, so queueing twice
+(a task run twice) queues once; comms sends it after the commit, outside the transaction, once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from hearth.comms.services import queue_message
 from hearth.orders.invoices import render_invoice_pdf
 from hearth.orders.models import Order, SentOrderEmail
 
@@ -25,13 +28,14 @@ def _context(order: Order) -> dict[str, object]:
 def _send_once(
     *, order_id: int, kind: str, at: dt.datetime, build: Callable[[Order], EmailMessage]
 ) -> bool:
+    """Queue the order's ``kind`` email unless it was queued before; True if queued now."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if SentOrderEmail.objects.filter(order=order, kind=kind).exists():
             return False
         with translation.override(settings.LANGUAGE_CODE):
             message = build(order)
-        message.send()
+        queue_message(key=f"order:{order.pk}:{kind}", message=message, at=at)
         SentOrderEmail.objects.create(order=order, kind=kind, sent_at=at)
     return True
 

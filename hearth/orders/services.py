@@ -476,7 +476,7 @@ def _create(
     dates: tuple[dt.date | None, dt.date | None, dt.date | None],
     actor: Any,
 ) -> Order:
-    from hearth.orders import tasks
+    from hearth.orders import emails, tasks
     from hearth.privacy.models import ConsentKind, Purpose
     from hearth.privacy.services import record_consent
 
@@ -566,8 +566,10 @@ def _create(
         actor=actor if getattr(actor, "pk", None) else None,
     )
     order_id = order.pk
-    transaction.on_commit(lambda: tasks.send_order_confirmation.enqueue(order_id))
-    transaction.on_commit(lambda: tasks.send_tax_invoice.enqueue(order_id))
+    # TOS-7, TOS-11: queued in this transaction (they exist if and only if the order does) and
+    # sent by comms after the commit.
+    emails.send_confirmation(order_id=order_id, at=at)
+    emails.send_tax_invoice(order_id=order_id, at=at)
     if not review:
         transaction.on_commit(lambda: tasks.release_paid_order.enqueue(order_id))
     return order
