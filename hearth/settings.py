@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hearth.privacy.middleware.ContentSecurityPolicyMiddleware",
+    # Last, so that their answers carry every header above (hearth/core/middleware.py).
+    "hearth.core.middleware.ApiCsrfMiddleware",
+    "hearth.core.middleware.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "hearth.urls"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 
 from hearth.api import api
 from hearth.core.errors import CoreErrorCode, error_body
@@ -28,3 +28,27 @@ def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(CoreErrorCode.NOT_FOUND, _("Not found.")), status=404)
     return page_not_found(request, exception)
+
+
+def _api_error(code: CoreErrorCode, message: str, status: int) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status)
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(CoreErrorCode.INVALID, _("Bad request."), 400)
+    return bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(CoreErrorCode.PERMISSION_DENIED, _("You may not do this."), 403)
+    return permission_denied(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    """Even a bug answers the API's error body under /api/ (it is logged as usual)."""
+    if request.path.startswith("/api/"):
+        message = _("Something went wrong on our side; it has been logged. Try again later.")
+        return _api_error(CoreErrorCode.SERVER_ERROR, message, 500)
+    return server_error(request)

@@ -19,6 +19,9 @@ class CoreErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     NOT_AUTHENTICATED = "not_authenticated"
     THROTTLED = "throttled"
+    TOO_LARGE = "too_large"
+    CSRF_FAILED = "csrf_failed"
+    SERVER_ERROR = "server_error"
 
 
 class DomainError(Exception):

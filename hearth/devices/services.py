@@ -19,8 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hearth.core.errors import DomainError
+from hearth.core.errors import CoreErrorCode, DomainError
 from hearth.core.ids import random_numeric_id, random_token
+from hearth.core.input import json_may_hold_nul, nul_field, nul_message
 from hearth.devices import conf, outreach, repository, rules
 from hearth.devices.errors import DevicesErrorCode
 from hearth.devices.models import (
@@ -393,6 +394,14 @@ def decode_batch(body: bytes, *, content_encoding: str = "") -> list[Any]:
                 raise DomainError(
                     DevicesErrorCode.BAD_GZIP, _("The gzip body is truncated."), field="body"
                 )
+            if inflater.unused_data:
+                # A second gzip member (or trailing bytes) would be silently ignored here and
+                # read by other decoders: one body, one member.
+                raise DomainError(
+                    DevicesErrorCode.BAD_GZIP,
+                    _("The gzip body must be exactly one gzip member, with nothing after it."),
+                    field="body",
+                )
         except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
             raise DomainError(
                 DevicesErrorCode.BAD_GZIP, _("The body is not valid gzip."), field="body"
@@ -416,12 +425,21 @@ def decode_batch(body: bytes, *, content_encoding: str = "") -> list[Any]:
             _('A batch is {"events": [...]}: %(detail)s') % {"detail": str(exc)},
             field="events",
         ) from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise DomainError(
-            "malformed_json",
+            CoreErrorCode.MALFORMED_JSON,
             _("The request body is not valid JSON."),
             fields={"body": _("Send a JSON object.")},
         ) from exc
+    if json_may_hold_nul(body):  # a gzip body is seen here first, decompressed
+        where = nul_field(batch.events, "events")
+        if where is not None:
+            reason = nul_message()
+            raise DomainError(
+                CoreErrorCode.INVALID,
+                _("Invalid input: %(field)s: %(reason)s") % {"field": where, "reason": reason},
+                fields={where: reason},
+            )
     if len(batch.events) > rules.MAX_EVENTS:
         raise DomainError(
             DevicesErrorCode.TOO_MANY_EVENTS,
