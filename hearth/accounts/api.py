@@ -53,10 +53,13 @@ class SignUpIn(Schema):
     password: str = Field(min_length=1, max_length=256)
     full_name: str = Field(default="", max_length=200)
     adult_attestation: bool = Field(
-        description="The person attests being 18 or older (PP-13, TOS-3). Required: true."
+        strict=True,
+        description="The person attests being 18 or older (PP-13, TOS-3). Required: true.",
     )
     marketing_email: bool = Field(
-        default=False, description="Express opt-in to news and offers by email (PP-8)."
+        default=False,
+        strict=True,
+        description="Express opt-in to news and offers by email (PP-8).",
     )
 
 

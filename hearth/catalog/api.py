@@ -22,6 +22,9 @@ from hearth.catalog.models import Category, Product, Variant
 
 router = Router(tags=["catalog"])
 
+#: Deepest page start: past any real catalogue, and within every database's integer range.
+MAX_OFFSET = 10_000
+
 
 class ErrorDetail(Schema):
     code: str
@@ -47,7 +50,7 @@ class CatalogueQuery(Schema):
     )
     in_stock_only: bool = False
     limit: int = Field(default=24, ge=1, le=100)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class CatalogVariantOut(Schema):

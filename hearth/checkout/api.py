@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from hearth.checkout import discounts, placing, selectors, services
 from hearth.checkout.errors import CheckoutErrorCode
-from hearth.checkout.rules import MAX_LINE_QUANTITY
+from hearth.checkout.rules import MAX_LINE_QUANTITY, MAX_LINES
 from hearth.checkout.selectors import BasketSummary
 from hearth.core import clock
 from hearth.core.errors import DomainError
@@ -46,13 +46,15 @@ class CheckoutLineIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = SKU
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    quantity: int = Field(strict=True, ge=1, le=MAX_LINE_QUANTITY, examples=[1])
 
 
 class CheckoutQuantityIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(ge=0, le=MAX_LINE_QUANTITY, description="0 removes the line.")
+    quantity: int = Field(
+        strict=True, ge=0, le=MAX_LINE_QUANTITY, description="0 removes the line.", examples=[2]
+    )
 
 
 class CheckoutLineOut(Schema):
@@ -97,7 +99,9 @@ class CheckoutQuoteIn(Schema):
     discount_code: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
     lines: list[CheckoutLineIn] | None = Field(
-        default=None, description="Default: the basket's lines."
+        default=None,
+        max_length=MAX_LINES,
+        description=f"Default: the basket's lines. At most {MAX_LINES} lines.",
     )
 
 
@@ -130,9 +134,13 @@ class CheckoutMethodOut(Schema):
 class CheckoutAttestationsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    adult: bool = Field(description="18 or older (and authorised, if buying for a company).")
-    end_user: bool = Field(description="An end user who will not resell.")
-    accurate: bool = Field(description="The information given is accurate and complete.")
+    adult: bool = Field(
+        strict=True, description="18 or older (and authorised, if buying for a company)."
+    )
+    end_user: bool = Field(strict=True, description="An end user who will not resell.")
+    accurate: bool = Field(
+        strict=True, description="The information given is accurate and complete."
+    )
 
 
 class CheckoutOrderIn(Schema):
@@ -148,10 +156,14 @@ class CheckoutOrderIn(Schema):
     payment_method: str = Field(examples=["card"], description="card or paypal")
     payment_token: str = Field(max_length=100, description="From the provider's page (tok_/pp_).")
     marketing_email: bool = Field(
-        default=False, description="True only if the buyer asked for news and offers (PP-8)."
+        default=False,
+        strict=True,
+        description="True only if the buyer asked for news and offers (PP-8).",
     )
     lines: list[CheckoutLineIn] | None = Field(
-        default=None, description="Default: the basket's lines."
+        default=None,
+        max_length=MAX_LINES,
+        description=f"Default: the basket's lines. At most {MAX_LINES} lines.",
     )
 
 

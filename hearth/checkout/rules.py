@@ -25,6 +25,9 @@ HUNDRED = Decimal("100")
 
 #: Most units of one SKU in one basket line (a household, not a reseller: TOS-3 "end user").
 MAX_LINE_QUANTITY = 10
+#: Most lines (distinct SKUs) one quote or order may name: far above any household's order,
+#: low enough that a request cannot make the server price thousands of lines.
+MAX_LINES = 50
 #: Invalid discount codes one shopper may try inside the window before being throttled.
 INVALID_ATTEMPT_LIMIT = 5
 INVALID_ATTEMPT_WINDOW = dt.timedelta(minutes=15)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import AuthorizationError
 from ninja.security import django_auth
+from pydantic import Field
 
 from hearth.accounts.auth import staff_session_auth
 from hearth.core import clock
@@ -75,7 +76,7 @@ class ConsentsOut(Schema):
 
 class ConsentIn(Schema):
     purpose: Purpose
-    granted: bool
+    granted: bool = Field(strict=True, description='A JSON true or false (not 1, not "true").')
 
 
 def _consents(user: Any) -> dict[str, Any]:

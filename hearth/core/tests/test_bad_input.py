@@ -209,3 +209,192 @@ def test_a_nul_in_an_html_query_is_a_400_page(world: World) -> None:
     response = Client().get("/shop/?colour=Bir%00ch")
     assert response.status_code == 400
     assert f"Invalid input: colour: {NUL_REASON}" in response.content.decode()
+
+
+# --- item 17: bounds, nesting, size, and a bug's answer ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("offset=100000000000000000000", "offset"),
+        ("offset=10001", "offset"),
+        ("limit=101", "limit"),
+    ],
+)
+def test_paging_beyond_its_bounds_is_a_400_naming_the_parameter(
+    world: World, query: str, field: str
+) -> None:
+    response = Client().get(f"{BASE}/catalog/products?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_the_last_allowed_offset_answers_an_empty_page(world: World) -> None:
+    response = Client().get(f"{BASE}/catalog/products?offset=10000&limit=100")
+    assert response.status_code == 200
+    assert response.json()["products"] == []
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000])
+def test_deeply_nested_telemetry_is_malformed_json_and_stores_nothing(
+    world: World, depth: int
+) -> None:
+    body = b'{"events": [' + b"[" * depth + b"]" * depth + b"]}"
+    with clock.frozen(AT):
+        response = world.clients["device"].post(
+            f"{BASE}/telemetry/batches", data=body, content_type="application/json"
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert TelemetryEvent.objects.count() == 0
+
+
+def test_deeply_nested_json_elsewhere_is_malformed_json(world: World) -> None:
+    body = b'{"province": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = Client().post(f"{BASE}/tax/quote", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+
+
+@pytest.mark.promise("TOS-11")
+@pytest.mark.parametrize("path", ["/checkout/quote", "/tax/quote"])
+def test_a_quote_names_a_bounded_number_of_lines(world: World, path: str) -> None:
+    if path == "/tax/quote":
+        line = {"unit_price": "1.00", "quantity": 1}
+        body = {"date": "2026-03-01", "province": "ON", "lines": [line] * 501}
+    else:
+        body = {"province": "ON", "lines": [{"sku": f"EO-{i}", "quantity": 1} for i in range(51)]}
+    response = Client().post(BASE + path, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert list(response.json()["error"]["fields"]) == ["lines"]
+
+
+TEN_MB = 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("path", ["/tax/quote", "/telemetry/batches", "/accounts/signup"])
+def test_a_10_mb_body_is_a_413_with_the_error_body(world: World, path: str) -> None:
+    body = b'{"events": ["' + b"x" * TEN_MB + b'"]}'
+    before = rows()
+    response = world.clients["device"].post(BASE + path, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert (error["code"], list(error["fields"])) == ("too_large", ["body"])
+    assert rows() == before
+
+
+def test_a_10_mb_form_is_a_413_page(world: World) -> None:
+    response = Client().post("/sign-up/", data={"full_name": "x" * TEN_MB})
+    assert response.status_code == 413
+    assert "This request is too large" in response.content.decode()
+
+
+def test_a_bug_under_the_api_still_answers_the_json_error_body(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hearth.catalog import selectors
+
+    def broken(**_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(selectors, "catalogue", broken)
+    response = Client(raise_request_exception=False).get(f"{BASE}/catalog/products")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
+    assert "a bug" not in response.content.decode()
+
+
+# --- item 18: strict types ------------------------------------------------------------------------
+
+NOT_AN_INTEGER = ["1", False, True, 1.0, None]
+NOT_A_BOOLEAN = ["true", 1, 0, "on", None]
+
+
+@pytest.mark.parametrize("value", NOT_AN_INTEGER, ids=repr)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "/checkout/basket/lines", {"sku": "EO-AUTH-ONE"}, "quantity"),
+        ("put", "/checkout/basket/lines/EO-AUTH-ONE", {}, "quantity"),
+        ("post", "/checkout/quote", {"lines": [{"sku": "EO-AUTH-ONE"}]}, "lines.0.quantity"),
+        ("post", "/tax/quote", {"date": "2026-03-01", "province": "ON",
+                                "lines": [{"unit_price": "1.00"}]}, "lines.0.quantity"),
+    ],
+)  # fmt: skip
+def test_a_quantity_must_be_a_json_integer(
+    world: World, method: str, path: str, body: dict[str, Any], field: str, value: Any
+) -> None:
+    *parents, last = field.split(".")
+    payload = json.loads(json.dumps(body))
+    node: Any = payload
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    node[last] = value
+    client = world.clients["customer"]
+    before = client.get(f"{BASE}/checkout/basket").json()
+    response = getattr(client, method)(
+        BASE + path, data=json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert list(response.json()["error"]["fields"]) == [field]
+    assert client.get(f"{BASE}/checkout/basket").json() == before
+
+
+@pytest.mark.parametrize("value", NOT_A_BOOLEAN, ids=repr)
+def test_consent_is_a_json_boolean(world: World, value: Any) -> None:
+    response = world.clients["customer"].post(
+        f"{BASE}/privacy/me/consents",
+        data=json.dumps({"purpose": "marketing_email", "granted": value}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["granted"]
+
+
+@pytest.mark.promise("TOS-3")
+@pytest.mark.parametrize("value", NOT_A_BOOLEAN, ids=repr)
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/accounts/signup", "adult_attestation"), ("/checkout/orders", "attestations.adult")],
+)
+def test_an_attestation_is_a_json_true_not_a_truthy_value(
+    world: World, path: str, field: str, value: Any
+) -> None:
+    if path == "/accounts/signup":
+        body: dict[str, Any] = {"email": "strict@example.com", "password": "x" * 12, field: value}
+    else:
+        with clock.frozen(AT):
+            body = matrix._order(world, "anonymous")
+        body["attestations"]["adult"] = value
+    before = rows()
+    response = Client().post(
+        BASE + path,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": "strict-types-1"},
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+    assert rows() == before
+
+
+def test_a_gzip_body_with_a_second_member_is_refused(world: World) -> None:
+    first = gzip.compress(_batch("EO-A-1"))
+    second = gzip.compress(_batch("EO-A-2"))
+    with clock.frozen(AT):
+        response = world.clients["device"].post(
+            f"{BASE}/telemetry/batches",
+            data=first + second,
+            content_type="application/json",
+            headers={"Content-Encoding": "gzip"},
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_gzip"
+    assert list(response.json()["error"]["fields"]) == ["body"]
+    assert TelemetryEvent.objects.count() == 0
