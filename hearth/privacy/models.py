@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -146,6 +147,10 @@ class PolicyDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.version}"
+
+    def get_absolute_url(self) -> str:
+        """The version's stable address, readable for as long as Hearth runs (TOS-25)."""
+        return reverse("privacy:version", args=[self.kind, self.version])
 
     @property
     def key(self) -> str:

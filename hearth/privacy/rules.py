@@ -167,6 +167,22 @@ def unacknowledged_material(
     return [doc.key for doc in in_force if doc.material and doc.key not in seen]
 
 
+def material_notice_due(
+    history: Sequence[DocumentVersion], acknowledged: Iterable[str]
+) -> str | None:
+    """The material version of one document whose notice a visitor must still see, or None.
+
+    ``history`` is the document's versions already effective, oldest first. The notice is for the
+    latest material version and stays until that version is acknowledged: later minor versions
+    do not clear it (a visitor who missed a material change is still told of it). A later
+    material version replaces an earlier one's notice: its text includes both changes.
+    """
+    latest = next((v for v in reversed(history) if v.material), None)
+    if latest is None or latest.key in set(acknowledged):
+        return None
+    return latest.key
+
+
 # --- Data inventory (issue #3 item 2).
 
 

@@ -61,13 +61,34 @@ def acknowledged_keys(user: Any) -> set[str]:
 def material_notice_for(
     *, user: Any, acknowledged_versions: set[str], at: dt.datetime
 ) -> list[PolicyDocument]:
-    """Material versions in force that this visitor has not acknowledged (cookie or account)."""
-    in_force = versions_in_force(at)
+    """Per document, the latest material version effective by ``at`` that this visitor has not
+    acknowledged (cookie or account), even when minor versions followed it (PP-21)."""
     seen = set(acknowledged_versions) | acknowledged_keys(user)
-    pending = rules.unacknowledged_material(
-        [rules.DocumentVersion(d.key, d.material) for d in in_force.values()], seen
+    by_kind: dict[str, list[PolicyDocument]] = {}
+    for doc in PolicyDocument.objects.filter(effective_at__lte=at).order_by("effective_at", "id"):
+        by_kind.setdefault(doc.kind, []).append(doc)
+    due: list[PolicyDocument] = []
+    for kind in PolicyKind.values:
+        history = by_kind.get(kind, [])
+        key = rules.material_notice_due(
+            [rules.DocumentVersion(d.key, d.material) for d in history], seen
+        )
+        due.extend(d for d in history if d.key == key)
+    return due
+
+
+def published_versions(kind: str, at: dt.datetime) -> list[PolicyDocument]:
+    """Every version of ``kind`` already effective at ``at``, newest first (the public index)."""
+    return list(
+        PolicyDocument.objects.filter(kind=kind, effective_at__lte=at).order_by(
+            "-effective_at", "-id"
+        )
     )
-    return [d for d in in_force.values() if d.key in pending]
+
+
+def published_version(kind: str, version: str, at: dt.datetime) -> PolicyDocument | None:
+    """One version of ``kind`` by its version number, if already effective at ``at``."""
+    return PolicyDocument.objects.filter(kind=kind, version=version, effective_at__lte=at).first()
 
 
 def pending_acknowledgements(*, user: Any, at: dt.datetime) -> list[PolicyDocument]:

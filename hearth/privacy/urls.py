@@ -7,6 +7,8 @@ urlpatterns = [
     path("privacy/", views.privacy_policy, name="policy"),
     path("terms/", views.terms, name="terms"),
     path("eula/", views.eula, name="eula"),
+    path("legal/<str:kind>/", views.policy_versions, name="versions"),
+    path("legal/<str:kind>/<str:version>/", views.policy_version, name="version"),
     path("privacy/acknowledge/", views.acknowledge, name="acknowledge"),
     path("privacy/request/", views.data_request, name="data_request"),
     path(

@@ -14,28 +14,60 @@ from hearth.core.errors import DomainError
 from hearth.privacy import selectors, services, taxonomy
 from hearth.privacy.cookies import acknowledged_versions, remember_acknowledged
 from hearth.privacy.forms import AcknowledgePolicyForm, DataRequestForm
-from hearth.privacy.models import PolicyDocument
+from hearth.privacy.models import PolicyDocument, PolicyKind
 
 
 def _officer() -> dict[str, str]:
     return taxonomy.read_toml(taxonomy.DATA_DIR / "privacy_officer.toml")
 
 
-def _policy_page(request: HttpRequest, kind: str) -> HttpResponse:
+def _policy_page(
+    request: HttpRequest, kind: str, document: PolicyDocument | None = None
+) -> HttpResponse:
+    """A policy version's page: the one in force, or (``document``) any earlier one."""
     now = clock.now()
-    document = selectors.version_in_force(kind, now)
-    if document is None:
+    versions = selectors.published_versions(kind, now)
+    if not versions:
         raise Http404
-    earlier = PolicyDocument.objects.filter(kind=kind, effective_at__lt=document.effective_at)
+    current = versions[0]
+    document = document or current
+    later = [v for v in versions if v.effective_at > document.effective_at]
     return render(
         request,
         "privacy/policy.html",
         {
             "document": document,
-            "earlier": earlier.order_by("-effective_at"),
+            "current": current,
+            "until": later[-1].effective_at if later else None,
+            "earlier": [v for v in versions if v.effective_at < document.effective_at],
             "officer": _officer() if kind == "privacy" else None,
             "french": (request.LANGUAGE_CODE or "").startswith("fr"),
         },
+    )
+
+
+def policy_version(request: HttpRequest, kind: str, version: str) -> HttpResponse:
+    """/legal/<kind>/<version>/: one past or present version at a stable address (PP-21,
+    TOS-25); a version not yet in force is not published here."""
+    if kind not in PolicyKind.values:
+        raise Http404
+    document = selectors.published_version(kind, version, clock.now())
+    if document is None:
+        raise Http404
+    return _policy_page(request, kind, document)
+
+
+def policy_versions(request: HttpRequest, kind: str) -> HttpResponse:
+    """/legal/<kind>/: every version published so far, newest first, each linked."""
+    if kind not in PolicyKind.values:
+        raise Http404
+    versions = selectors.published_versions(kind, clock.now())
+    if not versions:
+        raise Http404
+    return render(
+        request,
+        "privacy/versions.html",
+        {"versions": versions, "current": versions[0], "kind_label": PolicyKind(kind).label},
     )
 
 
