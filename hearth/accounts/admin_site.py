@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 TOTP_SESSION_KEY = "hearth_totp_verified_user"
@@ -26,6 +27,18 @@ class HearthAdminSite(AdminSite):
     site_title = _("Hearth back office")
     index_title = _("Back office")
     login_template = "accounts/admin/login.html"  # adds the authenticator code field
+    index_template = "accounts/admin/index.html"  # the role home: queues above the apps
+
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
+        """Each person's home: the work queues of their roles, with counts and links."""
+        from hearth.accounts.roles import roles_of
+        from hearth.core.backoffice import queues_for
+
+        user = request.user
+        queues = queues_for(roles_of(user), every_role=bool(getattr(user, "is_superuser", False)))
+        return super().index(request, {**(extra_context or {}), "role_queues": queues})
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -8,16 +8,19 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
-from hearth.orders import services
+from hearth.orders import rules, services
 from hearth.orders.models import (
     CancellationReason,
     Order,
     OrderEvent,
     OrderLine,
+    OrderRefund,
     OrderStatus,
     OrderToShip,
 )
@@ -47,6 +50,20 @@ class LineInline(admin.TabularInline):
         "availability",
         "expected_ship_date",
     )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(admin.TabularInline):
+    model = OrderRefund
+    extra = 0
+    can_delete = False
+    fields = ("at", "amount", "reason", "actor")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -94,7 +111,7 @@ def _cancel_for(reason: str) -> Any:
 
 
 @admin.action(
-    description=_("Accept after review and release (captures the payment)"), permissions=["refund"]
+    description=_("Accept after review and release (captures the payment)"), permissions=["review"]
 )
 def release_after_review(
     modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]
@@ -112,15 +129,31 @@ class OrderAdmin(ReadOnlyAdmin):
     list_filter = ("status", "channel", "province")
     search_fields = ("number", "email")
     date_hierarchy = "placed_at"
-    inlines = (LineInline, EventInline)
     exclude = ("idempotency_key",)
-    actions = [release_after_review, *(_cancel_for(r) for r in CancellationReason.values)]
+    actions = [release_after_review, *(_cancel_for(r.value) for r in rules.NON_ACCEPTANCE)]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (LineInline, RefundInline, EventInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Order._meta.fields if f.name != "idempotency_key"]
+        fields = [f.name for f in Order._meta.fields if f.name != "idempotency_key"]
+        if request.user.has_perm("orders.refund_order"):
+            fields.insert(2, "refund_link")
+        return fields
+
+    @admin.display(description=_("Refund"))
+    def refund_link(self, obj: Order) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("orders:refund", args=[obj.number]),
+            _("Refund on this order (reason and email)"),
+        )
 
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("orders.refund_order")
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.review_order")
 
 
 @admin.register(OrderToShip)

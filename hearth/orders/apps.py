@@ -16,3 +16,37 @@ class OrdersConfig(AppConfig):
         # TOS-20: the catalogue tells orders of a new expected ship date (orders depends on the
         # catalogue, never the other way round).
         on_expected_ship_date_change(notify_expected_ship_date_changed)
+        self._register_queues()
+
+    def _register_queues(self) -> None:
+        """The back office's role homes: what orders asks people to work on."""
+        from django.utils.translation import gettext_lazy as _
+
+        from hearth.core.backoffice import Queue, register_queue
+        from hearth.orders.selectors import phone_orders_today_count
+
+        def held() -> int:
+            from hearth.orders.selectors import orders_on_hold
+
+            return orders_on_hold().count()
+
+        register_queue(
+            Queue(
+                key="orders.review",
+                label=_("Orders to review"),
+                count=held,
+                url="/back-office/review/",
+                roles=("finance",),
+                order=10,
+            )
+        )
+        register_queue(
+            Queue(
+                key="orders.phone",
+                label=_("Take a phone order (placed today)"),
+                count=phone_orders_today_count,
+                url="/back-office/phone-orders/",
+                roles=("sales_agent",),
+                order=20,
+            )
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -89,3 +90,32 @@ def send_ship_date_changed(
     return _send_once(
         order_id=order_id, kind=ship_date_kind(new=new, event_id=event_id), at=at, build=build
     )
+
+
+def send_cancelled(*, order_id: int, at: dt.datetime) -> bool:
+    """The order is cancelled: why, and what happens to the money (refund or released hold)."""
+    from hearth.orders.models import OrderRefund
+
+    def build(order: Order) -> EmailMessage:
+        refunded = sum((r.amount for r in OrderRefund.objects.filter(order=order)), Decimal(0))
+        context = {**_context(order), "refunded": refunded}
+        body = render_to_string("orders/email/cancelled.txt", context)
+        subject, _sep, text = body.partition("\n")
+        return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
+
+    return _send_once(order_id=order_id, kind="cancelled", at=at, build=build)
+
+
+def send_refund_issued(*, order_id: int, refund_id: int, at: dt.datetime) -> bool:
+    """One email per refund after shipment: the amount and the reason."""
+    from hearth.orders.models import OrderRefund
+
+    def build(order: Order) -> EmailMessage:
+        refund = OrderRefund.objects.get(pk=refund_id, order=order)
+        body = render_to_string(
+            "orders/email/refund_issued.txt", {**_context(order), "refund": refund}
+        )
+        subject, _sep, text = body.partition("\n")
+        return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
+
+    return _send_once(order_id=order_id, kind=f"refund:{refund_id}", at=at, build=build)

@@ -73,3 +73,38 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
         if not parsed:
             raise forms.ValidationError(_("Add at least one product."))
         return parsed
+
+
+# --- Back office: acceptance review (TOS-6, TOS-9, TOS-21) and refunds.
+
+
+def _non_acceptance_choices() -> list[tuple[str, Any]]:
+    from hearth.orders import rules
+    from hearth.orders.models import CancellationReason
+
+    return [(r.value, CancellationReason(r.value).label) for r in rules.NON_ACCEPTANCE]
+
+
+class NonAcceptanceForm(forms.Form):
+    """Cancel a held order for one of TOS-9's reasons (refund or void, and an email)."""
+
+    reason = forms.ChoiceField(label=_("Reason the order is not accepted"), choices=())
+    note = forms.CharField(
+        label=_("Note for the record (optional)"), max_length=500, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        if isinstance(reason, forms.ChoiceField):
+            reason.choices = _non_acceptance_choices()
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount in CAD (leave empty to refund everything not yet refunded)"),
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason (the customer reads it in the email)"), max_length=500)

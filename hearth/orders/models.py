@@ -73,6 +73,14 @@ class CancellationReason(models.TextChoices):
         _("Misuse of a discount code"),
     )
     SUSPECTED_FRAUD = rules.CancellationReason.SUSPECTED_FRAUD.value, _("Suspected fraud")
+    CUSTOMER_REQUEST = (
+        rules.CancellationReason.CUSTOMER_REQUEST.value,
+        _("Cancelled at the customer's request"),
+    )
+    REFUNDED_BEFORE_SHIPMENT = (
+        rules.CancellationReason.REFUNDED_BEFORE_SHIPMENT.value,
+        _("Refunded before shipment"),
+    )
 
 
 class Order(models.Model):
@@ -141,7 +149,10 @@ class Order(models.Model):
         ordering = ("-placed_at", "-id")
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        permissions = [("refund_order", _("Can cancel an order and refund its payments"))]
+        permissions = [
+            ("refund_order", _("Can cancel an order and refund its payments")),
+            ("review_order", _("Can clear or cancel orders on hold")),
+        ]
         indexes = [models.Index(fields=["status", "ship_date"])]
 
     def __str__(self) -> str:
@@ -220,6 +231,38 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class OrderRefund(models.Model):
+    """Money given back on an order, with its reason (the customer is emailed each one)."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="refunds"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ("at", "id")
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="orders_refund_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.amount}"
 
 
 class SentOrderEmail(models.Model):

@@ -65,6 +65,20 @@ class CancellationReason(StrEnum):
     MANIFEST_ERROR = "manifest_error"
     DISCOUNT_MISUSE = "discount_misuse"
     SUSPECTED_FRAUD = "suspected_fraud"
+    # Not non-acceptance: the customer cancelled before picking, or staff refunded before shipment.
+    CUSTOMER_REQUEST = "customer_request"
+    REFUNDED_BEFORE_SHIPMENT = "refunded_before_shipment"
+
+
+#: The TOS-9 non-acceptance reasons staff choose from in the acceptance review.
+NON_ACCEPTANCE: tuple[CancellationReason, ...] = (
+    CancellationReason.REQUIREMENTS_NOT_MET,
+    CancellationReason.PAYMENT_NOT_AUTHORISED,
+    CancellationReason.OUTSIDE_SERVICE_REGION,
+    CancellationReason.MANIFEST_ERROR,
+    CancellationReason.DISCOUNT_MISUSE,
+    CancellationReason.SUSPECTED_FRAUD,
+)
 
 
 #: Allowed moves of the order lifecycle. Cancelling is possible until the parcel ships (a refund

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -57,6 +59,33 @@ def orders_to_ship() -> QuerySet[Order]:
     )
 
 
+def orders_on_hold() -> QuerySet[Order]:
+    """The acceptance review queue (TOS-21): held orders, oldest first, with why each is held."""
+    return Order.objects.filter(status=OrderStatus.ON_HOLD).order_by("placed_at", "id")
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    authorised: Decimal
+    captured: Decimal
+    refunded: Decimal
+
+    @property
+    def refundable(self) -> Decimal:
+        return self.captured - self.refunded
+
+
+def money_of(order: Order) -> OrderMoney:
+    """What was authorised, captured and refunded on the order's payment."""
+    from hearth.payments.selectors import payment
+
+    if not order.payment_id:
+        zero = Decimal("0.00")
+        return OrderMoney(zero, zero, zero)
+    paid = payment(order.payment_id)
+    return OrderMoney(paid.amount, paid.captured_amount or Decimal("0.00"), paid.refunded_amount)
+
+
 def open_orders_for(*, user: Any) -> QuerySet[Order]:
     return Order.objects.filter(customer=user, status__in=OPEN)
 
@@ -77,3 +106,17 @@ def erasure_blockers(user: Any, at: dt.datetime) -> list[Blocker]:
             available_on=available_on,
         )
     ]
+
+
+def phone_orders_today_count() -> int:
+    """Phone orders placed today (Toronto time), for the sales agents' home."""
+    from hearth.core import clock
+    from hearth.core.clock import EASTERN
+
+    today = clock.now().astimezone(EASTERN).date()
+    start = dt.datetime.combine(today, dt.time(0), tzinfo=EASTERN)
+    return Order.objects.filter(
+        channel=rules.Channel.PHONE,
+        placed_at__gte=start,
+        placed_at__lt=start + dt.timedelta(days=1),
+    ).count()

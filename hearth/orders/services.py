@@ -14,6 +14,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from hearth.core import audit
+from hearth.core.audit import AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
@@ -25,6 +27,7 @@ from hearth.orders.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderRefund,
     OrderStatus,
 )
 from hearth.orders.rules import OrderDraft
@@ -72,6 +75,12 @@ def set_status(
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.save(update_fields=["status", *changes])
+        audit.record(
+            actor=actor,
+            action=AuditAction.STATE_CHANGED,
+            obj=locked,
+            fields=["status", *changes],
+        )
     for name in ("status", *changes):
         setattr(order, name, getattr(locked, name))
     return locked
@@ -157,6 +166,11 @@ def on_shipment_cancelled(callback: Callable[..., None]) -> None:
     """Register fulfilment's canceller (orders depends on nothing in fulfilment's writes)."""
     if callback not in _SHIPMENT_CANCELLERS:
         _SHIPMENT_CANCELLERS.append(callback)
+
+
+def _user(actor: Any) -> Any:
+    """The user behind ``actor`` for user foreign keys (None for the system or a visitor)."""
+    return actor if getattr(actor, "pk", None) else None
 
 
 # --- Placing an order.
@@ -623,20 +637,30 @@ def release_order(*, order: Order, actor: Any, at: dt.datetime) -> Order:
         )
 
 
-def cancel_order(
-    *, order: Order, reason: str, actor: Any, at: dt.datetime, note: str = ""
-) -> Order:
-    """Cancel for a TOS-9 reason, put the stock back and refund every payment made (TOS-6)."""
-    from hearth.catalog.services import release_stock
-    from hearth.payments.selectors import payment
-    from hearth.payments.services import refund, void
-
+def _reason_code(reason: str) -> CancellationReason:
     if reason not in CancellationReason.values:
         raise DomainError(
             OrdersErrorCode.UNKNOWN_REASON,
             _("Choose one of the reasons an order is not accepted."),
             field="reason",
         )
+    return CancellationReason(reason)
+
+
+def cancel_order(
+    *, order: Order, reason: str, actor: Any, at: dt.datetime, note: str = ""
+) -> Order:
+    """Cancel an order that has not shipped, for a reason (TOS-9's, the customer's request, or a
+    refund before shipment): fulfilment cancels the shipment first, the stock goes back, a
+    captured payment is refunded in full and an uncaptured one voided (TOS-6); on commit the
+    customer is emailed. Refused, with nothing changed, once the order has shipped.
+    """
+    from hearth.catalog.services import release_stock
+    from hearth.orders import tasks
+    from hearth.payments.selectors import payment
+    from hearth.payments.services import refund, void
+
+    code = _reason_code(reason)
     with transaction.atomic():
         before = Order.objects.select_for_update().get(pk=order.pk).status
         order = set_status(
@@ -644,8 +668,8 @@ def cancel_order(
             to=OrderStatus.CANCELLED,
             actor=actor,
             at=at,
-            note=note or str(CancellationReason(reason).label),
-            cancellation_reason=reason,
+            note=note or str(code.label),
+            cancellation_reason=code.value,
         )
         if before in (OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PACKED):
             for cancel_shipment in _SHIPMENT_CANCELLERS:
@@ -658,15 +682,126 @@ def cancel_order(
                     payment_id=order.payment_id,
                     amount=paid.refundable,
                     idempotency_key=f"refund-{order.number}",
-                    actor=actor,
+                    actor=_user(actor),
+                )
+                OrderRefund.objects.create(
+                    order=order,
+                    amount=paid.refundable,
+                    reason=note or str(code.label),
+                    actor=_user(actor),
+                    at=at,
+                )
+                audit.record(
+                    actor=actor, action=AuditAction.MONEY_MOVED, obj=order, fields=["payment_id"]
                 )
             elif paid.status in ("authorised", "review"):
                 void(
                     payment_id=order.payment_id,
                     idempotency_key=f"void-{order.number}",
-                    actor=actor,
+                    actor=_user(actor),
                 )
+                audit.record(
+                    actor=actor, action=AuditAction.MONEY_MOVED, obj=order, fields=["payment_id"]
+                )
+        order_id = order.pk
+        transaction.on_commit(lambda: tasks.send_order_cancelled.enqueue(order_id))
     return order
+
+
+def cancel_by_customer(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+    """The customer cancels their own order (My Stuff or the guest order page) until picking
+    starts: a full refund or void and an email. After that: refused, nothing changed.
+
+    The caller has already checked that ``actor`` owns the order (``selectors.order_for_owner``
+    or the guest look-up).
+    """
+    current = Order.objects.get(pk=order.pk).status
+    if not rules.customer_may_cancel(current):
+        raise DomainError(
+            OrdersErrorCode.CANCEL_TOO_LATE,
+            _(
+                "This order is already %(status)s and can no longer be cancelled here. "
+                "Customer care can help."
+            )
+            % {"status": str(OrderStatus(current).label).lower()},
+            status=409,
+        )
+    return cancel_order(order=order, reason=CancellationReason.CUSTOMER_REQUEST, actor=actor, at=at)
+
+
+def refund_order(
+    *, order: Order, amount: Decimal | None, reason: str, actor: Any, at: dt.datetime
+) -> OrderRefund:
+    """Give money back on an order, with a reason, and email the customer.
+
+    Before shipment a refund is the whole balance and cancels the order (and its shipment)
+    first; ``amount`` must then be None or the whole captured balance. After shipment a refund
+    may be partial (goodwill); when nothing captured is left the order ends as refunded. Refused,
+    with nothing changed: no reason, an amount not above zero, or more than was captured less
+    what was already refunded.
+    """
+    from hearth.orders import tasks
+    from hearth.payments.selectors import payment
+    from hearth.payments.services import refund
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            OrdersErrorCode.REASON_REQUIRED,
+            _("Say why the money is given back: the customer reads it."),
+            field="reason",
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        paid = payment(locked.payment_id) if locked.payment_id else None
+        captured = (paid.captured_amount or ZERO) if paid else ZERO
+        refunded = paid.refunded_amount if paid else ZERO
+        wanted = captured - refunded if amount is None else Decimal(amount)
+        problem = rules.refund_problem(captured=captured, refunded=refunded, amount=wanted)
+        if problem is not None:
+            raise DomainError(
+                OrdersErrorCode.REFUND_REFUSED,
+                _("At most %(balance)s CAD can be refunded on this order.")
+                % {"balance": f"{captured - refunded:.2f}"}
+                if problem == "more_than_captured"
+                else _("A refund is more than zero."),
+                field="amount",
+                status=409,
+            )
+        if rules.Status(locked.status) not in rules.SHIPPED_STATUSES:
+            if wanted != captured - refunded:
+                raise DomainError(
+                    OrdersErrorCode.REFUND_REFUSED,
+                    _("Before shipment an order is refunded in full, which cancels it."),
+                    field="amount",
+                    status=409,
+                )
+            cancel_order(
+                order=locked,
+                reason=CancellationReason.REFUNDED_BEFORE_SHIPMENT,
+                actor=actor,
+                at=at,
+                note=reason,
+            )
+            order.status = OrderStatus.CANCELLED
+            return locked.refunds.order_by("-pk")[0]
+        count = locked.refunds.count()
+        refund(
+            payment_id=locked.payment_id,
+            amount=wanted,
+            idempotency_key=f"refund-{locked.number}-{count + 1}",
+            actor=_user(actor),
+        )
+        made = OrderRefund.objects.create(
+            order=locked, amount=wanted, reason=reason, actor=_user(actor), at=at
+        )
+        audit.record(actor=actor, action=AuditAction.MONEY_MOVED, obj=locked, fields=["payment_id"])
+        if refunded + wanted == captured:
+            set_status(order=locked, to=OrderStatus.REFUNDED, actor=actor, at=at, note=reason)
+            order.status = OrderStatus.REFUNDED
+        args = (locked.pk, made.pk)
+        transaction.on_commit(partial(tasks.send_refund_issued.enqueue, *args))
+    return made
 
 
 # --- A new expected ship date for pre-order and backorder lines (TOS-20).

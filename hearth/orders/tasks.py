@@ -53,3 +53,19 @@ def release_paid_order(order_id: int) -> str:
     if order.status != OrderStatus.PLACED:
         return str(order.status)
     return str(release_order(order=order, actor=None, at=clock.now()).status)
+
+
+@task(queue_name="email")
+def send_order_cancelled(order_id: int) -> bool:
+    """TOS-6: the order is cancelled, with its reason and the refund or void (once)."""
+    from hearth.orders import emails
+
+    return emails.send_cancelled(order_id=order_id, at=clock.now())
+
+
+@task(queue_name="email")
+def send_refund_issued(order_id: int, refund_id: int) -> bool:
+    """A refund after shipment: amount and reason (once per refund)."""
+    from hearth.orders import emails
+
+    return emails.send_refund_issued(order_id=order_id, refund_id=refund_id, at=clock.now())

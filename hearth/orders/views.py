@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,7 +22,12 @@ from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
 from hearth.orders import rules, selectors, services
 from hearth.orders.errors import PaymentDeclined
-from hearth.orders.forms import PhoneCustomerForm, PhoneOrderForm
+from hearth.orders.forms import (
+    NonAcceptanceForm,
+    PhoneCustomerForm,
+    PhoneOrderForm,
+    RefundForm,
+)
 from hearth.orders.invoices import render_invoice_pdf
 from hearth.orders.models import Channel, Order, PaymentMethod
 
@@ -38,7 +44,32 @@ def my_orders(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_order(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_for_owner(user=request.user, number=number)
-    return render(request, "orders/my_order.html", {"order": order, "lines": order.lines.all()})
+    return render(
+        request,
+        "orders/my_order.html",
+        {
+            "order": order,
+            "lines": order.lines.all(),
+            "may_cancel": rules.customer_may_cancel(order.status),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def my_order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer cancels their order until picking starts (full refund or void, an email)."""
+    order = selectors.order_for_owner(user=request.user, number=number)
+    try:
+        services.cancel_by_customer(order=order, actor=request.user, at=clock.now())
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Order %(number)s is cancelled. We sent you an email.") % {"number": order.number},
+        )
+    return HttpResponseRedirect(reverse("orders:my_order", args=[order.number]))
 
 
 @login_required
@@ -247,3 +278,121 @@ def phone_done(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404
     return render(request, "orders/phone/done.html", {"order": order, "lines": order.lines.all()})
+
+
+# --- Back office: the acceptance review queue (TOS-6, TOS-9, TOS-21) and refunds.
+
+
+def staff_with_perm(
+    perm: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Staff past the second factor who hold ``perm``; others get a 403 page."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not second_factor_passed(request):
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not request.user.has_perm(perm):
+                return render(
+                    request,
+                    "orders/phone/forbidden.html",
+                    {"message": _("Your role does not include this work.")},
+                    status=403,
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@staff_with_perm("orders.review_order")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    held = selectors.orders_on_hold()
+    return render(
+        request,
+        "orders/backoffice/review.html",
+        {"orders": held, "cancel_form": NonAcceptanceForm()},
+    )
+
+
+def _order_or_404(number: str) -> Order:
+    order = selectors.order_by_number(number)
+    if order is None:
+        raise Http404
+    return order
+
+
+@staff_with_perm("orders.review_order")
+@require_http_methods(["POST"])
+def review_clear(request: HttpRequest, number: str) -> HttpResponse:
+    """Accept a held order: capture the payment and release it (TOS-8, TOS-21)."""
+    order = _order_or_404(number)
+    if order.status != rules.Status.ON_HOLD:
+        messages.error(request, _("Order %(n)s is not on hold.") % {"n": order.number})
+    else:
+        try:
+            services.release_order(order=order, actor=request.user, at=clock.now())
+        except DomainError as exc:
+            messages.error(request, f"{order.number}: {exc.message}")
+        else:
+            messages.success(request, _("%(n)s released.") % {"n": order.number})
+    return HttpResponseRedirect(reverse("orders:review_queue"))
+
+
+@staff_with_perm("orders.review_order")
+@require_http_methods(["POST"])
+def review_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """Do not accept a held order: a TOS-9 reason, refund or void, and an email (TOS-6)."""
+    order = _order_or_404(number)
+    form = NonAcceptanceForm(request.POST)
+    if order.status != rules.Status.ON_HOLD:
+        messages.error(request, _("Order %(n)s is not on hold.") % {"n": order.number})
+    elif not form.is_valid():
+        messages.error(request, _("Choose the reason the order is not accepted."))
+    else:
+        try:
+            services.cancel_order(
+                order=order,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                at=clock.now(),
+            )
+        except DomainError as exc:
+            messages.error(request, f"{order.number}: {exc.message}")
+        else:
+            messages.success(request, _("%(n)s cancelled.") % {"n": order.number})
+    return HttpResponseRedirect(reverse("orders:review_queue"))
+
+
+@staff_with_perm("orders.refund_order")
+def refund(request: HttpRequest, number: str) -> HttpResponse:
+    """Give money back on one order, with a reason and an email (before shipment: in full,
+    which cancels the order and its shipment first)."""
+    order = _order_or_404(number)
+    form = RefundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refund_order(
+                order=order,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                at=clock.now(),
+            )
+        except DomainError as exc:
+            field = next((f for f in exc.fields if f in form.fields), None)
+            form.add_error(field, str(exc.message))
+        else:
+            messages.success(request, _("Refund made on %(n)s.") % {"n": order.number})
+            return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+    money = selectors.money_of(order)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "orders/backoffice/refund.html",
+        {"order": order, "form": form, "money": money},
+        status=status,
+    )

@@ -1,18 +1,13 @@
-"""Back office for finance: payments and their operations (read only), and refunds of the
-remaining balance as an admin action (permission ``payments.refund_payment``)."""
+"""Back office for finance: payments and their operations, read only. Refunds are made on the
+order (orders' back office), never here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from hearth.core.errors import DomainError
-from hearth.payments import services
 from hearth.payments.models import Payment, PaymentOperation
 
 
@@ -72,34 +67,9 @@ class PaymentAdmin(_ReadOnly):
     )
     readonly_fields = fields
     inlines = (PaymentOperationInline,)
-    actions = ("refund_remaining",)
-
-    @admin.action(description=_("Refund the remaining balance"), permissions=["refund"])
-    def refund_remaining(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        done = 0
-        for payment in queryset:
-            balance = services.status_of(payment).refundable
-            if balance <= 0:
-                continue
-            try:
-                services.refund(
-                    payment_id=payment.payment_id,
-                    amount=balance,
-                    idempotency_key=f"admin-refund:{payment.payment_id}:{payment.refunded_amount}",
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                self.message_user(request, f"{payment.payment_id}: {exc.message}", messages.ERROR)
-            else:
-                done += 1
-        self.message_user(
-            request,
-            ngettext("%(count)d payment refunded.", "%(count)d payments refunded.", done)
-            % {"count": done},
-        )
-
-    def has_refund_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("payments.refund_payment")
+    # No refund here: money goes back only through the order (orders.services.refund_order,
+    # cancel_order), which cancels the shipment first, records a reason and emails the customer.
+    actions = None
 
 
 @admin.register(PaymentOperation)
