@@ -1,43 +1,18 @@
-"""Back-office pages of the accounts app. Viewing a customer's personal data is logged
-(privacy's access audit)."""
+"""Back-office pages of the accounts app. Viewing a customer's personal data is audited by the
+back-office site itself (``privacy.staff_audit``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from hearth.accounts.models import Address, TOTPDevice, User
-from hearth.core import clock
-from hearth.privacy.services import log_access
-
-
-class _AuditedAdmin(admin.ModelAdmin):
-    subject_attr = ""
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, object_id)
-        if obj is not None and response.status_code == 200:
-            subject = getattr(obj, self.subject_attr) if self.subject_attr else obj
-            log_access(
-                actor=request.user,
-                subject=subject,
-                what=f"admin: {obj._meta.label} #{obj.pk}",
-                at=clock.now(),
-            )
-        return response
 
 
 @admin.register(User)
-class UserAdmin(_AuditedAdmin):
+class UserAdmin(admin.ModelAdmin):
     list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_active", "groups")
     search_fields = ("email",)
@@ -53,8 +28,7 @@ class UserAdmin(_AuditedAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(_AuditedAdmin):
-    subject_attr = "user"
+class AddressAdmin(admin.ModelAdmin):
     list_display = ("id", "user", "label", "province", "country")
     list_filter = ("province",)
     search_fields = ("user__email",)

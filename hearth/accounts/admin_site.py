@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+
+from hearth.privacy.staff_audit import audited_admin_class
 
 TOTP_SESSION_KEY = "hearth_totp_verified_user"
 
@@ -39,6 +41,15 @@ class HearthAdminSite(AdminSite):
         user = request.user
         queues = queues_for(roles_of(user), every_role=bool(getattr(user, "is_superuser", False)))
         return super().index(request, {**(extra_context or {}), "role_queues": queues})
+
+    def register(
+        self, model_or_iterable: Any, admin_class: type[ModelAdmin] | None = None, **options: Any
+    ) -> None:
+        """Every admin gets the staff-read audit: a read of a model holding declared personal
+        data writes one audit row, a refused one too (``privacy.staff_audit``)."""
+        super().register(
+            model_or_iterable, audited_admin_class(admin_class or ModelAdmin), **options
+        )
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

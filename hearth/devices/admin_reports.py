@@ -14,14 +14,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core import clock
-from hearth.devices.models import Household
 from hearth.devices.models_reports import DropoutCase, DropoutCaseStatus, Partner
 from hearth.devices.outreach import close_case
-from hearth.privacy.admin import AccessLoggedAdminMixin
 
 
 @admin.register(DropoutCase)
-class DropoutCaseAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class DropoutCaseAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "household_id",
@@ -43,12 +41,6 @@ class DropoutCaseAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
         "closed_at",
     )
     actions = ("close_cases",)
-
-    def _subject(self, obj: Any) -> Any:
-        if obj is None:
-            return None
-        household = Household.objects.filter(id=obj.household_id).first()
-        return household.customer if household else None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,4 +1,7 @@
-"""The privacy officer's back office in the Django admin."""
+"""The privacy officer's back office in the Django admin.
+
+Staff reads of personal data here are audited by the back-office site itself
+(``privacy.staff_audit``), like every other admin."""
 
 from __future__ import annotations
 
@@ -7,14 +10,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.privacy import services
 from hearth.privacy.models import (
-    AccessLogEntry,
     ConfidentialityIncident,
     ConsentRecord,
     DataRequest,
@@ -25,45 +27,6 @@ from hearth.privacy.models import (
     Processor,
     RetentionHold,
 )
-
-
-class AccessLoggedAdminMixin:
-    """Logs every staff view of a customer's personal data (change/detail page) with
-    ``services.log_access``. Set ``subject_path`` to the ORM path from the model to the customer
-    ("" when the model is the customer, "user" for a foreign key)."""
-
-    subject_path: str = "user"
-
-    def _subject(self, obj: Any) -> Any:
-        if obj is None:
-            return None
-        if self.subject_path == "":
-            return obj
-        for part in self.subject_path.split("__"):
-            obj = getattr(obj, part, None)
-            if obj is None:
-                return None
-        return obj
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        if response.status_code == 200 and request.method == "GET":
-            obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
-            subject = self._subject(obj)
-            if obj is not None and subject is not None:
-                services.log_access(
-                    actor=request.user,
-                    subject=subject,
-                    what=f"{obj._meta.label}#{obj.pk}",
-                    at=clock.now(),
-                )
-        return response
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,7 +41,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
+class ConsentRecordAdmin(ReadOnlyAdmin):
     list_display = (
         "at",
         "user",
@@ -124,7 +87,7 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class DataRequestAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "user",
@@ -200,8 +163,7 @@ class ProcessorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
-    subject_path = "subject"
+class DisclosureAdmin(admin.ModelAdmin):
     list_display = ("at", "kind", "processor", "subject", "what", "why")
     list_filter = ("kind", "processor")
     search_fields = ("subject__email", "what", "why")
@@ -212,13 +174,6 @@ class DisclosureAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "subject", "what")
-    search_fields = ("actor__email", "subject__email", "what")
-    date_hierarchy = "at"
 
 
 @admin.register(ConfidentialityIncident)

@@ -17,9 +17,9 @@ from pydantic import Field
 from hearth.accounts.auth import staff_session_auth
 from hearth.core import clock
 from hearth.core.errors import DomainError
-from hearth.privacy import inventory, selectors, services
+from hearth.privacy import inventory, selectors, services, staff_audit
 from hearth.privacy.errors import PrivacyErrorCode
-from hearth.privacy.models import ConsentKind, Purpose
+from hearth.privacy.models import ConsentKind, DataRequest, Purpose
 
 router = Router(tags=["privacy"])
 
@@ -179,7 +179,9 @@ class RequestOut(Schema):
 )
 def request_queue(request: HttpRequest) -> list[dict[str, Any]]:
     if not request.user.has_perm("privacy.view_datarequest"):
+        staff_audit.audit_refused_read(request, model=DataRequest)
         raise AuthorizationError
+    staff_audit.audit_staff_read(request, model=DataRequest)
     return [
         {
             "id": row.request.pk,

@@ -316,35 +316,6 @@ class Disclosure(models.Model):
         return f"{self.get_kind_display()} → {self.processor} ({self.at:%Y-%m-%d})"
 
 
-class AccessLogEntry(AppendOnlyModel):
-    """A staff member looked at a customer's personal data. Append-only."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("staff member"),
-    )
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("customer"),
-    )
-    what = models.CharField(_("what was viewed"), max_length=300)
-    at = models.DateTimeField(_("when"), db_index=True)
-
-    class Meta:
-        ordering = ("-at", "-id")
-        verbose_name = _("access log entry")
-        verbose_name_plural = _("access audit")
-
-    def __str__(self) -> str:
-        return f"{self.actor} → {self.what} ({self.at:%Y-%m-%d %H:%M})"
-
-
 class ConfidentialityIncident(models.Model):
     """The register of confidentiality incidents (Quebec Law 25, s.3.8; regulation s.7).
 

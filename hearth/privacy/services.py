@@ -23,7 +23,6 @@ from hearth.privacy import erasure, inventory, reach, rules, selectors, taxonomy
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import (
-    AccessLogEntry,
     ConsentKind,
     ConsentRecord,
     DataRequest,
@@ -386,14 +385,6 @@ def notify_processors_of_correction(
             actor=actor,
             data_request=data_request,
         )
-
-
-# --- Access audit.
-
-
-def log_access(*, actor: Any, subject: Any, what: str, at: dt.datetime) -> AccessLogEntry:
-    """A staff member viewed a customer's personal data."""
-    return AccessLogEntry.objects.create(actor=actor, subject=subject, what=what[:300], at=at)
 
 
 # --- Erasure (PP-15) and retention.

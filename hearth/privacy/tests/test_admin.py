@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 
 from hearth.core import clock
+from hearth.core.models import AuditEvent
 from hearth.privacy import services
-from hearth.privacy.models import AccessLogEntry, ConfidentialityIncident, DataRequest
+from hearth.privacy.models import ConfidentialityIncident, DataRequest
 
 NOW = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
 
@@ -37,11 +38,12 @@ def test_viewing_a_customers_consent_record_is_logged(
     )
     response = back_office.get(f"/admin/privacy/consentrecord/{record.pk}/change/")
     assert response.status_code == 200
-    entry = AccessLogEntry.objects.get()
-    assert (entry.actor, entry.subject, entry.what, entry.at) == (
+    entry = AuditEvent.objects.get()
+    assert (entry.actor, entry.action, entry.object_type, entry.object_id, entry.at) == (
         privacy_officer,
-        customer,
-        f"privacy.ConsentRecord#{record.pk}",
+        "viewed",
+        "privacy.ConsentRecord",
+        str(record.pk),
         NOW,
     )
 
