@@ -1,7 +1,7 @@
 """The generic staff-read audit (PP-10): every staff look at personal data leaves an audit row.
 
-One place decides what is personal: the data inventory (``inventory.declared_fields``: a model's
-declared personal fields, and its foreign keys to a model whose row is the person). Every
+One place decides what is personal: the data inventory (``inventory.declared_fields`` and
+``declared_links``: a model's declared personal fields and its columns linking to a person). Every
 admin registered on the back-office site gets :class:`StaffReadAuditMixin` (the site mixes it in
 at registration, ``accounts.admin_site.HearthAdminSite.register``), so a model that gains a
 declared personal field is audited without touching its admin. A read of a changelist, a change
@@ -36,32 +36,18 @@ def _declared_by_model() -> dict[str, frozenset[str]]:
     by_model: dict[str, set[str]] = {}
     for entry in inventory.declared_fields():
         by_model.setdefault(entry.model, set()).add(entry.field)
+    for link in inventory.declared_links():
+        by_model.setdefault(link.model, set()).add(link.field)
     return {label: frozenset(names) for label, names in by_model.items()}
 
 
-@functools.cache
-def _person_models() -> frozenset[str]:
-    """Models whose row *is* the person (inventory ``subject = ""``): a link to one shows them."""
-    return frozenset(e.model for e in inventory.declared_fields() if e.subject == "")
-
-
 def personal_fields(model: type[models.Model]) -> tuple[str, ...]:
-    """What a staff page of ``model`` may show about a person: its declared personal fields (a
-    proxy shares its concrete model's) and its links to a person (a foreign key to the user)."""
+    """What a staff page of ``model`` may show about a person: its declared personal fields and
+    its declared links to a person (``[[link]]``: a user or household column). A proxy shares
+    its concrete model's."""
     declared = _declared_by_model()
     concrete = model._meta.concrete_model or model
     names = {*declared.get(model._meta.label, ()), *declared.get(concrete._meta.label, ())}
-    people = _person_models()
-    for field in model._meta.get_fields():
-        related = getattr(field, "related_model", None)
-        if (
-            field.concrete
-            and (field.many_to_one or field.one_to_one)
-            and related is not None
-            and not isinstance(related, str)
-            and related._meta.label in people
-        ):
-            names.add(field.name)
     return tuple(sorted(names))
 
 
