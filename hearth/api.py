@@ -11,9 +11,11 @@ from importlib import import_module
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from pydantic import Field
 
 from hearth.core.errors import CoreErrorCode, DomainError, error_body
 
@@ -36,7 +38,16 @@ api = NinjaAPI(
     description=(
         'Hearth\'s HTTP API. Amounts are decimal strings with two places ("199.00"); dates are '
         "ISO 8601; timestamps must carry a UTC offset. Every error answers "
-        '`{"error": {"code": ..., "message": ..., "fields": {...}}}` with a 4xx status.'
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}` with a 4xx status.\n\n'
+        "**Browser clients and CSRF.** A call that carries the session cookie (`sessionid`) and "
+        "changes something (POST, PUT, PATCH, DELETE) must send a CSRF token in the "
+        "`X-CSRFToken` header, else it answers 403 `csrf_failed`. Get the token with "
+        '`GET /api/v1/csrf`: it answers `{"csrf_token": ...}` and sets the `csrftoken` cookie '
+        "(HttpOnly, so scripts read the token from the answer, not the cookie). Send both back; "
+        "the token stays valid for the session (sign-in rotates it: ask again after signing "
+        "in). A request with an `Origin` header must come from this site or "
+        "`CSRF_TRUSTED_ORIGINS`. Calls authenticated with `Authorization: Bearer` (devices, "
+        "partners) carry no cookie authority and need no token."
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
@@ -45,6 +56,17 @@ api = NinjaAPI(
 
 for prefix, module in ROUTERS:
     api.add_router(prefix, import_module(module).router)
+
+
+class CsrfOut(Schema):
+    csrf_token: str = Field(description="Send it in the X-CSRFToken header.")
+
+
+@api.get("/csrf", response=CsrfOut, tags=["session"], summary="A CSRF token for browser clients")
+def csrf_token(request: HttpRequest) -> dict[str, str]:
+    """The token that a call with the session cookie sends in `X-CSRFToken` when it changes
+    something; the `csrftoken` cookie is set with it."""
+    return {"csrf_token": get_token(request)}
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -327,6 +327,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/partners/reports.csv"): Op(
         PARTNER_TOKEN, 200, query="week=2026-W47&service=tunewave"
     ),
+    # the CSRF token for browser clients (hearth/core/middleware.py)
+    ("GET", "/csrf"): Op(PUBLIC, 200),
     # checkout: the caller's own session basket; nobody reaches another's
     ("GET", "/checkout/basket"): Op(PUBLIC, 200),
     ("POST", "/checkout/basket/lines"): Op(PUBLIC, 201, body=_const({"sku": SKU, "quantity": 1})),
