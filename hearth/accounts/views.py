@@ -29,6 +29,7 @@ from hearth.accounts import forms, rules, selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.devices import selectors as devices_selectors
 from hearth.privacy import inventory
 from hearth.privacy import selectors as privacy_selectors
 from hearth.privacy import services as privacy_services
@@ -216,11 +217,16 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
 
 
 def _consents(user: User) -> dict[str, bool]:
-    states = privacy_selectors.current_consents(at=clock.now(), user=user)
+    at = clock.now()
+    states = privacy_selectors.current_consents(at=at, user=user)
     result: dict[str, bool] = {}
     for purpose in PREFERENCE_PURPOSES:
         state = states.get(purpose)
         result[purpose] = bool(state is not None and getattr(state, "granted", False))
+    # Usage statistics are shared per household: the box shows ticked while any of the owner's
+    # households shares them, so that unticking it withdraws for all of them.
+    if not result[Purpose.PRODUCT_USAGE_ANALYTICS]:
+        result[Purpose.PRODUCT_USAGE_ANALYTICS] = devices_selectors.shares_usage(user, at)
     return result
 
 

@@ -5,3 +5,11 @@ class DevicesConfig(AppConfig):
     name = "hearth.devices"
     label = "devices"
     verbose_name = "Devices"
+
+    def ready(self) -> None:
+        from hearth.devices.services import follow_usage_consent
+        from hearth.privacy.listeners import register_consent_listener
+        from hearth.privacy.models import Purpose
+
+        # One state, one truth: a usage-statistics withdrawal anywhere lowers the tier here.
+        register_consent_listener(Purpose.PRODUCT_USAGE_ANALYTICS, follow_usage_consent)

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from hearth.devices.models import Household, TelemetryEvent, Tier
+from hearth.devices.models import TelemetryEvent, Tier
 from hearth.devices.models_reports import DropoutCase, DropoutCaseStatus
+from hearth.devices.selectors import household_tier
 
 DEFAULT_THRESHOLD = 5
 DEFAULT_WINDOW_HOURS = 24
@@ -160,8 +161,8 @@ def after_ingest(
     events = _recent_dropouts(household_id, since=at - 2 * window, services=services)
     if not events:
         return []
-    tier = Household.objects.filter(id=household_id).values_list("tier", flat=True).first()
-    if tier != Tier.REGISTERED_OPT_IN:
+    # The consent ledger's current state, not the household row's copy of it (PP-18, PP-19).
+    if household_tier(household_id, at) != Tier.REGISTERED_OPT_IN:
         return []
     candidates = {e.service for e in events}
     open_services: set[str] = set()

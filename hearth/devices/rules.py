@@ -562,6 +562,16 @@ def is_lowering(schema: EventSchema, old: str, new: str) -> bool:
     return schema.rank(new) < schema.rank(old)
 
 
+def tier_with_usage_consent(schema: EventSchema, tier: str, *, usage_granted: bool) -> str:
+    """The tier in force: the household's chosen tier, lowered one step when that is the top
+    (opt-in) tier and the consent ledger no longer grants usage statistics (PP-18). Consent
+    never raises a tier: opting in is chosen per household."""
+    top = schema.tiers[-1]
+    if tier == top and not usage_granted:
+        return schema.tiers[-2]
+    return tier
+
+
 # --- Rollups.
 
 

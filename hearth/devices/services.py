@@ -32,6 +32,7 @@ from hearth.devices.models import (
     Tier,
     WeeklyServiceHouseholds,
 )
+from hearth.devices.selectors import tier_in_force
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import record_consent
@@ -298,6 +299,38 @@ def unregister(
     return household
 
 
+def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
+    """Consent listener for product usage statistics: a withdrawal recorded anywhere (My Stuff,
+    the privacy API, the back office) lowers every opted-in household it covers to
+    ``registered_opt_out`` in the same transaction, and enqueues the purge of the usage held.
+    A record naming a household covers that one; a person-level record covers the households
+    linked to the account or registered with its email. Grants change no tier. Returns the ids
+    lowered."""
+    if record.granted:
+        return []
+    if record.household_id is not None:
+        covered = models.Q(pk=record.household_id)
+    else:
+        covered = models.Q(pk__in=[])
+        if record.user_id is not None:
+            covered |= models.Q(customer_id=record.user_id)
+        hashes = {keyed_hash(e) for e in (record.email, getattr(record.user, "email", "")) if e}
+        if hashes:
+            covered |= models.Q(email_hash__in=hashes)
+    lowered = list(
+        Household.objects.select_for_update()
+        .filter(covered, tier=Tier.REGISTERED_OPT_IN)
+        .values_list("pk", flat=True)
+    )
+    if lowered:
+        Household.objects.filter(pk__in=lowered).update(
+            tier=Tier.REGISTERED_OPT_OUT, tier_changed_at=record.at
+        )
+        for household_id in lowered:
+            _enqueue_purge(household_id)
+    return lowered
+
+
 def _enqueue_purge(household_id: int) -> None:
     def enqueue() -> None:
         from hearth.devices.tasks import purge_household
@@ -475,11 +508,11 @@ def ingest_batch(
         )
     schema = rules.event_schema()
     oldest = at - dt.timedelta(days=conf.retention_days())
+    tier = tier_in_force(household, at)  # the consent ledger's answer, not the row's copy
     valid, rejected = rules.validate_events(
-        events, schema=schema, tier=household.tier, now=at, oldest=oldest, from_json=from_json
+        events, schema=schema, tier=tier, now=at, oldest=oldest, from_json=from_json
     )
     hid = household.id
-    tier = household.tier
     encode = _encoder.encode
     rows: list[repository.Row] = [
         (

@@ -491,8 +491,8 @@ def _create(
     actor: Any,
 ) -> Order:
     from hearth.orders import emails, tasks
-    from hearth.privacy.models import ConsentKind, Purpose
-    from hearth.privacy.services import record_consent
+    from hearth.privacy.models import ConsentKind, ImpliedFrom, Purpose
+    from hearth.privacy.services import record_consent, record_implied_consent
 
     review = str(auth.status) == "review" or bool(auth.fraud_suspected)
     stamp = at.isoformat()
@@ -577,6 +577,17 @@ def _create(
         email=order.email,
         evidence=f"order {number}: news and offers box "
         + ("ticked" if draft.marketing_opt_in else "left unticked"),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    # CASL implied consent arises from the purchase (2 years); the ledger's derivation never
+    # lets it override the box left unticked just above, nor an earlier unsubscribe.
+    record_implied_consent(
+        implied_from=ImpliedFrom.PURCHASE,
+        source=f"order ({channel})",
+        at=at,
+        user=customer,
+        email=order.email,
+        evidence=f"order {number} placed",
         actor=actor if getattr(actor, "pk", None) else None,
     )
     order_id = order.pk

@@ -78,20 +78,24 @@ def consent_state(
 ) -> ConsentState:
     """Consent in force at ``at``, derived from the ledger in recording order.
 
-    The last record at or before ``at`` wins (a withdrawal takes effect at once), with two
+    The last record at or before ``at`` wins (a withdrawal takes effect at once), with three
     refinements: implied consent counts only where the purpose allows it and only until it
-    expires; and an implied grant does not lower an express grant in force (it can only extend
-    an implied one: the later expiry wins).
+    expires; an implied grant does not lower an express grant in force (it can only extend
+    an implied one: the later expiry wins); and an implied grant never overrides a withdrawal
+    or refusal (an unsubscribe, an opt-out box): after one, only an express grant counts again.
     """
     state = NO_CONSENT
+    refused = False
     for event in events:
         if event.at > at:
             continue
         if not event.granted:
+            refused = True
             state = ConsentState(False, event.kind, event.at, None, event.policy_version)
         elif event.kind == Kind.EXPRESS:
+            refused = False
             state = ConsentState(True, Kind.EXPRESS, event.at, None, event.policy_version)
-        elif not implied_allowed or (state.granted and state.kind == Kind.EXPRESS):
+        elif refused or not implied_allowed or (state.granted and state.kind == Kind.EXPRESS):
             continue
         elif state.granted and state.kind == Kind.IMPLIED and _in_force(state, event.at):
             later = max(filter(None, (state.expires_at, event.expires_at)), default=None)

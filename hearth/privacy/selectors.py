@@ -173,6 +173,29 @@ def may_contact(
     return states[purpose].granted
 
 
+def household_consent(
+    *, purpose: str, at: dt.datetime, household_id: int, user: Any = None, email: str | None = None
+) -> ConsentState:
+    """Consent in force for one household's data: its own records, plus the person-level
+    records (no household named) of its owner's account and email. Another household's records
+    of the same owner do not count: a tier is chosen per household, a My Stuff choice for all."""
+    person = Q(pk__in=[])
+    if user is not None:
+        person |= Q(user=user)
+        if getattr(user, "email", ""):
+            person |= Q(email_hash=crypto.keyed_hash(user.email))
+    if email:
+        person |= Q(email_hash=crypto.keyed_hash(email))
+    records = list(
+        ConsentRecord.objects.filter(
+            Q(household_id=household_id) | (Q(household_id__isnull=True) & person),
+            purpose=purpose,
+        ).order_by("at", "id")
+    )
+    implied = taxonomy.purposes()[purpose].implied_allowed
+    return rules.consent_state(_events(records, purpose), at, implied_allowed=implied)
+
+
 # --- Data requests (the privacy officer's queue).
 
 

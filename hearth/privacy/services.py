@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hearth.core.errors import DomainError
-from hearth.privacy import erasure, inventory, reach, rules, selectors, taxonomy
+from hearth.privacy import erasure, inventory, listeners, reach, rules, selectors, taxonomy
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import (
@@ -82,7 +82,7 @@ def record_consent(
         expires_at = rules.implied_expiry(at, implied_from)
     policy = selectors.version_in_force("privacy", at)
     with transaction.atomic():
-        return ConsentRecord.objects.create(
+        record = ConsentRecord.objects.create(
             user=user,
             email=(email or "").strip().lower(),
             household_id=household_id,
@@ -97,6 +97,52 @@ def record_consent(
             evidence=evidence,
             actor=actor,
         )
+        listeners.notify(record, actor=actor)  # e.g. a household's tier follows the ledger
+    return record
+
+
+def record_implied_consent(
+    *,
+    implied_from: str,
+    source: str,
+    at: dt.datetime,
+    user: Any = None,
+    email: str | None = None,
+    evidence: str = "",
+    actor: Any = None,
+) -> list[ConsentRecord]:
+    """CASL implied consent arising from a purchase (2 years) or an enquiry (6 months): one
+    implied grant for each purpose that allows implied consent (marketing email today).
+
+    Written whenever the relationship arises; whether it counts is the ledger's derivation
+    (``rules.consent_state``): it never overrides a withdrawal or an opt-out, nor lowers an
+    express grant. Purchases call this from order placing, data requests on opening; the care
+    app's support form is to call it with ``implied_from="enquiry"``."""
+    if implied_from not in rules.IMPLIED_CONSENT_MONTHS:
+        raise DomainError(
+            PrivacyErrorCode.IMPLIED_NEEDS_SOURCE,
+            _("Implied consent needs its source: a purchase or an enquiry."),
+            field="implied_from",
+        )
+    if user is None and not email:
+        return []  # nobody to contact: nothing is implied
+    info = taxonomy.purposes()
+    return [
+        record_consent(
+            purpose=purpose,
+            granted=True,
+            kind=ConsentKind.IMPLIED,
+            implied_from=implied_from,
+            source=source,
+            at=at,
+            user=user,
+            email=email,
+            evidence=evidence,
+            actor=actor,
+        )
+        for purpose in Purpose.values
+        if info[purpose].implied_allowed
+    ]
 
 
 def withdraw_all_consents(
@@ -177,6 +223,16 @@ def open_data_request(
             deadline=rules.request_deadline(at.date(), extended=False),
             note=note,
         )
+        if kind != DataRequestKind.ERASURE:  # asking for erasure implies no wish for news
+            record_implied_consent(
+                implied_from=rules.ImpliedFrom.ENQUIRY,
+                source=f"data request ({kind})",
+                at=at,
+                user=user,
+                email=requester or None,
+                evidence=f"data request #{request.pk} received",
+                actor=actor,
+            )
         to = getattr(user, "email", "") or requester
         if to:
             _send_on_commit(to=to, template="request_received", context={"request": request})

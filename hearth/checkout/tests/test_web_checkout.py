@@ -147,7 +147,7 @@ def test_the_marketing_choice_at_checkout_lands_in_the_consent_ledger(client: Cl
     assert 'name="marketing_email"' in contact_page
     assert "checked" not in contact_page.split('name="marketing_email"')[1].split(">")[0]
     place(client, to_review(client))  # the box left unticked: opted out
-    record = ConsentRecord.objects.get()
+    record = ConsentRecord.objects.get(kind="express")
     assert (record.email, record.purpose, record.granted, record.source) == (
         "ada@example.com",
         "marketing_email",
@@ -159,7 +159,7 @@ def test_the_marketing_choice_at_checkout_lands_in_the_consent_ledger(client: Cl
 @pytest.mark.promise("PP-8")
 def test_ticking_news_and_offers_at_checkout_is_recorded_as_a_grant(client: Client) -> None:
     place(client, to_review(client, contact={**CONTACT, "marketing_email": "on"}))
-    record = ConsentRecord.objects.get()
+    record = ConsentRecord.objects.get(kind="express")
     assert (record.purpose, record.granted) == ("marketing_email", True)
 
 

@@ -70,9 +70,22 @@ def new_household(client: Client, serials: list[str] | None = None) -> tuple[int
     return body["household_id"], body["token"]
 
 
-def set_tier(household_id: int, tier: str) -> None:
+def set_tier(household_id: int, tier: str, at: dt.datetime = NOW) -> None:
+    """Put a household at ``tier`` directly, with the consent-ledger entry the tier stands on
+    (ingestion asks the ledger whether usage statistics are granted, not the row)."""
     from hearth.devices.models import Household
+    from hearth.privacy.models import ConsentKind, Purpose
+    from hearth.privacy.services import record_consent
 
     Household.objects.filter(pk=household_id).update(
         tier=tier, email="owner@example.com" if tier != "decline" else None
     )
+    if tier != "decline":
+        record_consent(
+            purpose=Purpose.PRODUCT_USAGE_ANALYTICS,
+            granted=tier == "registered_opt_in",
+            kind=ConsentKind.EXPRESS,
+            source="test",
+            at=at - dt.timedelta(days=400),
+            household_id=household_id,
+        )

@@ -60,7 +60,9 @@ ENQUIRY = ConsentEvent(
         ([PURCHASE], t(2028, 3, 2), True, False, None),
         ([PURCHASE], t(2026, 6, 1), False, False, None),
         ([ENQUIRY], t(2026, 10, 2), True, False, None),
-        ([WITHDRAWAL, PURCHASE], t(2026, 6, 1), True, True, Kind.IMPLIED),
+        # Implied consent never overrides an opt-out: a purchase after it implies nothing.
+        ([WITHDRAWAL, PURCHASE], t(2026, 6, 1), True, False, Kind.EXPRESS),
+        ([WITHDRAWAL, PURCHASE, ENQUIRY], t(2026, 6, 1), True, False, Kind.EXPRESS),
         ([EXPRESS_GRANT, PURCHASE], t(2030, 1, 1), True, True, Kind.EXPRESS),
         ([PURCHASE, ENQUIRY], t(2027, 1, 1), True, True, Kind.IMPLIED),
         (
@@ -115,6 +117,34 @@ def test_expired_implied_consent_is_no_consent(events, at, source):
 def test_a_withdrawal_takes_effect_at_once(events, at):
     earlier = sorted((e for e in events if e.at < at), key=lambda e: e.at)
     assert rules.consent_state([*earlier, ConsentEvent(at, False)], at).granted is False
+
+
+implied_events = st.builds(
+    lambda at, source: ConsentEvent(at, True, Kind.IMPLIED, rules.implied_expiry(at, source)),
+    moments,
+    st.sampled_from(["purchase", "enquiry"]),
+)
+
+
+@given(
+    st.lists(st.one_of(express_events, implied_events), max_size=6),
+    moments,
+    st.lists(implied_events, min_size=1, max_size=6),
+)
+@pytest.mark.promise("PP-8")
+def test_implied_consent_never_overrides_an_opt_out(before, withdrawn_at, after):
+    """Whatever came before, a withdrawal followed only by purchases and enquiries stays a no;
+    an express grant after it is the only way back."""
+    history = sorted((e for e in before if e.at < withdrawn_at), key=lambda e: e.at)
+    later = sorted(
+        (ConsentEvent(max(e.at, withdrawn_at), True, Kind.IMPLIED, e.expires_at) for e in after),
+        key=lambda e: e.at,
+    )
+    events = [*history, ConsentEvent(withdrawn_at, False), *later]
+    last = later[-1].at
+    assert rules.consent_state(events, last).granted is False
+    regranted = [*events, ConsentEvent(last, True, Kind.EXPRESS)]
+    assert rules.consent_state(regranted, last).granted is True
 
 
 @pytest.mark.parametrize(
