@@ -302,7 +302,7 @@ def unregister(
 def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
     """Consent listener for product usage statistics: a withdrawal recorded anywhere (My Stuff,
     the privacy API, the back office) lowers every opted-in household it covers to
-    ``registered_opt_out`` in the same transaction, and enqueues the purge of the usage held.
+    ``registered_opt_out`` and purges the usage held, in the same transaction.
     A record naming a household covers that one; a person-level record covers the households
     linked to the account or registered with its email. Grants change no tier. Returns the ids
     lowered."""
@@ -326,8 +326,10 @@ def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
         Household.objects.filter(pk__in=lowered).update(
             tier=Tier.REGISTERED_OPT_OUT, tier_changed_at=record.at
         )
+        # Purged now, in the withdrawal's transaction: a person's few households, and no task
+        # left holding their household IDs (an erasure withdraws every consent first).
         for household_id in lowered:
-            _enqueue_purge(household_id)
+            purge_above_tier(household_id=household_id)
     return lowered
 
 
