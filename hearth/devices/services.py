@@ -284,8 +284,8 @@ def unregister(
     the household ID and serials stay (PP-16)."""
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
-        if household.tier != Tier.DECLINE or household.email:
-            _ledger(household, tier=Tier.DECLINE, at=at, source=source, actor=actor)
+        was_registered = household.tier != Tier.DECLINE or bool(household.email)
+        customer, email = household.customer, household.email
         household.tier = Tier.DECLINE
         household.tier_changed_at = at
         household.email = None
@@ -295,6 +295,19 @@ def unregister(
         household.confirmed_at = None
         household.confirm_token_hash = ""
         household.save()
+        if was_registered:  # recorded after the row changed, as the owner had it
+            record_consent(
+                purpose=Purpose.PRODUCT_USAGE_ANALYTICS,
+                granted=False,
+                kind=ConsentKind.EXPRESS,
+                source=source,
+                at=at,
+                user=customer,
+                email=email or None,
+                household_id=household.id,
+                evidence=f"tier={Tier.DECLINE}",
+                actor=actor,
+            )
         _enqueue_purge(household.id)
     return household
 
