@@ -117,9 +117,11 @@ class CheckoutQuoteOut(Schema):
     )
     total_tax: str | None
     grand_total: str | None
-    ship_date: dt.date
-    delivery_earliest: dt.date
-    delivery_latest: dt.date
+    ship_date: dt.date | None = Field(
+        description="As the order will say: null while a pre-order or backorder line has no date."
+    )
+    delivery_earliest: dt.date | None
+    delivery_latest: dt.date | None
 
 
 class CheckoutMethodOut(Schema):
@@ -327,9 +329,9 @@ def quote(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, Any]:
         else None,
         "total_tax": f"{tax.total_tax:.2f}" if tax else None,
         "grand_total": f"{tax.grand_total:.2f}" if tax else None,
-        "ship_date": result.estimate.ship_date,
-        "delivery_earliest": result.estimate.delivery_earliest,
-        "delivery_latest": result.estimate.delivery_latest,
+        "ship_date": result.dates.ship_date,
+        "delivery_earliest": result.dates.delivery_earliest,
+        "delivery_latest": result.dates.delivery_latest,
     }
 
 

@@ -28,6 +28,7 @@ from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
 from hearth.fulfilment.rules import Estimate, ShippingMethod, shipping_method, shipping_methods
 from hearth.fulfilment.selectors import delivery_estimate, translated
+from hearth.orders.selectors import ShipDates, ship_dates
 
 
 def _quantity_error(refusal: rules.Refusal, *, field: str) -> DomainError:
@@ -191,7 +192,8 @@ class CheckoutQuote:
     summary: BasketSummary
     discount: DiscountPreview | None
     method: ShippingMethod
-    estimate: Estimate
+    estimate: Estimate  # the method's ordinary estimate, as if every line were in stock
+    dates: ShipDates  # what the order will say: delayed lines count (confirmation agrees)
 
 
 def shipping_fee(method: str) -> Decimal:
@@ -239,7 +241,14 @@ def quote_checkout(
         shipping=method.fee,
     )
     estimate = delivery_estimate(placed_at=at, payment_confirmed_at=None, method=method.code)
-    return CheckoutQuote(summary, preview, method, estimate)
+    # The same dates the order will carry (delayed lines ship together from their latest date).
+    dates = ship_dates(
+        placed_at=at,
+        confirmed_at=None,
+        method=method.code,
+        lines=[(line.availability, line.expected_ship_date) for line in summary.lines],
+    )
+    return CheckoutQuote(summary, preview, method, estimate, dates)
 
 
 def shipping_choices(*, at: dt.datetime) -> list[tuple[ShippingMethod, Estimate]]:

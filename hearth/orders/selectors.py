@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -120,3 +121,50 @@ def phone_orders_today_count() -> int:
         placed_at__gte=start,
         placed_at__lt=start + dt.timedelta(days=1),
     ).count()
+
+
+@dataclass(frozen=True)
+class ShipDates:
+    """When an order ships and arrives: the one computation placing, the checkout review and
+    re-dating use. ``ship_date`` and the window are None while a pre-order or backorder line
+    has no expected date yet."""
+
+    ship_date: dt.date | None
+    delivery_earliest: dt.date | None
+    delivery_latest: dt.date | None
+    shipping_fee: Decimal
+    delayed: bool
+
+
+def ship_dates(
+    *,
+    placed_at: dt.datetime,
+    confirmed_at: dt.datetime | None,
+    method: str,
+    lines: Iterable[tuple[str, dt.date | None]],
+) -> ShipDates:
+    """The order ships together: the ordinary estimate, or from the latest expected date of a
+    delayed line (``lines`` are ``(availability, expected_ship_date)``) when that is later."""
+    from hearth.core.clock import EASTERN
+    from hearth.fulfilment.selectors import delivery_estimate
+
+    plan = rules.ship_plan(
+        rules.PricedLine("", "", "", Decimal(0), 1, availability, expected)
+        for availability, expected in lines
+    )
+    estimate = delivery_estimate(
+        placed_at=placed_at, payment_confirmed_at=confirmed_at, method=method
+    )
+    fee = estimate.shipping_fee
+    if plan.delayed and plan.ship_from is None:
+        return ShipDates(None, None, None, fee, True)
+    if plan.ship_from is not None and plan.ship_from > estimate.ship_date:
+        start = dt.datetime.combine(plan.ship_from, dt.time(0), tzinfo=EASTERN)
+        estimate = delivery_estimate(placed_at=start, payment_confirmed_at=None, method=method)
+    return ShipDates(
+        estimate.ship_date,
+        estimate.delivery_earliest,
+        estimate.delivery_latest,
+        fee,
+        plan.delayed,
+    )

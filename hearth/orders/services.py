@@ -301,20 +301,12 @@ def _discount(draft: OrderDraft, goods: Decimal, at: dt.datetime, number: str) -
 def _estimate(
     at: dt.datetime, confirmed_at: dt.datetime | None, plan: rules.ShipPlan, method: str
 ) -> tuple[dt.date | None, dt.date | None, dt.date | None, Decimal]:
-    """(ship date, delivery from, delivery by, shipping fee). Delayed lines: from their date."""
-    from hearth.fulfilment.selectors import delivery_estimate
+    """(ship date, delivery from, delivery by, shipping fee): ``selectors.ship_dates``."""
+    from hearth.orders.selectors import ship_dates
 
-    estimate = delivery_estimate(placed_at=at, payment_confirmed_at=confirmed_at, method=method)
-    fee = estimate.shipping_fee
-    if not plan.delayed:
-        return estimate.ship_date, estimate.delivery_earliest, estimate.delivery_latest, fee
-    if plan.ship_from is None:
-        return None, None, None, fee
-    if plan.ship_from <= estimate.ship_date:
-        return estimate.ship_date, estimate.delivery_earliest, estimate.delivery_latest, fee
-    start = dt.datetime.combine(plan.ship_from, dt.time(0), tzinfo=EASTERN)
-    later = delivery_estimate(placed_at=start, payment_confirmed_at=None, method=method)
-    return later.ship_date, later.delivery_earliest, later.delivery_latest, fee
+    lines = [("preorder", plan.ship_from)] if plan.delayed else []
+    dates = ship_dates(placed_at=at, confirmed_at=confirmed_at, method=method, lines=lines)
+    return dates.ship_date, dates.delivery_earliest, dates.delivery_latest, dates.shipping_fee
 
 
 def _new_number() -> str:
