@@ -88,9 +88,13 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 @admin.register(DataRequest)
 class DataRequestAdmin(admin.ModelAdmin):
+    """The privacy officer's request queue. A guest's address shows decrypted on the request's
+    page (the read is audited like every personal page); what the person wrote is read-only,
+    only the officer's note is editable."""
+
     list_display = (
         "id",
-        "user",
+        "requester",
         "kind",
         "status",
         "received_at",
@@ -103,7 +107,9 @@ class DataRequestAdmin(admin.ModelAdmin):
     ordering = ("deadline", "id")
     readonly_fields = (
         "user",
+        "requester_email",
         "kind",
+        "request_text",
         "status",
         "received_at",
         "deadline",
@@ -115,6 +121,27 @@ class DataRequestAdmin(admin.ModelAdmin):
     )
     fields = (*readonly_fields, "note")
     actions = ("extend_30_days", "mark_completed")
+
+    @admin.display(description=_("requester"))
+    def requester(self, obj: DataRequest) -> Any:
+        return obj.user if obj.user_id is not None else _("guest (email on the request's page)")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """Also find a guest's requests by their email address (its keyed hash)."""
+        from hearth.privacy.crypto import keyed_hash
+
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if "@" in search_term:
+            address = search_term.strip().lower()
+            results = results | queryset.filter(requester_email_hash=keyed_hash(address))
+        return results, duplicates
+
+    def save_model(self, request: HttpRequest, obj: DataRequest, form: Any, change: bool) -> None:
+        services.annotate_data_request(
+            request=obj, note=form.cleaned_data["note"], actor=request.user
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

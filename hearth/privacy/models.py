@@ -240,6 +240,8 @@ class DataRequest(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     available_on = models.DateField(_("can be done on"), null=True, blank=True)
+    # What the person wrote with the request: read-only to staff (the officer adds a note).
+    request_text = models.TextField(_("the request, in the person's words"), blank=True)
     note = models.TextField(_("officer's note"), blank=True)
 
     class Meta:

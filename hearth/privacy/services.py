@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hearth.core import audit
+from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
 from hearth.privacy import erasure, inventory, listeners, reach, rules, selectors, taxonomy
 from hearth.privacy.crypto import keyed_hash
@@ -203,7 +205,7 @@ def open_data_request(
     kind: str,
     at: dt.datetime,
     actor: Any = None,
-    note: str = "",
+    details: str = "",
     email: str = "",
 ) -> DataRequest:
     """Record a request and confirm it by email; its deadline is 30 days from receipt.
@@ -221,7 +223,7 @@ def open_data_request(
             kind=kind,
             received_at=at,
             deadline=rules.request_deadline(at.date(), extended=False),
-            note=note,
+            request_text=details,
         )
         if kind != DataRequestKind.ERASURE:  # asking for erasure implies no wish for news
             record_implied_consent(
@@ -246,13 +248,13 @@ REQUEST_LINK_MAX_AGE = dt.timedelta(days=3)
 
 
 def ask_data_request(
-    *, email: str, kind: str, note: str, confirm_url: Callable[[str], str]
+    *, email: str, kind: str, details: str, confirm_url: Callable[[str], str]
 ) -> None:
     """Email a link that opens the request once followed; nothing is recorded before that."""
     if kind not in DataRequestKind.values:
         raise DomainError(PrivacyErrorCode.UNKNOWN_FIELD, _("Unknown request kind."), field="kind")
     address = email.strip().lower()
-    token = signing.dumps({"email": address, "kind": kind, "note": note}, salt=REQUEST_LINK_SALT)
+    token = signing.dumps({"email": address, "kind": kind, "note": details}, salt=REQUEST_LINK_SALT)
     _send_on_commit(
         to=address,
         template="request_confirm",
@@ -276,10 +278,10 @@ def confirm_data_request(*, token: str, at: dt.datetime) -> DataRequest:
         ) from None
     from django.contrib.auth import get_user_model
 
-    email, kind, note = data["email"], data["kind"], data["note"]
+    email, kind, details = data["email"], data["kind"], data["note"]
     user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
     earlier = DataRequest.objects.filter(
-        kind=kind, note=note, received_at__gte=at - REQUEST_LINK_MAX_AGE
+        kind=kind, request_text=details, received_at__gte=at - REQUEST_LINK_MAX_AGE
     )
     earlier = (
         earlier.filter(user=user)
@@ -289,7 +291,19 @@ def confirm_data_request(*, token: str, at: dt.datetime) -> DataRequest:
     existing = earlier.first()
     if existing is not None:
         return existing
-    return open_data_request(user=user, kind=kind, at=at, note=note, email=email)
+    return open_data_request(user=user, kind=kind, at=at, details=details, email=email)
+
+
+def annotate_data_request(*, request: DataRequest, note: str, actor: Actor | None) -> DataRequest:
+    """The privacy officer's note on a request; what the person wrote stays as they wrote it."""
+    with transaction.atomic():
+        request = DataRequest.objects.select_for_update().get(pk=request.pk)
+        if request.note == note:
+            return request
+        request.note = note
+        request.save(update_fields=["note"])
+        audit.record(actor=actor, action=AuditAction.CHANGED, obj=request, fields=["note"])
+    return request
 
 
 def extend_data_request(

@@ -132,7 +132,7 @@ def data_request(request: HttpRequest) -> HttpResponse:
         services.ask_data_request(
             email=form.cleaned_data["email"],
             kind=form.cleaned_data["kind"],
-            note=form.cleaned_data["note"],
+            details=form.cleaned_data["note"],
             confirm_url=lambda token: request.build_absolute_uri(
                 reverse("privacy:confirm_request", args=[token])
             ),

@@ -65,7 +65,7 @@ def test_following_the_link_opens_the_request_for_the_account_once(
 
     assert opened.status_code == again.status_code == 200
     request = DataRequest.objects.get()
-    assert (request.user, request.kind, request.note) == (
+    assert (request.user, request.kind, request.request_text) == (
         user,
         "correction",
         "My postal code is K1A 0B1.",
