@@ -29,6 +29,7 @@ from hearth.privacy.rules import (
     FieldRef,
     LinkErasure,
     LinkTarget,
+    is_generic_reference,
     link_problems,
     links_to_person,
     undeclared_links,
@@ -40,7 +41,7 @@ _FIELD_KEYS = {"model", "field", "category", "purposes", "retention", "processor
 _FIELD_OPTIONAL = {"subject", "subject_email", "subject_email_hash", "source", "note", "on_hold"}
 _EXEMPT_KEYS = {"model", "field", "reason"}
 _LINK_KEYS = {"model", "field", "to", "erasure", "reason"}
-_LINK_OPTIONAL = {"retention"}
+_LINK_OPTIONAL = {"retention", "type_field"}
 # The model whose rows are a person's households (by label: privacy imports no devices code).
 HOUSEHOLD_MODEL = "devices.Household"
 
@@ -76,6 +77,7 @@ class DeclaredLink:
     erasure: LinkErasure
     reason: str
     retention: str | None = None
+    type_field: str | None = None  # a generic reference: the column naming the object's model
 
     @property
     def ref(self) -> FieldRef:
@@ -175,6 +177,7 @@ def load_inventory() -> Inventory:
                     erasure=LinkErasure(row["erasure"]),
                     reason=row["reason"],
                     retention=retention,
+                    type_field=row.get("type_field"),
                 )
             )
     problems.extend(_entry_problems(fields))
@@ -236,19 +239,31 @@ def declared_links() -> list[DeclaredLink]:
 
 def _link_entry_problems(links: list[DeclaredLink]) -> list[str]:
     problems: list[str] = []
-    seen: set[FieldRef] = set()
+    seen: set[tuple[FieldRef, str]] = set()
     found = {ref: target for ref, target in link_columns()}
+    generic = set(generic_reference_columns())
     for link in links:
         name = f"{link.model}.{link.field}"
-        if link.ref in seen:
-            problems.append(f"{name} is declared twice as a link")
-        seen.add(link.ref)
+        if (link.ref, link.to) in seen:
+            problems.append(f"{name} is declared twice as a link to a {link.to}")
+        seen.add((link.ref, link.to))
         model = _model(link.model)
         if model is None:
             problems.append(f"{name}: no model {link.model!r}")
             continue
         if model._meta.app_label != link.app:
             problems.append(f"{name}: declared by {link.app!r}, not by the app that owns it")
+        if link.ref in generic:
+            if not link.type_field:
+                problems.append(f"{name}: a generic reference needs type_field")
+            else:
+                try:
+                    model._meta.get_field(link.type_field)
+                except FieldDoesNotExist:
+                    problems.append(f"{name}: the model has no type_field {link.type_field!r}")
+            continue
+        if link.type_field:
+            problems.append(f"{name}: type_field only goes with a generic reference")
         if link.ref not in found:
             problems.append(f"{name}: not a column linking to a person (stale [[link]]?)")
             continue
@@ -287,6 +302,23 @@ def link_columns() -> list[tuple[FieldRef, LinkTarget | None]]:
                 target = _points_to(field)
                 if links_to_person(column=field.column, points_to=target):
                     found.append((FieldRef(model._meta.label, field.name), target))
+    return found
+
+
+def generic_reference_columns() -> list[FieldRef]:
+    """Every ``object_id`` column of a Hearth model that also names the object's model (such as
+    the audit log's): it may hold a person's ID, so it needs a [[link]] with ``type_field``."""
+    found: list[FieldRef] = []
+    for config in _hearth_apps():
+        for model in config.get_models():
+            if model._meta.proxy:
+                continue
+            columns = [f.column for f in model._meta.concrete_fields]
+            found.extend(
+                FieldRef(model._meta.label, f.name)
+                for f in model._meta.concrete_fields
+                if is_generic_reference(f.column, columns)
+            )
     return found
 
 
@@ -352,7 +384,8 @@ def check_inventory(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
 def undeclared_link_columns() -> list[FieldRef]:
     """Link columns (see ``link_columns``) that no [[link]] entry covers."""
     declared = {link.ref for link in declared_links()}
-    return undeclared_links([ref for ref, _target in link_columns()], declared)
+    columns = [ref for ref, _target in link_columns()] + generic_reference_columns()
+    return undeclared_links(columns, declared)
 
 
 def _erased_by_apps() -> set[str]:

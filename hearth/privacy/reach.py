@@ -6,6 +6,8 @@ one of their household IDs and say what erasure does with the row (delete it, cl
 keep it under a legal hold, or leave it to the app's own eraser). ``privacy.E003`` makes sure no
 such column goes undeclared, so a new table cannot escape.
 
+Django admin's history is not a Hearth model either: entries about the account or a household
+lose the email their description held and are held as a security log (``hold_admin_history``).
 Sessions are not a Hearth model: with a database-backed session engine every session signed in
 as the person or carrying their email is deleted; with any engine, the account's unusable
 password (set by the accounts eraser) changes the session hash, which signs every session out.
@@ -27,6 +29,7 @@ from hearth.privacy.erasure import EraserReport, Kept
 from hearth.privacy.rules import LinkErasure, LinkTarget
 
 SESSION_AUTH_KEY = "_auth_user_id"  # django.contrib.auth stores the signed-in user's id here
+ADMIN_HISTORY_RETENTION = "security_log"
 
 
 def household_ids(user: Any) -> list[Any]:
@@ -48,7 +51,17 @@ def erase_links(*, user_pk: Any, household_ids: list[Any], at: dt.datetime) -> E
             continue
         model = apps.get_model(link.model)
         column = model._meta.get_field(link.field).attname
-        rows = model._base_manager.filter(**{f"{column}__in": values})
+        if link.type_field:  # a generic reference: the type column names the person's model
+            target = (
+                settings.AUTH_USER_MODEL
+                if link.to == LinkTarget.USER
+                else inventory.HOUSEHOLD_MODEL
+            )
+            rows = model._base_manager.filter(
+                **{link.type_field: target, f"{column}__in": [str(v) for v in values]}
+            )
+        else:
+            rows = model._base_manager.filter(**{f"{column}__in": values})
         pks = list(rows.values_list("pk", flat=True))
         if not pks:
             continue
@@ -89,3 +102,28 @@ def erase_sessions(*, user_pk: Any, email: str) -> EraserReport:
         store_class(session_key=key).delete()  # also drops a cached_db engine's cache entry
     label = session_model._meta.label
     return EraserReport(erased=[f"{label}#{n}" for n in range(1, len(doomed) + 1)])
+
+
+def hold_admin_history(*, user_pk: Any, household_ids: list[Any], at: dt.datetime) -> EraserReport:
+    """Django admin's change history about the account or a household: its ``object_repr`` held
+    the account's email (``str(user)``), so it is replaced by the model and ID, and the entries
+    are held as a security log (1 year) like Hearth's own audit log."""
+    if not apps.is_installed("django.contrib.admin"):
+        return EraserReport()
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    report = EraserReport()
+    targets = [(settings.AUTH_USER_MODEL, [user_pk]), (inventory.HOUSEHOLD_MODEL, household_ids)]
+    for label, pks in targets:
+        if not pks:
+            continue
+        content_type = ContentType.objects.get_for_model(apps.get_model(label))
+        for pk in pks:
+            rows = LogEntry.objects.filter(content_type=content_type, object_id=str(pk))
+            held = list(rows.values_list("pk", flat=True))
+            rows.update(object_repr=f"{label}#{pk}"[:200])
+            report.kept.extend(
+                Kept("admin.LogEntry", entry, ADMIN_HISTORY_RETENTION, at) for entry in held
+            )
+    return report

@@ -235,6 +235,17 @@ def links_to_person(*, column: str, points_to: LinkTarget | None) -> bool:
     return points_to is not None or bool(_LINK_COLUMN.search(column.lower()))
 
 
+# A generic reference: an ``object_id`` beside a column naming the object's model.
+GENERIC_TYPE_COLUMNS = ("object_type", "content_type_id")
+
+
+def is_generic_reference(column: str, siblings: Iterable[str]) -> bool:
+    """``object_id`` (or ``*_object_id``) in a table that also names the object's model: it may
+    hold a user's or a household's ID."""
+    named = column.lower() == "object_id" or column.lower().endswith("_object_id")
+    return named and any(s.lower() in GENERIC_TYPE_COLUMNS for s in siblings)
+
+
 def undeclared_links(links: Iterable[FieldRef], declared: set[FieldRef]) -> list[FieldRef]:
     """Link columns for which no [[link]] entry says what erasure does."""
     return [f for f in links if f not in declared]

@@ -597,6 +597,7 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
         # records this request itself wrote (the request, the withdrawals, the disclosures).
         reports.append(reach.erase_links(user_pk=user.pk, household_ids=households, at=at))
         reports.append(reach.erase_sessions(user_pk=user.pk, email=email))
+        reports.append(reach.hold_admin_history(user_pk=user.pk, household_ids=households, at=at))
         kept_labels = _hold(reports, request)
         erased_items = list(dict.fromkeys(item for r in reports for item in r.erased))
         request.status = DataRequestStatus.COMPLETED

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -26,6 +27,7 @@ from hearth.accounts.models import Address
 from hearth.checkout.models import Basket, BasketLine
 from hearth.checkout.services import add_to_basket
 from hearth.comms.models import OutboxMessage
+from hearth.core import audit
 from hearth.devices import rollups
 from hearth.devices import services as devices
 from hearth.devices.models import (
@@ -166,6 +168,19 @@ def _touch_every_app(email: str, *, pk: int | None, serial: str, capture: Any) -
     ]
     hh = _household(email, serial=serial, capture=capture)
     _dropouts(hh, prefix=serial)
+    # Staff corrected the name in the back office: Django's admin history and Hearth's audit log.
+    staff = get_user_model().objects.create_user(
+        email=f"staff-{serial.lower()}@example.com", password="x" * 12, is_staff=True
+    )
+    LogEntry.objects.log_actions(
+        user_id=staff.pk,
+        queryset=get_user_model().objects.filter(pk=user.pk),
+        action_flag=CHANGE,
+        change_message=[{"changed": {"fields": ["Full name"]}}],
+        single_object=True,
+    )
+    audit.record(actor=staff, action=audit.AuditAction.CHANGED, obj=user, fields=["full_name"])
+    audit.record(actor=None, action=audit.AuditAction.CREATED, obj=hh)
     client = Client()
     client.force_login(user)
     guest = SessionStore()
@@ -247,7 +262,9 @@ def test_erasure_leaves_nothing_linked_to_the_person_outside_legal_holds(
     touched = {finding.split("#")[0] for finding in before}
     assert {
         "accounts.Address",
+        "admin.LogEntry",
         "checkout.Basket",
+        "core.AuditEvent",
         "comms.OutboxMessage",
         "devices.DailyRollupHousehold",
         "devices.DropoutCase",
@@ -274,6 +291,8 @@ def test_erasure_leaves_nothing_linked_to_the_person_outside_legal_holds(
     assert scan(person_pk=user.pk, email=EMAIL, household_ids=household_ids) == []
     held = sorted(set(RetentionHold.objects.values_list("model", flat=True)))
     assert held == [
+        "admin.LogEntry",
+        "core.AuditEvent",
         "orders.Order",
         "payments.Payment",
         "payments.PaymentToken",
@@ -281,6 +300,9 @@ def test_erasure_leaves_nothing_linked_to_the_person_outside_legal_holds(
         "privacy.DataRequest",
         "privacy.Disclosure",
     ]
+    # Held admin history no longer spells the email it named the account by.
+    [entry] = LogEntry.objects.filter(object_id=str(PERSON_ID))
+    assert entry.object_repr == f"accounts.User#{PERSON_ID}"
     # Orders stay as tax records, minimised: the delivery phone goes, the invoice stays.
     for order in person["orders"]:
         order.refresh_from_db()
@@ -425,3 +447,18 @@ def test_link_declarations_are_validated(erasure, target, retention, keeps, prob
         )
         == problems
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "siblings", "generic"),
+    [
+        ("object_id", ["id", "object_type", "object_id"], True),
+        ("object_id", ["id", "content_type_id", "object_id"], True),
+        ("target_object_id", ["object_type"], True),
+        ("object_id", ["id", "object_id"], False),
+        ("object_pk", ["model", "object_pk"], False),
+        ("object_type", ["object_type", "object_id"], False),
+    ],
+)
+def test_which_columns_are_generic_references(column, siblings, generic):
+    assert rules.is_generic_reference(column, siblings) is generic
