@@ -72,6 +72,7 @@ class ProfileOut(Schema):
     id: int
     email: str
     full_name: str
+    email_verified: bool
 
 
 class ProfilePatch(Schema):
@@ -113,7 +114,12 @@ class AddressOut(Schema):
 
 
 def _profile(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "email": user.email, "full_name": user.full_name}
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "email_verified": user.email_verified,
+    }
 
 
 def _address(address: Address) -> dict[str, Any]:
@@ -137,10 +143,27 @@ def _input(values: dict[str, Any]) -> services.AddressInput:
     )
 
 
-@router.post("signup", response={201: ProfileOut}, summary="Open a customer account")
+class SignUpOut(Schema):
+    detail: str
+
+
+class VerifyEmailIn(Schema):
+    token: str = Field(min_length=1, max_length=1000)
+
+
+@router.post(
+    "signup",
+    response={202: SignUpOut},
+    summary="Open a customer account (a verification link is emailed)",
+    description=(
+        "Answers 202 with the same body whether or not the address has an account: a new "
+        "address gets a verification link, an existing account's owner a note. No session "
+        "is started."
+    ),
+)
 def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[dict[str, Any]]:
     _require_csrf(request)
-    user = services.sign_up(
+    services.request_sign_up(
         email=payload.email,
         password=payload.password,
         full_name=payload.full_name,
@@ -148,10 +171,20 @@ def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[dict[str, Any]]:
         marketing_email=payload.marketing_email,
         source="api:signup",
         at=clock.now(),
+        site=request.build_absolute_uri("/").rstrip("/"),
     )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    get_token(request)
-    return Status(201, _profile(user))
+    return Status(
+        202,
+        {"detail": _("Check your email: follow the link we sent to finish.")},
+    )
+
+
+@router.post(
+    "verify-email", response=ProfileOut, summary="Prove the email with the emailed link's token"
+)
+def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> dict[str, Any]:
+    _require_csrf(request)
+    return _profile(services.verify_email(token=payload.token, at=clock.now()))
 
 
 @router.post("signin", response=ProfileOut, summary="Sign in (starts a session)")

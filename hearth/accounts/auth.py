@@ -4,13 +4,39 @@ operation, then check the model permission the role grants (``request.user.has_p
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from ninja.errors import AuthorizationError
 from ninja.security import SessionAuth
 
+from hearth.accounts import rules
 from hearth.accounts.admin_site import TOTP_SESSION_KEY
+from hearth.core import clock
+
+# When the customer last entered the password again in this session (ISO time). Download,
+# erasure, email and password change, on the pages and over the API, ask for it within
+# ``rules.REAUTH_WINDOW`` (issue #10 item 3: the same re-check everywhere).
+REAUTH_SESSION_KEY = "hearth_reauth_at"
+
+
+def reauthed_at(request: HttpRequest) -> dt.datetime | None:
+    raw = request.session.get(REAUTH_SESSION_KEY)
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def reauth_fresh(request: HttpRequest) -> bool:
+    return rules.reauth_fresh(reauthed_at(request), now=clock.now())
+
+
+def note_reauth(request: HttpRequest, at: dt.datetime) -> None:
+    request.session[REAUTH_SESSION_KEY] = at.isoformat()
 
 
 def second_factor_passed(request: HttpRequest) -> bool:

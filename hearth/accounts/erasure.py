@@ -27,7 +27,17 @@ def erase_account(user: Any, at: dt.datetime) -> EraserReport:
     user.email = erased_email(user.pk)
     user.full_name = ""
     user.adult_attested_at = None
+    user.email_verified_at = None
     user.is_active = False
     user.set_unusable_password()
-    user.save(update_fields=["email", "full_name", "adult_attested_at", "is_active", "password"])
+    user.save(
+        update_fields=[
+            "email",
+            "full_name",
+            "adult_attested_at",
+            "email_verified_at",
+            "is_active",
+            "password",
+        ]
+    )
     return EraserReport(erased=[f"accounts.User#{user.pk}"])

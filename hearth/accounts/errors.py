@@ -18,3 +18,4 @@ class AccountsErrorCode(StrEnum):
     REAUTH_REQUIRED = "reauth_required"
     UNKNOWN_ROLE = "unknown_role"
     INVALID_ADDRESS = "invalid_address"
+    BAD_LINK = "bad_link"

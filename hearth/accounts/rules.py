@@ -65,3 +65,33 @@ def postal_code_valid(postal_code: str, country: str) -> bool:
 
 def split_lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+# --- Email proof links (PP-15): signed, expiring, single use.
+
+EMAIL_LINK_MAX_AGE = dt.timedelta(days=3)
+
+
+def email_link_valid(
+    *,
+    issued_at: dt.datetime,
+    now: dt.datetime,
+    issued_for: str,
+    current_email: str,
+    proving: str,
+    current_verified: bool,
+) -> bool:
+    """Whether an emailed link that proves ``proving`` still works.
+
+    It expires ``EMAIL_LINK_MAX_AGE`` after issue; it was issued while the account's email was
+    ``issued_for`` and only works while that is still so (so an email change voids older links);
+    a sign-up link (``proving == issued_for``) works until the email is verified, a change link
+    (``proving != issued_for``) until the change happened: each works once.
+    """
+    if not issued_at <= now <= issued_at + EMAIL_LINK_MAX_AGE:
+        return False
+    if current_email.casefold() != issued_for.casefold():
+        return False
+    if proving.casefold() == issued_for.casefold():
+        return not current_verified
+    return True

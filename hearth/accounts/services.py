@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from hearth.accounts import rules
@@ -28,6 +34,7 @@ from hearth.core.errors import DomainError
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import record_consent
+from hearth.privacy.subjects import link_proven_email
 
 TOTP_ISSUER = "Ember & Oak Audio"
 
@@ -89,6 +96,180 @@ def sign_up(
         actor=actor,
     )
     return user
+
+
+# --- Proving the email (PP-15, PP-17): sign-up, email change, password reset -------------
+# A sign-up answers the same whether or not the address has an account (no enumeration): a
+# new address gets a verification link, an existing one a note to its owner. Nothing found by
+# email is linked to an account before its email is proven (privacy.subjects).
+
+EMAIL_LINK_SALT = "hearth.accounts.email-proof"
+
+
+def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+    """Render ``accounts/email/<template>.txt`` (first line: subject) and send it on commit."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    brand = settings.HEARTH_BRAND
+
+    def send() -> None:
+        with translation.override(language):
+            body = render_to_string(f"accounts/email/{template}.txt", {**context, "brand": brand})
+            subject, _sep, text = body.partition("\n")
+            send_mail(subject.strip(), text.lstrip(), None, [to])
+
+    transaction.on_commit(send)
+
+
+def email_proof_token(*, user: User, proving: str, at: dt.datetime) -> str:
+    """A signed link token proving ``proving`` for ``user``; see ``rules.email_link_valid``."""
+    payload = {"u": user.pk, "p": proving, "f": user.email, "at": at.isoformat()}
+    return signing.dumps(payload, salt=EMAIL_LINK_SALT)
+
+
+def _proof_url(site: str, token: str) -> str:
+    return f"{site.rstrip('/')}{reverse('accounts:verify_email', args=[token])}"
+
+
+def send_email_verification(*, user: User, site: str, at: dt.datetime) -> None:
+    """Email the account's address a link that proves it (again, if asked)."""
+    if user.email_verified:
+        return
+    token = email_proof_token(user=user, proving=user.email, at=at)
+    _send_on_commit(
+        to=user.email,
+        template="verify_email",
+        context={"url": _proof_url(site, token), "days": rules.EMAIL_LINK_MAX_AGE.days},
+    )
+
+
+def request_sign_up(
+    *,
+    email: str,
+    password: str,
+    adult_attested: bool,
+    marketing_email: bool,
+    at: dt.datetime,
+    site: str,
+    full_name: str = "",
+    source: str = "signup",
+    actor: User | None = None,
+) -> None:
+    """Sign-up as the pages and the API offer it: the same answer whether or not an account
+    has this email. A new address gets an account (unverified) and a verification link; an
+    address that has an account gets a note to its owner instead, and nothing else changes."""
+    if not adult_attested:
+        raise DomainError(
+            AccountsErrorCode.ATTESTATION_REQUIRED,
+            _("You must confirm that you are 18 or older to open an account."),
+            field="adult_attestation",
+        )
+    address = normalise_email(email)
+    _check_password(password, User(email=address, full_name=full_name.strip()))
+    if not User.objects.filter(email=address).exists():
+        try:
+            user = sign_up(
+                email=address,
+                password=password,
+                adult_attested=adult_attested,
+                marketing_email=marketing_email,
+                at=at,
+                full_name=full_name,
+                source=source,
+                actor=actor,
+            )
+        except (DomainError, IntegrityError) as exc:
+            if isinstance(exc, DomainError) and exc.code != AccountsErrorCode.EMAIL_TAKEN:
+                raise
+        else:
+            send_email_verification(user=user, site=site, at=at)
+            return
+    make_password(password)  # the same hashing work as a new account: no timing difference
+    _send_on_commit(
+        to=address,
+        template="sign_up_existing",
+        context={
+            "sign_in_url": f"{site.rstrip('/')}{reverse('accounts:sign_in')}",
+            "reset_url": f"{site.rstrip('/')}{reverse('accounts:password_reset')}",
+        },
+    )
+
+
+def _bad_link() -> DomainError:
+    return DomainError(
+        AccountsErrorCode.BAD_LINK,
+        _("This link is not valid any more. Sign in and ask for a new one."),
+        status=400,
+    )
+
+
+@transaction.atomic
+def verify_email(*, token: str, at: dt.datetime, actor: User | None = None) -> User:
+    """Follow an emailed proof link: the account's email (or the new one it asked for) is
+    proven, and what was created under it before is linked to the account now. An email change
+    tells the old address. Expired, used or tampered links are refused (400)."""
+    try:
+        data = signing.loads(token, salt=EMAIL_LINK_SALT)
+        issued_at = dt.datetime.fromisoformat(str(data["at"]))
+        pk, proving, issued_for = int(data["u"]), str(data["p"]), str(data["f"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise _bad_link() from None
+    user = User.objects.select_for_update().filter(pk=pk, is_active=True).first()
+    if user is None or not rules.email_link_valid(
+        issued_at=issued_at,
+        now=at,
+        issued_for=issued_for,
+        current_email=user.email,
+        proving=proving,
+        current_verified=user.email_verified,
+    ):
+        raise _bad_link()
+    old = user.email
+    changing = normalise_email(proving) != normalise_email(old)
+    if changing and User.objects.filter(email=normalise_email(proving)).exists():
+        raise DomainError(
+            AccountsErrorCode.EMAIL_TAKEN,
+            _("Another account uses this email address now."),
+            field="email",
+            status=409,
+        )
+    user.email = normalise_email(proving)
+    user.email_verified_at = at
+    user.save(update_fields=["email", "email_verified_at"])
+    link_proven_email(user, at)
+    if changing:
+        _send_on_commit(to=old, template="email_changed", context={"at": at})
+    return user
+
+
+@transaction.atomic
+def email_proven_by_reset(*, user: User, at: dt.datetime) -> User:
+    """A completed password reset proves the mailbox too (the link went to the email)."""
+    if not user.email_verified:
+        user.email_verified_at = at
+        user.save(update_fields=["email_verified_at"])
+        link_proven_email(user, at)
+    return user
+
+
+def request_email_change(
+    *, user: User, email: str, at: dt.datetime, site: str, actor: User | None
+) -> None:
+    """Changing the email needs the new address proven: a link goes there and nothing changes
+    until it is followed (then the old address is told). An address another account holds gets
+    a note instead, with the same answer here."""
+    address = normalise_email(email)
+    if address == user.email:
+        send_email_verification(user=user, site=site, at=at)
+        return
+    if User.objects.filter(email=address).exists():
+        _send_on_commit(to=address, template="change_email_taken", context={})
+        return
+    token = email_proof_token(user=user, proving=address, at=at)
+    _send_on_commit(
+        to=address,
+        template="change_email",
+        context={"url": _proof_url(site, token), "days": rules.EMAIL_LINK_MAX_AGE.days},
+    )
 
 
 def _check_password(password: str, user: User, field: str = "password") -> None:
@@ -186,21 +367,6 @@ def verify_password(*, user: User, password: str, client: str, at: dt.datetime) 
 def update_profile(*, user: User, full_name: str, actor: User | None) -> User:
     user.full_name = full_name.strip()
     user.save(update_fields=["full_name"])
-    return user
-
-
-@transaction.atomic
-def change_email(*, user: User, email: str, actor: User | None) -> User:
-    email = normalise_email(email)
-    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
-        raise DomainError(
-            AccountsErrorCode.EMAIL_TAKEN,
-            _("Another account uses this email address."),
-            field="email",
-            status=409,
-        )
-    user.email = email
-    user.save(update_fields=["email"])
     return user
 
 

@@ -6,7 +6,6 @@ and password change) need the password entered again within the last few minutes
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -25,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hearth.accounts import forms, rules, selectors, services
+from hearth.accounts import auth, forms, selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
 from hearth.core.errors import DomainError
@@ -35,7 +34,7 @@ from hearth.privacy import selectors as privacy_selectors
 from hearth.privacy import services as privacy_services
 from hearth.privacy.models import ConsentKind, Purpose
 
-REAUTH_SESSION_KEY = "hearth_reauth_at"
+REAUTH_SESSION_KEY = auth.REAUTH_SESSION_KEY
 PREFERENCE_PURPOSES = ("marketing_email", "market_research", "product_usage_analytics")
 
 
@@ -51,29 +50,67 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 # --- Sign-up, sign-in, sign-out ------------------------------------------------------------
 
 
+def _site(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def sign_up(request: HttpRequest) -> HttpResponse:
+    """The same answer whether or not the address has an account (issue #10 item 2): "check
+    your email". A new address gets a verification link; an existing one a note to its owner."""
     if request.user.is_authenticated:
         return redirect("accounts:my_stuff")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.sign_up(
+            services.request_sign_up(
                 email=data["email"],
                 password=data["password"],
                 full_name=data.get("full_name") or "",
                 adult_attested=bool(data["adult_attestation"]),
                 marketing_email=bool(data.get("marketing_email")),
                 at=clock.now(),
+                site=_site(request),
                 actor=None,
             )
         except DomainError as exc:
             forms.apply_domain_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("accounts:my_stuff")
+            return render(
+                request,
+                "accounts/check_email.html",
+                {"email": services.normalise_email(data["email"]), "purpose": "sign_up"},
+            )
     return render(request, "accounts/sign_up.html", {"form": form})
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed proof link: a page with one button (so that mail scanners fetching the link
+    prove nothing); the POST proves the email and links what was created under it."""
+    if request.method == "POST":
+        try:
+            user = services.verify_email(token=token, at=clock.now(), actor=None)
+        except DomainError as exc:
+            return render(
+                request, "accounts/verify_email.html", {"error": exc.message}, status=exc.status
+            )
+        messages.success(request, _("Your email address is confirmed."))
+        if request.user.is_authenticated and request.user.pk == user.pk:
+            return redirect("accounts:my_stuff")
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/verify_email.html", {"error": None})
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    services.send_email_verification(
+        user=request.user,  # type: ignore[arg-type]
+        site=_site(request),
+        at=clock.now(),
+    )
+    messages.info(request, _("We sent the confirmation link again. Check your email."))
+    return redirect("accounts:my_stuff")
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -119,6 +156,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # The reset link went to the account's email: following it proves the email (PP-15).
+        services.email_proven_by_reset(user=form.user, at=clock.now())
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -161,16 +204,6 @@ def two_step(request: HttpRequest) -> HttpResponse:
 # --- Re-authentication for sensitive actions -----------------------------------------------
 
 
-def _reauthed_at(request: HttpRequest) -> dt.datetime | None:
-    raw = request.session.get(REAUTH_SESSION_KEY)
-    if not raw:
-        return None
-    try:
-        return dt.datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 def recent_password_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Send the customer to enter the password again unless they did in the last 5 minutes."""
 
@@ -178,7 +211,7 @@ def recent_password_required(view: Callable[..., HttpResponse]) -> Callable[...,
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('accounts:sign_in')}?{urlencode({'next': request.path})}")
-        if not rules.reauth_fresh(_reauthed_at(request), now=clock.now()):
+        if not auth.reauth_fresh(request):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:confirm_password')}?{query}")
         return view(request, *args, **kwargs)
@@ -203,7 +236,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
             forms.apply_domain_error(form, exc)
             status = exc.status if exc.status == 429 else 200
         else:
-            request.session[REAUTH_SESSION_KEY] = at.isoformat()
+            auth.note_reauth(request, at)
             return HttpResponseRedirect(_safe_next(request, reverse("accounts:my_stuff")))
     return render(
         request,
@@ -260,13 +293,11 @@ def change_email(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = forms.EmailChangeForm(request.POST or None, initial={"email": user.email})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.change_email(user=user, email=form.cleaned_data["email"], actor=user)
-        except DomainError as exc:
-            forms.apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("Your email address is changed."))
-            return redirect("accounts:my_stuff")
+        email = services.normalise_email(form.cleaned_data["email"])
+        services.request_email_change(
+            user=user, email=email, at=clock.now(), site=_site(request), actor=user
+        )
+        return render(request, "accounts/check_email.html", {"email": email, "purpose": "change"})
     return render(request, "accounts/change_email.html", {"form": form})
 
 

@@ -13,3 +13,8 @@ class DevicesConfig(AppConfig):
 
         # One state, one truth: a usage-statistics withdrawal anywhere lowers the tier here.
         register_consent_listener(Purpose.PRODUCT_USAGE_ANALYTICS, follow_usage_consent)
+
+        from hearth.devices.services import link_confirmed_households
+        from hearth.privacy.subjects import register_linker
+
+        register_linker("devices", link_confirmed_households)

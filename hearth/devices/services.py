@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
@@ -36,6 +35,7 @@ from hearth.devices.selectors import tier_in_force
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import record_consent
+from hearth.privacy.subjects import account_with_proven_email
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 _POSTAL_CA = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d")
@@ -235,17 +235,24 @@ def confirm_registration(*, token: str, at: dt.datetime) -> Household:
             _("This confirmation link is not valid any more."),
             status=404,
         )
-    user = (
-        get_user_model()
-        .objects.filter(email__iexact=household.email.strip(), is_active=True)
-        .first()
-    )
+    # Only an account whose email is proven is linked (PP-17); an unproven one gets the
+    # household when its owner proves the email (accounts.services.verify_email).
+    user = account_with_proven_email(household.email)
     with transaction.atomic():
         household.customer = user
         household.confirmed_at = at
         household.confirm_token_hash = ""
         household.save(update_fields=["customer", "confirmed_at", "confirm_token_hash"])
     return household
+
+
+@transaction.atomic
+def link_confirmed_households(user: Any, email: str, at: dt.datetime) -> int:
+    """Households whose owner confirmed this email (and that no account holds yet) become the
+    account's: called by privacy's ``subjects.link_proven_email`` once the email is proven."""
+    return Household.objects.filter(
+        customer__isnull=True, confirmed_at__isnull=False, email_hash=keyed_hash(email)
+    ).update(customer=user)
 
 
 def change_tier(

@@ -895,19 +895,34 @@ def notify_expected_ship_date_changed(
     return changed
 
 
+# --- Linking guest orders once the email is proven (PP-15).
+
+
+@transaction.atomic
+def link_guest_orders(user: Any, email: str, at: dt.datetime) -> int:
+    """Guest orders placed under ``email`` become the account's: called by privacy's
+    ``subjects.link_proven_email`` only once the account holder proved the email."""
+    return Order.objects.filter(customer__isnull=True, email__iexact=email.strip()).update(
+        customer=user
+    )
+
+
 # --- Phone channel (TOS-5).
 
 
 def find_or_create_customer(*, email: str, full_name: str, actor: Any) -> Any:
     """The customer with this email, or a new account without a password (they can set one
-    later through "forgot password"); used by sales agents on the phone."""
+    later through "forgot password", which proves the email); used by sales agents on the
+    phone. None when an account exists whose email is not proven (a guest order then)."""
     from hearth.accounts.models import User
     from hearth.accounts.services import normalise_email
 
     email = normalise_email(email)
     user = User.objects.filter(email=email).first()
     if user is not None:
-        return user
+        # An account whose email nobody proved may be someone else's sign-up with this
+        # caller's email: the order stays a guest order, linked when the email is proven.
+        return user if user.email_verified else None
     return User.objects.create_user(email=email, password=None, full_name=full_name.strip())
 
 

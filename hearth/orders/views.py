@@ -125,7 +125,7 @@ def _draft(data: dict[str, Any]) -> rules.OrderDraft:
     form = data["form"]
     return rules.OrderDraft(
         lines=[(sku, int(q)) for sku, q in form["lines"]],
-        customer=User.objects.get(pk=data["customer_id"]),
+        customer=User.objects.get(pk=data["customer_id"]) if data.get("customer_id") else None,
         email=data["email"],
         name=form["name"],
         phone=form["phone"],
@@ -181,7 +181,10 @@ def phone_start(request: HttpRequest) -> HttpResponse:
             actor=request.user,
         )
         draft_id = random_token(12)
-        _save(request, draft_id, {"customer_id": customer.pk, "email": customer.email})
+        # None: an account holds this email unproven, so the order is a guest order (PP-15).
+        email = customer.email if customer is not None else form.cleaned_data["email"].lower()
+        customer_id = customer.pk if customer is not None else None
+        _save(request, draft_id, {"customer_id": customer_id, "email": email})
         return HttpResponseRedirect(reverse("orders:phone_build", args=[draft_id]))
     return render(request, "orders/phone/start.html", {"form": form})
 

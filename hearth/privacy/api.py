@@ -14,7 +14,9 @@ from ninja.errors import AuthorizationError
 from ninja.security import django_auth
 from pydantic import Field
 
-from hearth.accounts.auth import staff_session_auth
+from hearth.accounts.auth import note_reauth, reauth_fresh, staff_session_auth
+from hearth.accounts.errors import AccountsErrorCode
+from hearth.accounts.services import client_of, verify_password
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.privacy import inventory, selectors, services, staff_audit
@@ -116,12 +118,51 @@ def change_consent(request: HttpRequest, payload: ConsentIn) -> dict[str, Any]:
     return _consents(request.user)
 
 
-@router.get("/me/export", auth=django_auth, summary="All my data (JSON)")
-def my_export(request: HttpRequest) -> dict[str, Any]:
+def _export(request: HttpRequest) -> dict[str, Any]:
     return {
         "generated_at": clock.now().isoformat(),
         "data": inventory.export_subject(request.user),
     }
+
+
+@router.get(
+    "/me/export",
+    auth=django_auth,
+    summary="All my data (JSON), within 5 minutes of entering the password again",
+    description=(
+        "The same re-check as the web download: answers 403 `reauth_required` unless this "
+        "session entered the password again in the last 5 minutes (on the site, or by "
+        "`POST /me/export` with the password)."
+    ),
+)
+def my_export(request: HttpRequest) -> dict[str, Any]:
+    if not reauth_fresh(request):
+        raise DomainError(
+            AccountsErrorCode.REAUTH_REQUIRED,
+            _("Enter your password again to download your data."),
+            field="password",
+            status=403,
+        )
+    return _export(request)
+
+
+class ExportIn(Schema):
+    password: str = Field(min_length=1, max_length=256)
+
+
+@router.post(
+    "/me/export", auth=django_auth, summary="All my data (JSON), with the password entered again"
+)
+def my_export_with_password(request: HttpRequest, payload: ExportIn) -> dict[str, Any]:
+    at = clock.now()
+    verify_password(
+        user=request.user,  # type: ignore[arg-type]
+        password=payload.password,
+        client=client_of(request),
+        at=at,
+    )
+    note_reauth(request, at)
+    return _export(request)
 
 
 class ErasureIn(Schema):

@@ -24,7 +24,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from hearth.privacy import crypto, erasure, taxonomy
+from hearth.privacy import crypto, erasure, subjects, taxonomy
 from hearth.privacy.rules import (
     FieldRef,
     LinkErasure,
@@ -411,7 +411,7 @@ def _rows_for(model: type[models.Model], spec: DeclaredField, user: Any) -> mode
         condition |= (
             models.Q(pk=user.pk) if spec.subject == "" else models.Q(**{spec.subject: user})
         )
-    email = getattr(user, "email", "") or ""
+    email = subjects.proven_email(user)  # an unproven email finds nothing (PP-15)
     if spec.subject_email_hash and email:
         condition |= models.Q(**{spec.subject_email_hash: crypto.keyed_hash(email)})
     if spec.subject_email and email:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from hearth.privacy import crypto, rules, taxonomy
+from hearth.privacy import crypto, rules, subjects, taxonomy
 from hearth.privacy.models import (
     ConsentRecord,
     DataRequest,
@@ -103,8 +103,8 @@ def _subject_filter(user: Any, email: str | None, household_id: int | None) -> Q
     condition = Q(pk__in=[])
     if user is not None:
         condition |= Q(user=user)
-        if getattr(user, "email", ""):
-            condition |= Q(email_hash=crypto.keyed_hash(user.email))
+        if proven := subjects.proven_email(user):  # a guest's consent needs the email proven
+            condition |= Q(email_hash=crypto.keyed_hash(proven))
     if email:
         condition |= Q(email_hash=crypto.keyed_hash(email))
     if household_id is not None:

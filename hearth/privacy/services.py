@@ -21,7 +21,16 @@ from django.utils.translation import gettext as _
 from hearth.core import audit
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
-from hearth.privacy import erasure, inventory, listeners, reach, rules, selectors, taxonomy
+from hearth.privacy import (
+    erasure,
+    inventory,
+    listeners,
+    reach,
+    rules,
+    selectors,
+    subjects,
+    taxonomy,
+)
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import (
@@ -276,10 +285,10 @@ def confirm_data_request(*, token: str, at: dt.datetime) -> DataRequest:
             _("This link is not valid or has expired. Please make the request again."),
             status=400,
         ) from None
-    from django.contrib.auth import get_user_model
-
     email, kind, details = data["email"], data["kind"], data["note"]
-    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    # Only an account whose email is proven takes the request; otherwise it stays the
+    # requester's own, by email (PP-15: nothing is linked to an unproven account).
+    user = subjects.account_with_proven_email(email)
     earlier = DataRequest.objects.filter(
         kind=kind, request_text=details, received_at__gte=at - REQUEST_LINK_MAX_AGE
     )
@@ -304,6 +313,15 @@ def annotate_data_request(*, request: DataRequest, note: str, actor: Actor | Non
         request.save(update_fields=["note"])
         audit.record(actor=actor, action=AuditAction.CHANGED, obj=request, fields=["note"])
     return request
+
+
+@transaction.atomic
+def link_data_requests(user: Any, email: str, at: dt.datetime) -> int:
+    """Requests made by this email without an account become the account's once the account
+    holder proved the email (``subjects.link_proven_email``)."""
+    return DataRequest.objects.filter(
+        user__isnull=True, requester_email_hash=keyed_hash(email.strip().lower())
+    ).update(user=user)
 
 
 def extend_data_request(

@@ -37,8 +37,11 @@ def frozen_now():
         yield T0
 
 
-def make_customer(email: str = "ada@example.com", full_name: str = "Ada Lovelace") -> User:
-    return services.sign_up(
+def make_customer(
+    email: str = "ada@example.com", full_name: str = "Ada Lovelace", *, verified: bool = True
+) -> User:
+    """A customer who signed up (and, unless ``verified=False``, proved the email at T0)."""
+    user = services.sign_up(
         email=email,
         password=PASSWORD,
         full_name=full_name,
@@ -46,6 +49,10 @@ def make_customer(email: str = "ada@example.com", full_name: str = "Ada Lovelace
         marketing_email=False,
         at=T0,
     )
+    if verified:
+        user.email_verified_at = T0
+        user.save(update_fields=["email_verified_at"])
+    return user
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def _post(client: Client, url: str, body: dict, method: str = "post"):
 
 
 @pytest.mark.promise("PP-3", "PP-8")
-def test_api_sign_up_opens_a_session_and_records_the_choice(frozen_now):
+def test_api_sign_up_answers_check_your_email_and_records_the_choice(frozen_now):
     client = Client()
     response = _post(
         client,
@@ -41,10 +41,12 @@ def test_api_sign_up_opens_a_session_and_records_the_choice(frozen_now):
             "marketing_email": True,
         },
     )
-    assert response.status_code == 201
+    assert response.status_code == 202
+    assert response.json() == {"detail": "Check your email: follow the link we sent to finish."}
     user = User.objects.get()
-    assert response.json() == {"id": user.pk, "email": "grace@example.com", "full_name": ""}
-    assert client.get("/api/v1/accounts/me").json()["email"] == "grace@example.com"
+    assert user.email == "grace@example.com"
+    assert user.email_verified_at is None
+    assert client.get("/api/v1/accounts/me").status_code == 401  # no session before proof
     assert list(ConsentRecord.objects.values_list("purpose", "granted", "source")) == [
         ("marketing_email", True, "api:signup")
     ]
@@ -62,6 +64,7 @@ def test_api_sign_in_me_patch_and_sign_out(customer, frozen_now):
         "id": customer.pk,
         "email": "ada@example.com",
         "full_name": "Ada King",
+        "email_verified": True,
     }
     assert client.post("/api/v1/accounts/signout").status_code == 204
     assert client.get("/api/v1/accounts/me").status_code == 401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ pytestmark = [
 def test_customer_signs_up_changes_an_address_withdraws_consent_downloads_data(
     live_server, transactional_db, monkeypatch, tmp_path
 ):
+    from django.core import mail
     from playwright.sync_api import expect, sync_playwright
 
     from hearth.privacy.services import load_policies
@@ -51,7 +53,20 @@ def test_customer_signs_up_changes_an_address_withdraws_consent_downloads_data(
             page.check("#id_adult_attestation")
             page.check("#id_marketing_email")
             page.get_by_role("button", name="Create account").click()
+            # Issue #10 item 1: the account's email is proven by the emailed link first.
+            expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+            sent = [m for m in mail.outbox if m.to == ["grace@example.com"]]
+            assert [m.subject for m in sent] == ["Confirm your email address"]
+            link = re.search(r"(/verify-email/\S+/)", sent[0].body).group(1)  # type: ignore[union-attr]
+            page.goto(f"{live_server.url}{link}")
+            page.get_by_role("button", name="Confirm my email address").click()
+            expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+            page.fill("#id_email", "grace@example.com")
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.goto(f"{live_server.url}/my-stuff/")
             expect(page.get_by_role("heading", name="My Stuff", exact=True)).to_be_visible()
+            expect(page.get_by_role("heading", name="Confirm your email address")).to_have_count(0)
 
             page.get_by_role("link", name="Add an address").click()
             page.fill("#id_label", "Home")

@@ -161,6 +161,7 @@ def test_data_download_holds_every_inventory_field_held_about_the_customer(
             "email": "ada@example.com",
             "full_name": "Ada Lovelace",
             "adult_attested_at": T0.isoformat(),
+            "email_verified_at": T0.isoformat(),
             "date_joined": T0.isoformat(),
             "last_login": customer.__class__.objects.get(pk=customer.pk).last_login.isoformat(),
         }
@@ -239,11 +240,15 @@ def test_erasure_anonymises_the_user_row_so_nothing_identifies_the_person(
     assert not User.objects.filter(email=old_email).exists()
 
 
-def test_email_change_after_reauth(customer_client, customer, frozen_now):
+def test_email_change_after_reauth_waits_for_the_new_address_to_be_proven(
+    customer_client, customer, frozen_now
+):
     reauth(customer_client)
-    customer_client.post("/my-stuff/email/", {"email": "ada.king@example.com"})
+    response = customer_client.post("/my-stuff/email/", {"email": "ada.king@example.com"})
+    assert response.status_code == 200
+    assert "We sent a message to ada.king@example.com." in response.content.decode()
     customer.refresh_from_db()
-    assert customer.email == "ada.king@example.com"
+    assert customer.email == "ada@example.com"
 
 
 def test_password_change_after_reauth_keeps_the_session(customer_client, customer, frozen_now):

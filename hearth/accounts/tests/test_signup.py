@@ -62,7 +62,8 @@ def test_sign_up_records_the_attestation_time(frozen_now):
 @pytest.mark.promise("PP-3")
 def test_sign_up_stores_only_what_was_provided(frozen_now):
     response = Client().post("/sign-up/", _form())
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "We sent a message to grace@example.com." in response.content.decode()
     user = User.objects.get()
     assert user.email == "grace@example.com"
     assert user.full_name == ""
@@ -129,8 +130,54 @@ def test_bad_sign_up_input_is_shown_beside_the_field(frozen_now, overrides, fiel
     assert User.objects.count() == 0
 
 
-def test_sign_up_with_a_taken_email_is_refused_beside_the_field(frozen_now, customer):
-    response = Client().post("/sign-up/", _form(email="ADA@example.com"))
-    assert response.status_code == 200
-    assert 'id="id_email_errors"' in response.content.decode()
-    assert User.objects.count() == 1
+@pytest.mark.promise("PP-15")
+def test_sign_up_with_a_taken_email_answers_exactly_as_a_new_one(
+    frozen_now, customer, django_capture_on_commit_callbacks, mailoutbox
+):
+    customer.refresh_from_db()
+    password_before = customer.password
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = Client().post("/sign-up/", _form(email="grace@example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = Client().post("/sign-up/", _form(email="ADA@example.com"))
+    assert taken.status_code == fresh.status_code == 200
+    assert taken.content.decode().replace("ada@example.com", "X") == fresh.content.decode().replace(
+        "grace@example.com", "X"
+    ).replace(_csrf(fresh), _csrf(taken))
+    assert 'id="id_email_errors"' not in taken.content.decode()
+    assert User.objects.count() == 2
+    customer.refresh_from_db()
+    assert customer.password == password_before  # nothing about the owner's account changed
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (["grace@example.com"], "Confirm your email address"),
+        (["ada@example.com"], "Someone tried to open an account with your email address"),
+    ]
+    assert "/password-reset/" in mailoutbox[1].body
+
+
+def _csrf(response) -> str:
+    html = response.content.decode()
+    marker = 'name="csrfmiddlewaretoken" value="'
+    if marker not in html:
+        return "\x00"
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+@pytest.mark.promise("PP-15")
+def test_api_sign_up_with_a_taken_email_answers_exactly_as_a_new_one(
+    frozen_now, customer, django_capture_on_commit_callbacks, mailoutbox
+):
+    def post(email: str):
+        body = {"email": email, "password": PASSWORD, "adult_attestation": True}
+        return Client().post(
+            "/api/v1/accounts/signup", json.dumps(body), content_type="application/json"
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = post("grace@example.com")
+        taken = post("ada@example.com")
+    assert (taken.status_code, taken.json()) == (fresh.status_code, fresh.json())
+    assert fresh.status_code == 202
+    assert "sessionid" not in taken.cookies and "sessionid" not in fresh.cookies
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.com", "grace@example.com"]

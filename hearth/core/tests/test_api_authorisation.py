@@ -239,7 +239,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     # accounts
     ("POST", "/accounts/signup"): Op(
         PUBLIC,
-        201,
+        202,
         body=lambda _w, p: {
             "email": f"new-{p}@example.com",
             "password": PASSWORD,
@@ -250,6 +250,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         PUBLIC, 200, body=_const({"email": "ada@example.com", "password": PASSWORD})
     ),
     ("POST", "/accounts/signout"): Op(SESSION, 204),
+    # A token that proves nothing is refused the same way for everyone (the link is the key).
+    ("POST", "/accounts/verify-email"): Op(PUBLIC, 400, body=_const({"token": "not-a-token"})),
     ("GET", "/accounts/me"): Op(SESSION, 200),
     ("PATCH", "/accounts/me"): Op(SESSION, 200, body=_const({"full_name": "A. L."})),
     ("GET", "/accounts/me/addresses"): Op(SESSION, 200),
@@ -295,7 +297,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/privacy/me/consents"): Op(
         SESSION, 200, body=_const({"purpose": "marketing_email", "granted": True})
     ),
-    ("GET", "/privacy/me/export"): Op(SESSION, 200),
+    # The same password re-check as the web download: without it a signed-in caller gets 403.
+    ("GET", "/privacy/me/export"): Op(SESSION, 403),
+    ("POST", "/privacy/me/export"): Op(SESSION, 200, body=_const({"password": PASSWORD})),
     ("POST", "/privacy/me/erasure"): Op(SESSION, 200, body=_const({"password": PASSWORD})),
     ("GET", "/privacy/requests"): Op(STAFF, 200),
     # catalog

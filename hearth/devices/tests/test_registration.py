@@ -98,7 +98,9 @@ def test_bad_registrations_are_400_with_the_field(client: Client, body: dict, fi
 
 @pytest.mark.promise("PP-17")
 def test_the_household_links_to_the_account_only_after_the_emailed_link(client: Client) -> None:
-    user = User.objects.create_user(email="owner@example.com", password="a-long-password-1")
+    user = User.objects.create_user(
+        email="owner@example.com", password="a-long-password-1", email_verified_at=NOW
+    )
     hid, token = new_household(client)
     register(client, hid, token)
     assert Household.objects.get(pk=hid).customer is None
@@ -116,7 +118,9 @@ def test_the_household_links_to_the_account_only_after_the_emailed_link(client: 
 
 @pytest.mark.promise("PP-17")
 def test_the_owners_export_includes_households_and_products(client: Client) -> None:
-    user = User.objects.create_user(email="owner@example.com", password="a-long-password-1")
+    user = User.objects.create_user(
+        email="owner@example.com", password="a-long-password-1", email_verified_at=NOW
+    )
     hid, token = new_household(client)
     register(client, hid, token)
     client.post(confirm_link())
@@ -195,7 +199,9 @@ def test_unregistering_erases_registration_and_keeps_only_decline_data(client: C
 
 @pytest.mark.promise("PP-17")
 def test_owner_changes_tier_in_my_stuff(client: Client) -> None:
-    user = User.objects.create_user(email="owner@example.com", password="a-long-password-1")
+    user = User.objects.create_user(
+        email="owner@example.com", password="a-long-password-1", email_verified_at=NOW
+    )
     hid, token = new_household(client)
     register(client, hid, token, "registered_opt_in")
     client.post(confirm_link())
@@ -209,7 +215,9 @@ def test_owner_changes_tier_in_my_stuff(client: Client) -> None:
         user,
         "web:my-stuff/devices",
     )
-    other = User.objects.create_user(email="other@example.com", password="a-long-password-2")
+    other = User.objects.create_user(
+        email="other@example.com", password="a-long-password-2", email_verified_at=NOW
+    )
     client.force_login(other)
     assert client.post(f"/my-stuff/devices/{hid}/tier/", {"tier": "decline"}).status_code == 404
 
@@ -225,3 +233,15 @@ def test_retention_purge_deletes_old_raw_events(client: Client, settings) -> Non
     assert TelemetryEvent.objects.count() == 2
     assert services.purge_expired(at=NOW + dt.timedelta(days=5)) == 1
     assert list(TelemetryEvent.objects.values_list("client_event_id", flat=True)) == ["new"]
+
+
+@pytest.mark.promise("PP-17")
+def test_an_account_whose_email_is_not_proven_does_not_get_the_household(client: Client) -> None:
+    stranger = User.objects.create_user(email="owner@example.com", password="a-long-password-1")
+    hid, token = new_household(client)
+    register(client, hid, token)
+    assert client.post(confirm_link()).status_code == 200
+    household = Household.objects.get(pk=hid)
+    assert household.confirmed_at == NOW
+    assert household.customer is None
+    assert not Household.objects.filter(customer=stranger).exists()

@@ -21,6 +21,8 @@ def make_user(db):
 
     def make(email: str | None = None, password: str = "correct horse battery 9", **extra):  # noqa: S107
         n = next(counter)
+        # An account whose email is proven, unless the test says otherwise (PP-15).
+        extra.setdefault("email_verified_at", dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC))
         return get_user_model().objects.create_user(
             email=email or f"person{n}@example.com", password=password, **extra
         )

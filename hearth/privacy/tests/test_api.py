@@ -90,8 +90,27 @@ def test_export_returns_my_data_only(client, policies, make_user):
             purpose="marketing_email", granted=True, kind="express", source="t", at=NOW, user=user
         )
     client.force_login(me)
-    data = client.get("/api/v1/privacy/me/export").json()
+    data = post(client, "/api/v1/privacy/me/export", {"password": "correct horse battery 9"}).json()
     assert len(data["data"]["privacy"]["ConsentRecord"]) == 1
+
+
+@pytest.mark.promise("PP-15")
+def test_api_export_asks_for_the_password_again_like_the_web_download(client, policies, make_user):
+    me = make_user(email="robin@example.com", password="correct horse battery 9")
+    client.force_login(me)
+    refused = client.get("/api/v1/privacy/me/export")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "reauth_required"
+    assert "data" not in refused.json()
+    wrong = post(client, "/api/v1/privacy/me/export", {"password": "nope"})
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["code"] == "bad_credentials"
+    assert "data" not in wrong.json()
+    right = post(client, "/api/v1/privacy/me/export", {"password": "correct horse battery 9"})
+    assert right.status_code == 200
+    assert right.json()["data"]["accounts"]["User"][0]["email"] == "robin@example.com"
+    # The password entered again opens the same 5-minute window as on the site.
+    assert client.get("/api/v1/privacy/me/export").status_code == 200
 
 
 def test_erasure_needs_the_password_again(client, policies, make_user):

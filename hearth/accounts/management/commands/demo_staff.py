@@ -49,6 +49,8 @@ class Command(BaseCommand):
             user.is_staff = True
             user.is_superuser = role_key == "administrator"
             user.set_password(DEMO_PASSWORD)
+            # Demo logins on the reserved example domain: created with the email proven.
+            user.email_verified_at = user.email_verified_at or clock.now()
             user.save()
             assign_role(user=user, role_key=role_key, actor=None)
             TOTPDevice.objects.update_or_create(
