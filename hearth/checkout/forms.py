@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hearth.accounts.rules import PROVINCES
 from hearth.checkout import rules
+from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.fulfilment.address import AddressCheck
 from hearth.fulfilment.errors import AddressProblemCode
@@ -86,6 +87,15 @@ class ContactForm(NoticeFormMixin, forms.Form):
             "email we send."
         ),
     )
+
+    def clean_email(self) -> str:
+        # The same check as placing (issue #10 item 19): syntax, and no CR/LF header injection.
+        checked = valid_email_address(self.cleaned_data["email"])
+        if checked is None:
+            raise forms.ValidationError(
+                _("Enter a valid email address, such as name@example.com."), code="invalid"
+            )
+        return checked.lower()
 
 
 class AddressForm(NoticeFormMixin, forms.Form):

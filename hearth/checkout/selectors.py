@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -14,6 +15,8 @@ from django.utils.translation import gettext
 from hearth.catalog.selectors import variants_by_sku
 from hearth.checkout import rules
 from hearth.checkout.models import Basket
+from hearth.privacy.models import ConsentKind, Purpose
+from hearth.privacy.selectors import current_consents
 from hearth.tax.rules import TaxLine, TaxQuote, quote
 
 SESSION_BASKET = "checkout_basket"
@@ -160,3 +163,10 @@ def basket_summary(
     return summarise(
         basket_lines(basket), province=province, on=on, discount=discount, shipping=shipping
     )
+
+
+def express_marketing_choice(*, user: Any, at: dt.datetime) -> bool:
+    """Whether the signed-in customer currently gives express consent to news and offers by
+    email: what the checkout's box shows (an implied consent from a purchase ticks nothing)."""
+    state = current_consents(at=at, user=user).get(Purpose.MARKETING_EMAIL)
+    return bool(state is not None and state.granted and state.kind == ConsentKind.EXPRESS)

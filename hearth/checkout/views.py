@@ -180,7 +180,15 @@ def contact(request: HttpRequest) -> HttpResponse:
     state = _state(request)
     initial = dict(state.get("contact") or {})
     if not initial and request.user.is_authenticated:
-        initial = {"email": request.user.email, "name": getattr(request.user, "full_name", "")}
+        initial = {
+            "email": request.user.email,
+            "name": getattr(request.user, "full_name", ""),
+            # PP-8 / PP-5: the box shows the customer's current express choice, so that
+            # leaving it as shown never silently withdraws a consent they gave (item 5).
+            "marketing_email": selectors.express_marketing_choice(
+                user=request.user, at=clock.now()
+            ),
+        }
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         state["contact"] = {k: form.cleaned_data[k] for k in form.fields}

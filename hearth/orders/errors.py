@@ -19,6 +19,7 @@ class OrdersErrorCode(StrEnum):
     UNKNOWN_CHANNEL = "unknown_channel"
     UNKNOWN_PAYMENT_METHOD = "unknown_payment_method"
     MISSING_CONTACT = "missing_contact"
+    INVALID_EMAIL = "invalid_email"
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_NOT_CAPTURED = "payment_not_captured"
     MOVE_NOT_ALLOWED = "status_move_not_allowed"

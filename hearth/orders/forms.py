@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hearth.core.email_address import valid_email_address
 from hearth.privacy.notices import NoticeFormMixin
 
 
@@ -17,6 +18,15 @@ class PhoneCustomerForm(NoticeFormMixin, forms.Form):
     full_name = forms.CharField(
         label=_("Customer's name (for a new customer)"), max_length=200, required=False
     )
+
+    def clean_email(self) -> str:
+        # The same check as placing (issue #10 item 19): syntax, and no CR/LF header injection.
+        checked = valid_email_address(self.cleaned_data["email"])
+        if checked is None:
+            raise forms.ValidationError(
+                _("Enter a valid email address, such as name@example.com."), code="invalid"
+            )
+        return checked.lower()
 
 
 class PhoneOrderForm(NoticeFormMixin, forms.Form):

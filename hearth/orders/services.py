@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from hearth.core import audit
 from hearth.core.audit import AuditAction
 from hearth.core.clock import EASTERN
+from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
 from hearth.orders import rules
@@ -207,6 +208,14 @@ def _check_draft(draft: OrderDraft, *, channel: str, payment_method: str) -> lis
         field = "email" if not draft.email else "name"
         raise DomainError(
             OrdersErrorCode.MISSING_CONTACT, _("Give a name and an email address."), field=field
+        )
+    if valid_email_address(draft.email) is None:
+        # Before any payment: an order whose confirmation and invoice cannot be sent is not
+        # placed (issue #10 item 19).
+        raise DomainError(
+            OrdersErrorCode.INVALID_EMAIL,
+            _("Enter a valid email address, such as name@example.com."),
+            field="email",
         )
     if not draft.lines:
         raise DomainError(OrdersErrorCode.NO_LINES, _("The order has no products."), field="lines")
