@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from hearth.catalog.selectors import variants_by_sku
 from hearth.checkout import rules
 from hearth.checkout.models import Basket
-from hearth.privacy.models import ConsentKind, Purpose
+from hearth.privacy.models import Purpose
+from hearth.privacy.rules import Kind as ConsentRuleKind
 from hearth.privacy.selectors import current_consents
 from hearth.tax.rules import TaxLine, TaxQuote, quote
 
@@ -169,4 +170,4 @@ def express_marketing_choice(*, user: Any, at: dt.datetime) -> bool:
     """Whether the signed-in customer currently gives express consent to news and offers by
     email: what the checkout's box shows (an implied consent from a purchase ticks nothing)."""
     state = current_consents(at=at, user=user).get(Purpose.MARKETING_EMAIL)
-    return bool(state is not None and state.granted and state.kind == ConsentKind.EXPRESS)
+    return bool(state is not None and state.granted and state.kind == ConsentRuleKind.EXPRESS)
