@@ -119,3 +119,15 @@ def send_refund_issued(*, order_id: int, refund_id: int, at: dt.datetime) -> boo
         return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
 
     return _send_once(order_id=order_id, kind=f"refund:{refund_id}", at=at, build=build)
+
+
+def send_stock_allocated(*, order_id: int, event_id: int, sku: str, at: dt.datetime) -> bool:
+    """TOS-20: one email per allocation: the item is in stock and when the order ships."""
+
+    def build(order: Order) -> EmailMessage:
+        context = {**_context(order), "arrived": [x for x in order.lines.all() if x.sku == sku]}
+        body = render_to_string("orders/email/stock_allocated.txt", context)
+        subject, _sep, text = body.partition("\n")
+        return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
+
+    return _send_once(order_id=order_id, kind=f"allocated:{sku}:{event_id}", at=at, build=build)

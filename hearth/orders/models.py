@@ -191,6 +191,12 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     availability = models.CharField(_("availability"), max_length=12)
     expected_ship_date = models.DateField(_("expected ship date"), null=True, blank=True)
+    allocated_at = models.DateTimeField(
+        _("stock allocated at"),
+        null=True,
+        blank=True,
+        help_text=_("For a pre-order or backorder line: when received stock was set aside for it."),
+    )
 
     class Meta:
         ordering = ("order", "sku")
@@ -203,6 +209,10 @@ class OrderLine(models.Model):
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def waiting_for_stock(self) -> bool:
+        return self.availability in rules.DELAYED and self.allocated_at is None
 
 
 class OrderEvent(models.Model):

@@ -85,7 +85,8 @@ NON_ACCEPTANCE: tuple[CancellationReason, ...] = (
 #: before shipment cancels it); after shipment a full refund ends the order as refunded.
 ALLOWED_MOVES: Mapping[Status, frozenset[Status]] = {
     Status.PLACED: frozenset({Status.ON_HOLD, Status.RELEASED, Status.CANCELLED}),
-    Status.ON_HOLD: frozenset({Status.RELEASED, Status.CANCELLED}),
+    # Cleared while a pre-order or backorder line waits for stock: back to placed, not released.
+    Status.ON_HOLD: frozenset({Status.PLACED, Status.RELEASED, Status.CANCELLED}),
     Status.RELEASED: frozenset({Status.PICKING, Status.CANCELLED}),
     Status.PICKING: frozenset({Status.PACKED, Status.CANCELLED}),
     Status.PACKED: frozenset({Status.SHIPPED, Status.CANCELLED}),
@@ -137,6 +138,19 @@ def customer_may_cancel(status: str) -> bool:
         return Status(status) in CUSTOMER_CANCELLABLE
     except ValueError:
         return False
+
+
+def fifo_allocation(waiting: Sequence[int], received: int) -> int:
+    """How many of the ``waiting`` line quantities (oldest order first) ``received`` units fill,
+    strictly in order: the first line that does not fit stops it (no jumping the queue)."""
+    filled = 0
+    left = received
+    for quantity in waiting:
+        if quantity > left:
+            break
+        left -= quantity
+        filled += 1
+    return filled
 
 
 def refund_problem(*, captured: Decimal, refunded: Decimal, amount: Decimal) -> str | None:

@@ -820,6 +820,7 @@ def refund_order(
 
 
 def _plan_of(lines: Any) -> rules.ShipPlan:
+    """The order's ship plan; a delayed line whose stock was allocated counts as in stock."""
     return rules.ship_plan(
         rules.PricedLine(
             line.sku,
@@ -827,7 +828,7 @@ def _plan_of(lines: Any) -> rules.ShipPlan:
             line.colour,
             line.unit_price,
             line.quantity,
-            line.availability,
+            line.availability if line.allocated_at is None else "in_stock",
             line.expected_ship_date,
         )
         for line in lines
@@ -856,6 +857,7 @@ def notify_expected_ship_date_changed(
         order_ids = (
             OrderLine.objects.filter(
                 sku=sku,
+                allocated_at__isnull=True,
                 availability__in=sorted(rules.DELAYED),
                 order__status__in=sorted(rules.OPEN_STATUSES),
             )
@@ -868,9 +870,9 @@ def notify_expected_ship_date_changed(
             order = Order.objects.select_for_update().get(pk=order_id)
             if not order.is_open:
                 continue
-            order.lines.filter(sku=sku, availability__in=sorted(rules.DELAYED)).update(
-                expected_ship_date=new
-            )
+            order.lines.filter(
+                sku=sku, availability__in=sorted(rules.DELAYED), allocated_at__isnull=True
+            ).update(expected_ship_date=new)
             ship_date, earliest, latest, _fee = _estimate(
                 order.placed_at,
                 order.payment_confirmed_at,
@@ -914,6 +916,131 @@ def link_guest_orders(user: Any, email: str, at: dt.datetime) -> int:
     return Order.objects.filter(customer__isnull=True, email__iexact=email.strip()).update(
         customer=user
     )
+
+
+# --- Received stock for pre-order and backorder lines (TOS-20), called by fulfilment.
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What ``allocate_received_stock`` did: orders whose line got stock (oldest first), orders
+    still waiting, and the units no waiting line took (fulfilment keeps them as stock)."""
+
+    allocated: list[str]
+    waiting: list[str]
+    left_over: int
+
+
+def allocate_received_stock(
+    *,
+    variant: Any,
+    quantity: int,
+    actor: Any,
+    at: dt.datetime,
+    next_expected_ship_date: dt.date | None = None,
+) -> Allocation:
+    """Give ``quantity`` received units of ``variant`` (a catalogue Variant or its SKU) to the
+    pre-order and backorder lines waiting for them, oldest order first and strictly in order
+    (``rules.fifo_allocation``), in one transaction under row locks.
+
+    Each order that got stock is re-dated from now (it ships together: from now when nothing
+    else waits, else from its other lines' dates), records an event and, on commit, gets one
+    email; a placed order with nothing left waiting is released (the payment is captured, TOS-8).
+    Orders still waiting are re-dated to ``next_expected_ship_date`` when given (through the
+    catalogue, so the usual TOS-20 email goes, once per order). Returns an :class:`Allocation`.
+    """
+    from hearth.orders import tasks
+
+    sku = str(getattr(variant, "sku", variant)).strip().upper()
+    if type(quantity) is not int or quantity < 0:
+        raise DomainError(
+            OrdersErrorCode.INVALID_QUANTITY,
+            _("A received quantity is a whole number, zero or more."),
+            field="quantity",
+        )
+    released: list[int] = []
+    with transaction.atomic():
+        waiting_lines = list(
+            OrderLine.objects.filter(
+                sku=sku,
+                allocated_at__isnull=True,
+                availability__in=sorted(rules.DELAYED),
+                order__status__in=sorted(rules.OPEN_STATUSES),
+            )
+            .select_related("order")
+            .order_by("order__placed_at", "order_id", "pk")
+        )
+        # Lock the orders in a fixed order (by id) before touching their lines.
+        list(
+            Order.objects.select_for_update()
+            .filter(pk__in=sorted({line.order_id for line in waiting_lines}))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        filled = rules.fifo_allocation([line.quantity for line in waiting_lines], quantity)
+        taken = waiting_lines[:filled]
+        left = waiting_lines[filled:]
+        for line in taken:
+            line.allocated_at = at
+            line.save(update_fields=["allocated_at"])
+            order = Order.objects.get(pk=line.order_id)
+            ship_date, earliest, latest, _fee = _estimate(
+                at, at, _plan_of(order.lines.all()), order.shipping_method
+            )
+            order.ship_date, order.delivery_earliest, order.delivery_latest = (
+                ship_date,
+                earliest,
+                latest,
+            )
+            order.save(update_fields=["ship_date", "delivery_earliest", "delivery_latest"])
+            event = OrderEvent.objects.create(
+                order=order,
+                from_status=order.status,
+                to_status=order.status,
+                actor=_user(actor),
+                at=at,
+                note=_("Received stock of %(sku)s set aside for this order.") % {"sku": sku},
+            )
+            audit.record(actor=actor, action=AuditAction.CHANGED, obj=line, fields=["allocated_at"])
+            transaction.on_commit(
+                partial(tasks.send_stock_allocated.enqueue, order.pk, event.pk, sku)
+            )
+            nothing_waits = not any(x.waiting_for_stock for x in order.lines.all())
+            if nothing_waits and order.status == OrderStatus.PLACED:
+                released.append(order.pk)
+        used = sum(line.quantity for line in taken)
+        for order_id in released:
+            release_order(order=Order.objects.get(pk=order_id), actor=actor, at=at)
+        if next_expected_ship_date is not None and left:
+            from hearth.catalog.services import set_expected_ship_date
+
+            set_expected_ship_date(
+                sku=sku, expected_ship_date=next_expected_ship_date, actor=actor, at=at
+            )
+    return Allocation(
+        allocated=[line.order.number for line in taken],
+        waiting=list(dict.fromkeys(line.order.number for line in left)),
+        left_over=quantity - used,
+    )
+
+
+def waiting_for_stock(order: Order) -> bool:
+    """Whether a pre-order or backorder line of ``order`` still waits for received stock."""
+    return any(line.waiting_for_stock for line in order.lines.all())
+
+
+def clear_hold(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+    """Accept a held order (TOS-21): released (payment captured), or, while a pre-order or
+    backorder line waits for stock, back to placed (released when the stock arrives)."""
+    if waiting_for_stock(order):
+        return set_status(
+            order=order,
+            to=OrderStatus.PLACED,
+            actor=actor,
+            at=at,
+            note=_("Cleared; waiting for stock before release."),
+        )
+    return release_order(order=order, actor=actor, at=at)
 
 
 # --- Phone channel (TOS-5).

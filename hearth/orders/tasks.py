@@ -47,11 +47,14 @@ def send_ship_date_changed(order_id: int, event_id: int, sku: str, new_date: str
 def release_paid_order(order_id: int) -> str:
     """Capture and release an order whose payment was authorised without review (TOS-8)."""
     from hearth.orders.models import Order, OrderStatus
-    from hearth.orders.services import release_order
+    from hearth.orders.services import release_order, waiting_for_stock
 
     order = Order.objects.get(pk=order_id)
     if order.status != OrderStatus.PLACED:
         return str(order.status)
+    if waiting_for_stock(order):
+        # Captured when received stock is allocated to it (allocate_received_stock).
+        return "waiting_for_stock"
     return str(release_order(order=order, actor=None, at=clock.now()).status)
 
 
@@ -69,3 +72,13 @@ def send_refund_issued(order_id: int, refund_id: int) -> bool:
     from hearth.orders import emails
 
     return emails.send_refund_issued(order_id=order_id, refund_id=refund_id, at=clock.now())
+
+
+@task(queue_name="email")
+def send_stock_allocated(order_id: int, event_id: int, sku: str) -> bool:
+    """TOS-20: stock arrived for a pre-order or backorder line; the order's new ship date."""
+    from hearth.orders import emails
+
+    return emails.send_stock_allocated(
+        order_id=order_id, event_id=event_id, sku=sku, at=clock.now()
+    )

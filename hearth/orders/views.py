@@ -330,17 +330,25 @@ def _order_or_404(number: str) -> Order:
 @staff_with_perm("orders.review_order")
 @require_http_methods(["POST"])
 def review_clear(request: HttpRequest, number: str) -> HttpResponse:
-    """Accept a held order: capture the payment and release it (TOS-8, TOS-21)."""
+    """Accept a held order: capture the payment and release it (TOS-8, TOS-21); while a
+    backordered line waits for stock it goes back to placed and is released when stock comes."""
     order = _order_or_404(number)
     if order.status != rules.Status.ON_HOLD:
         messages.error(request, _("Order %(n)s is not on hold.") % {"n": order.number})
     else:
         try:
-            services.release_order(order=order, actor=request.user, at=clock.now())
+            cleared = services.clear_hold(order=order, actor=request.user, at=clock.now())
         except DomainError as exc:
             messages.error(request, f"{order.number}: {exc.message}")
         else:
-            messages.success(request, _("%(n)s released.") % {"n": order.number})
+            if cleared.status == rules.Status.RELEASED:
+                messages.success(request, _("%(n)s released.") % {"n": order.number})
+            else:
+                messages.success(
+                    request,
+                    _("%(n)s cleared; it is released when its stock arrives.")
+                    % {"n": order.number},
+                )
     return HttpResponseRedirect(reverse("orders:review_queue"))
 
 

@@ -18,6 +18,7 @@ LIFECYCLE = {
     ("placed", "on_hold"),
     ("placed", "released"),
     ("placed", "cancelled"),
+    ("on_hold", "placed"),
     ("on_hold", "released"),
     ("on_hold", "cancelled"),
     ("released", "picking"),
@@ -54,6 +55,7 @@ def test_nothing_reaches_picking_or_shipped_except_through_release():
     into_picking = {c for c, t in LIFECYCLE if t == "picking"}
     assert into_picking == {"released"}
     assert {c for c, t in LIFECYCLE if t == "released"} == {"placed", "on_hold"}
+    assert {c for c, t in LIFECYCLE if t == "placed"} == {"on_hold"}
     assert {c for c, t in LIFECYCLE if t == "shipped"} == {"packed"}
 
 
@@ -168,3 +170,18 @@ def test_open_statuses():
         Status.PICKING,
         Status.PACKED,
     } == rules.OPEN_STATUSES
+
+
+@pytest.mark.promise("TOS-20")
+@pytest.mark.parametrize(
+    ("waiting", "received", "filled"),
+    [
+        ([1, 1, 1], 2, 2),
+        ([2, 1], 1, 0),  # the oldest needs 2: the newer order does not jump the queue
+        ([2, 1], 3, 2),
+        ([], 5, 0),
+        ([3], 0, 0),
+    ],
+)
+def test_received_stock_fills_the_oldest_waiting_lines_first(waiting, received, filled):
+    assert rules.fifo_allocation(waiting, received) == filled

@@ -1,0 +1,143 @@
+"""Received stock goes to the oldest waiting pre-order and backorder lines; the rest are re-dated,
+one email each (TOS-20); an order waiting for stock is captured only when it gets it (TOS-8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from hearth.catalog.models import Availability, Variant
+from hearth.core.errors import DomainError
+from hearth.orders import tasks
+from hearth.orders.models import Order, OrderStatus
+from hearth.orders.services import allocate_received_stock, place_order
+from hearth.orders.tests.conftest import APPROVE_VISA, REVIEW, T0, card_token, draft, make_variant
+from hearth.payments.selectors import payment
+
+APRIL = dt.date(2026, 4, 15)
+JUNE = dt.date(2026, 6, 10)
+RECEIVED_AT = dt.datetime(2026, 3, 9, 14, 0, tzinfo=dt.UTC)  # Monday 9 March, 10:00 Toronto
+SUB = "EO-SUB-WAL"
+
+
+@pytest.fixture
+def backorder() -> Variant:
+    return make_variant(
+        SUB, "499.00", 0, availability=Availability.BACKORDER, expected_ship_date=APRIL
+    )
+
+
+def place(key: str, quantity: int, *, at: dt.datetime, card: str = APPROVE_VISA, extra=()):
+    return place_order(
+        draft=draft(lines=[(SUB, quantity), *extra], email=f"{key}@example.com"),
+        payment_token=card_token(card),
+        payment_method="card",
+        idempotency_key=key,
+        channel="web",
+        at=at,
+    )
+
+
+def test_an_order_waiting_for_stock_is_not_captured_at_placing(backorder, speaker):
+    order = place("a", 1, at=T0, extra=[("EO-ONE-OAK", 1)])
+    assert tasks.release_paid_order.call(order.pk) == "waiting_for_stock"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+    assert payment(order.payment_id).captured_amount is None
+
+
+@pytest.mark.promise("TOS-20")
+@pytest.mark.promise("TOS-8")
+def test_received_stock_goes_to_the_oldest_orders_and_the_rest_are_re_dated_once_each(
+    backorder, smtp_server, django_capture_on_commit_callbacks
+):
+    oldest = place("oldest", 1, at=T0)
+    middle = place("middle", 2, at=T0 + dt.timedelta(hours=1))
+    newest = place("newest", 1, at=T0 + dt.timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = allocate_received_stock(
+            variant=backorder,
+            quantity=2,
+            actor=None,
+            at=RECEIVED_AT,
+            next_expected_ship_date=JUNE,
+        )
+    # The middle order needs 2 and only 1 is left: the newest does not jump the queue.
+    assert result.allocated == [oldest.number]
+    assert result.waiting == [middle.number, newest.number]
+    assert result.left_over == 1
+    for order in (oldest, middle, newest):
+        order.refresh_from_db()
+    assert oldest.status == OrderStatus.RELEASED
+    assert payment(oldest.payment_id).captured_amount == Decimal("563.87")
+    assert oldest.ship_date == RECEIVED_AT.date()  # in stock now, before the noon cut-off
+    assert (middle.status, middle.ship_date) == (OrderStatus.PLACED, JUNE)
+    assert (newest.status, newest.ship_date) == (OrderStatus.PLACED, JUNE)
+    assert payment(middle.payment_id).captured_amount is None
+    mails = smtp_server.wait_for(3)
+    by_recipient: dict[str, list[str]] = {}
+    for mail in mails:
+        by_recipient.setdefault(mail["To"], []).append(mail["Subject"])
+    assert by_recipient == {
+        "oldest@example.com": [f"Your order {oldest.number}: the item you waited for is in"],
+        "middle@example.com": [f"A new expected ship date for your order {middle.number}"],
+        "newest@example.com": [f"A new expected ship date for your order {newest.number}"],
+    }
+    assert f"expected to ship on {RECEIVED_AT.date():%Y-%m-%d}" in (
+        mails[[m["To"] for m in mails].index("oldest@example.com")]
+        .get_body(("plain",))
+        .get_content()
+    )
+
+
+def test_an_allocated_line_keeps_its_date_when_the_catalogue_date_moves(backorder):
+    from hearth.catalog.services import set_expected_ship_date
+
+    first = place("first", 1, at=T0)
+    second = place("second", 1, at=T0 + dt.timedelta(hours=1))
+    allocate_received_stock(variant=SUB, quantity=1, actor=None, at=RECEIVED_AT)
+    set_expected_ship_date(sku=SUB, expected_ship_date=JUNE, actor=None, at=RECEIVED_AT)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.ship_date == RECEIVED_AT.date()
+    assert second.ship_date == JUNE
+
+
+def test_a_held_order_gets_its_stock_but_stays_held(backorder):
+    held = place("held", 1, at=T0, card=REVIEW)
+    result = allocate_received_stock(variant=SUB, quantity=1, actor=None, at=RECEIVED_AT)
+    assert result.allocated == [held.number]
+    held.refresh_from_db()
+    assert held.status == OrderStatus.ON_HOLD
+    assert payment(held.payment_id).captured_amount is None
+
+
+def test_nothing_waiting_leaves_every_unit_over_and_sends_nothing(backorder, smtp_server):
+    result = allocate_received_stock(variant=SUB, quantity=4, actor=None, at=RECEIVED_AT)
+    assert (result.allocated, result.waiting, result.left_over) == ([], [], 4)
+    assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize("quantity", [-1, 1.5, "2"])
+def test_a_bad_received_quantity_is_refused_and_changes_nothing(backorder, quantity):
+    order = place("a", 1, at=T0)
+    with pytest.raises(DomainError) as caught:
+        allocate_received_stock(variant=SUB, quantity=quantity, actor=None, at=RECEIVED_AT)
+    assert caught.value.code == "invalid_quantity"
+    assert Order.objects.get(pk=order.pk).lines.get().allocated_at is None
+
+
+@pytest.mark.promise("TOS-21")
+def test_clearing_a_held_backorder_waits_for_stock_before_capture(backorder, staff_client):
+    held = place("held", 1, at=T0, card=REVIEW)
+    response = staff_client("finance").post(f"/back-office/review/{held.number}/clear/")
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == OrderStatus.PLACED
+    assert payment(held.payment_id).captured_amount is None
+    allocate_received_stock(variant=SUB, quantity=1, actor=None, at=RECEIVED_AT)
+    held.refresh_from_db()
+    assert held.status == OrderStatus.RELEASED
+    assert payment(held.payment_id).captured_amount == Decimal("563.87")
