@@ -8,14 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hearth.core import clock
+from hearth.core import audit, clock
+from hearth.core.audit import AuditAction, ObjectRef
 from hearth.core.errors import DomainError
-from hearth.privacy import services
+from hearth.privacy import selectors, services
 from hearth.privacy.models import (
     ConfidentialityIncident,
     ConsentRecord,
@@ -203,27 +208,67 @@ class DisclosureAdmin(admin.ModelAdmin):
         return False
 
 
+class IncidentForm(forms.ModelForm):
+    """A new incident, or (with ``corrects``) a correction restating an earlier entry."""
+
+    class Meta:
+        model = ConfidentialityIncident
+        fields = ("reference", "corrects", *services.INCIDENT_FACTS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "reference" in self.fields:  # the add form; an entry's own page is read-only
+            self.fields["reference"].required = False
+            self.fields["reference"].help_text = _(
+                "For a correction, the corrected entry's is kept."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        corrects = data.get("corrects")
+        if corrects is None and not data.get("reference"):
+            self.add_error("reference", _("A new incident needs a reference."))
+        if corrects is not None and corrects.corrections.exists():
+            self.add_error(
+                "corrects", _("This entry was corrected already: correct its latest correction.")
+            )
+        return data
+
+    def validate_unique(self) -> None:
+        """A correction shares its reference; the service checks a new one is free."""
+
+
 @admin.register(ConfidentialityIncident)
 class ConfidentialityIncidentAdmin(admin.ModelAdmin):
+    """The Law 25 register, append-only: entries are added, never edited or deleted before
+    ``keep_until``; a correction is a new entry (link on each entry's page); the whole register
+    exports as CSV for the Commission d'accès à l'information."""
+
+    form = IncidentForm
     list_display = (
         "reference",
+        "id",
+        "corrects",
         "discovered_on",
         "people_affected",
         "serious_injury_risk",
         "commission_notified_on",
         "persons_notified_on",
+        "recorded_at",
         "keep_until",
     )
     list_filter = ("serious_injury_risk",)
     search_fields = ("reference", "information_concerned", "circumstances")
-    readonly_fields = ("recorded_at", "keep_until")
+    readonly_fields = ("recorded_at", "keep_until", "record_a_correction")
 
-    def save_model(
-        self, request: HttpRequest, obj: ConfidentialityIncident, form: Any, change: bool
-    ) -> None:
-        if not change:
-            obj.recorded_at = clock.now()
-        super().save_model(request, obj, form, change)
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["reference", "corrects", *services.INCIDENT_FACTS]
+        return (
+            fields if obj is None else [*fields, "recorded_at", "keep_until", "record_a_correction"]
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # append-only: view, add, correct
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return (
@@ -231,6 +276,80 @@ class ConfidentialityIncidentAdmin(admin.ModelAdmin):
             and clock.now().date() >= obj.keep_until
             and super().has_delete_permission(request, obj)
         )
+
+    @admin.display(description=_("correction"))
+    def record_a_correction(self, obj: ConfidentialityIncident) -> str:
+        if obj.pk is None or obj.corrections.exists():
+            return "—"
+        url = reverse("admin:privacy_confidentialityincident_add") + f"?corrects={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Record a correction of this entry"))
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """A correction starts from the entry it corrects."""
+        initial = super().get_changeform_initial_data(request)
+        wanted = request.GET.get("corrects", "")
+        corrected = (
+            ConfidentialityIncident.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        )
+        if corrected is not None:
+            initial.update({name: getattr(corrected, name) for name in services.INCIDENT_FACTS})
+            initial["reference"] = corrected.reference
+        return initial
+
+    def save_model(
+        self, request: HttpRequest, obj: ConfidentialityIncident, form: Any, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        facts = {name: data[name] for name in services.INCIDENT_FACTS}
+        if data.get("corrects") is not None:
+            entry = services.correct_incident(
+                incident=data["corrects"], facts=facts, at=clock.now(), actor=request.user
+            )
+        else:
+            entry = services.record_incident(
+                reference=data["reference"], facts=facts, at=clock.now(), actor=request.user
+            )
+        obj.pk = entry.pk
+        obj.reference, obj.keep_until, obj.recorded_at = (
+            entry.reference,
+            entry.keep_until,
+            entry.recorded_at,
+        )
+
+    def get_urls(self) -> list[Any]:
+        export = path(
+            "export.csv",
+            self.admin_site.admin_view(self.export_csv),
+            name="privacy_confidentialityincident_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_csv(self, request: HttpRequest) -> HttpResponse:
+        """The whole register as CSV for a regulator (an audited export)."""
+        if not self.has_view_permission(request):
+            audit.record(
+                actor=request.user,
+                action=AuditAction.VIEW_REFUSED,
+                obj=ObjectRef(label=ConfidentialityIncident._meta.label, pk=""),
+            )
+            raise PermissionDenied
+        body = selectors.incident_register_csv()
+        audit.record(
+            actor=request.user,
+            action=AuditAction.EXPORTED,
+            obj=ObjectRef(label=ConfidentialityIncident._meta.label, pk=""),
+        )
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="incident-register-{clock.now():%Y-%m-%d}.csv"'
+        )
+        return response
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {"export_url": reverse("admin:privacy_confidentialityincident_export")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
 
 
 @admin.register(PolicyDocument)

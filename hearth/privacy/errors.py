@@ -15,3 +15,5 @@ class PrivacyErrorCode(StrEnum):
     UNKNOWN_FIELD = "unknown_field"
     NO_POLICY = "no_policy"
     BAD_LINK = "bad_link"
+    INCIDENT_ALREADY_CORRECTED = "incident_already_corrected"
+    INCIDENT_REFERENCE_TAKEN = "incident_reference_taken"

@@ -318,14 +318,36 @@ class Disclosure(models.Model):
         return f"{self.get_kind_display()} → {self.processor} ({self.at:%Y-%m-%d})"
 
 
+class IncidentQuerySet(models.QuerySet["ConfidentialityIncident"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The incident register is append-only: record a correction.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from hearth.core import clock
+
+        if self.filter(keep_until__gt=clock.now().date()).exists():
+            raise PermissionError("An incident is kept at least 5 years (until keep_until).")
+        return super().delete()
+
+
 class ConfidentialityIncident(models.Model):
     """The register of confidentiality incidents (Quebec Law 25, s.3.8; regulation s.7).
 
-    Kept at least 5 years after the incident became known: deletion before ``keep_until``
-    is refused.
+    Append-only: an entry is never changed; a correction is a new entry that restates the
+    incident and points at the entry it corrects (``corrects``). Kept at least 5 years after the
+    incident became known (``keep_until``), and a correction at least as long as what it
+    corrects: deletion before ``keep_until`` is refused.
     """
 
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    reference = models.CharField(_("reference"), max_length=40)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects entry"),
+    )
     information_concerned = models.TextField(_("personal information concerned"))
     circumstances = models.TextField(_("circumstances of the incident"))
     occurred_on = models.DateField(_("date or start of the incident"), null=True, blank=True)
@@ -347,18 +369,35 @@ class ConfidentialityIncident(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"))
     keep_until = models.DateField(_("keep until"), editable=False)
 
+    objects = IncidentQuerySet.as_manager()
+
     class Meta:
         ordering = ("-discovered_on", "-id")
         verbose_name = _("confidentiality incident")
         verbose_name_plural = _("confidentiality incident register")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("reference",),
+                condition=models.Q(corrects__isnull=True),
+                name="privacy_incident_reference_once",
+            ),
+            models.UniqueConstraint(fields=("corrects",), name="privacy_incident_corrected_once"),
+        ]
 
     def __str__(self) -> str:
+        if self.corrects_id is not None:
+            return f"{self.reference} (correction #{self.pk})"
         return self.reference
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The incident register is append-only: record a correction.")
         from hearth.privacy.rules import incident_keep_until
 
-        self.keep_until = incident_keep_until(self.discovered_on)
+        self.keep_until = incident_keep_until(
+            self.discovered_on,
+            corrected_keep_until=self.corrects.keep_until if self.corrects else None,
+        )
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

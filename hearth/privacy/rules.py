@@ -295,7 +295,22 @@ def taxonomy_problems(keys: Sequence[str]) -> list[str]:
 INCIDENT_KEEP_YEARS = 5
 
 
-def incident_keep_until(discovered_on: dt.date) -> dt.date:
-    """The first day an incident's register entry may be destroyed."""
+def incident_keep_until(
+    discovered_on: dt.date, *, corrected_keep_until: dt.date | None = None
+) -> dt.date:
+    """The first day an incident's register entry may be destroyed: 5 years after the
+    organisation became aware of it. A correction never shortens what it corrects: its entry
+    is kept at least as long as the entry it corrects, whatever date it now gives."""
     at = dt.datetime(discovered_on.year, discovered_on.month, discovered_on.day, tzinfo=dt.UTC)
-    return add_years(at, INCIDENT_KEEP_YEARS).date()
+    own = add_years(at, INCIDENT_KEEP_YEARS).date()
+    if corrected_keep_until is None:
+        return own
+    return max(own, corrected_keep_until)
+
+
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    return "'" + value if value.startswith(_CSV_FORMULA_START) else value

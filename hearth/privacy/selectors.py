@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,7 @@ from django.db.models import Q
 
 from hearth.privacy import crypto, rules, subjects, taxonomy
 from hearth.privacy.models import (
+    ConfidentialityIncident,
     ConsentRecord,
     DataRequest,
     DataRequestStatus,
@@ -217,3 +220,70 @@ def data_request_queue(*, at: dt.datetime) -> list[QueueRow]:
 
 def data_requests_for(user: Any) -> list[DataRequest]:
     return list(DataRequest.objects.filter(user=user).order_by("-received_at", "-id"))
+
+
+# --- Confidentiality incident register.
+
+INCIDENT_CSV_COLUMNS = (
+    "id",
+    "reference",
+    "corrects",
+    "corrected_by",
+    "recorded_at",
+    "discovered_on",
+    "occurred_on",
+    "occurred_until",
+    "people_affected",
+    "information_concerned",
+    "circumstances",
+    "risk_assessment",
+    "serious_injury_risk",
+    "commission_notified_on",
+    "persons_notified_on",
+    "notifications",
+    "measures",
+    "keep_until",
+)
+
+
+def incident_register() -> list[ConfidentialityIncident]:
+    """Every entry of the register, corrections included, oldest first."""
+    return list(
+        ConfidentialityIncident.objects.order_by("recorded_at", "id").prefetch_related(
+            "corrections"
+        )
+    )
+
+
+def incident_register_csv() -> str:
+    """The whole register as CSV for a regulator: one row per entry (corrections are rows that
+    name the entry they correct), machine column names, ISO dates."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(INCIDENT_CSV_COLUMNS)
+    for entry in incident_register():
+        corrected_by = [c.pk for c in entry.corrections.all()]
+        links: dict[str, Any] = {
+            "id": entry.pk,
+            "corrects": entry.corrects_id,
+            "corrected_by": corrected_by[0] if corrected_by else None,
+        }
+        writer.writerow(
+            [
+                _cell(links[name] if name in links else getattr(entry, name))
+                for name in INCIDENT_CSV_COLUMNS
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return rules.csv_cell(str(value))

@@ -34,6 +34,7 @@ from hearth.privacy import (
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import (
+    ConfidentialityIncident,
     ConsentKind,
     ConsentRecord,
     DataRequest,
@@ -694,3 +695,80 @@ def load_policies() -> tuple[int, int]:
                 },
             )
     return written, len(taxonomy.processors())
+
+
+# --- Confidentiality incident register (Law 25 s.3.8; regulation s.7). Append-only.
+
+INCIDENT_FACTS = (
+    "information_concerned",
+    "circumstances",
+    "occurred_on",
+    "occurred_until",
+    "discovered_on",
+    "people_affected",
+    "risk_assessment",
+    "serious_injury_risk",
+    "commission_notified_on",
+    "persons_notified_on",
+    "notifications",
+    "measures",
+)
+
+
+def record_incident(
+    *, reference: str, facts: dict[str, Any], at: dt.datetime, actor: Actor | None
+) -> ConfidentialityIncident:
+    """A new incident in the register (``facts``: the fields of ``INCIDENT_FACTS``)."""
+    with transaction.atomic():
+        if ConfidentialityIncident.objects.filter(reference=reference).exists():
+            raise DomainError(
+                PrivacyErrorCode.INCIDENT_REFERENCE_TAKEN,
+                _("An incident with this reference is already in the register."),
+                field="reference",
+            )
+        entry = ConfidentialityIncident(reference=reference, recorded_at=at, **_facts(facts))
+        entry.save()
+        audit.record(
+            actor=actor, action=AuditAction.CREATED, obj=entry, fields=["reference", *facts]
+        )
+    return entry
+
+
+def correct_incident(
+    *,
+    incident: ConfidentialityIncident,
+    facts: dict[str, Any],
+    at: dt.datetime,
+    actor: Actor | None,
+) -> ConfidentialityIncident:
+    """A correction: a new entry restating the incident, pointing at the latest entry. Nothing
+    already in the register changes; the audit row names the facts that differ."""
+    with transaction.atomic():
+        latest = ConfidentialityIncident.objects.select_for_update().get(pk=incident.pk)
+        if latest.corrections.exists():
+            raise DomainError(
+                PrivacyErrorCode.INCIDENT_ALREADY_CORRECTED,
+                _("This entry was corrected already: correct its latest correction."),
+                field="corrects",
+            )
+        restated = {name: getattr(latest, name) for name in INCIDENT_FACTS}
+        restated.update(_facts(facts))
+        entry = ConfidentialityIncident(
+            reference=latest.reference, corrects=latest, recorded_at=at, **restated
+        )
+        entry.save()
+        changed = [n for n in INCIDENT_FACTS if restated[n] != getattr(latest, n)]
+        audit.record(
+            actor=actor, action=AuditAction.CREATED, obj=entry, fields=["corrects", *changed]
+        )
+    return entry
+
+
+def _facts(facts: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(facts) - set(INCIDENT_FACTS)
+    if unknown:
+        raise DomainError(
+            PrivacyErrorCode.UNKNOWN_FIELD,
+            _("Unknown incident field: %(name)s") % {"name": sorted(unknown)[0]},
+        )
+    return dict(facts)
