@@ -131,3 +131,14 @@ def send_stock_allocated(*, order_id: int, event_id: int, sku: str, at: dt.datet
         return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
 
     return _send_once(order_id=order_id, kind=f"allocated:{sku}:{event_id}", at=at, build=build)
+
+
+def send_pay_again(*, order_id: int, at: dt.datetime) -> bool:
+    """Once per payment: the authorisation lapsed and its renewal was declined."""
+
+    def build(order: Order) -> EmailMessage:
+        return _message(order, "pay_again")
+
+    with transaction.atomic():
+        payment_id = Order.objects.get(pk=order_id).payment_id
+    return _send_once(order_id=order_id, kind=f"pay_again:{payment_id}", at=at, build=build)

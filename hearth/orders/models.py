@@ -37,6 +37,10 @@ class HoldReason(models.TextChoices):
     FRAUD = rules.HoldReason.FRAUD.value, _("Suspected fraud")
     DISCOUNT_MISUSE = rules.HoldReason.DISCOUNT_MISUSE.value, _("Possible discount code misuse")
     ADDRESS_DOUBT = rules.HoldReason.ADDRESS_DOUBT.value, _("The delivery address is in doubt")
+    PAYMENT_EXPIRED = (
+        rules.HoldReason.PAYMENT_EXPIRED.value,
+        _("The payment authorisation lapsed and could not be renewed"),
+    )
 
 
 class Channel(models.TextChoices):

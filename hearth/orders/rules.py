@@ -37,6 +37,7 @@ class HoldReason(StrEnum):
     FRAUD = "fraud"  # the payment was flagged as suspected fraud
     DISCOUNT_MISUSE = "discount_misuse"
     ADDRESS_DOUBT = "address_doubt"
+    PAYMENT_EXPIRED = "payment_expired"  # a lapsed authorisation could not be renewed
 
 
 class ShipmentException(StrEnum):

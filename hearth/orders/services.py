@@ -604,18 +604,64 @@ def _create(
 # --- After placing.
 
 
+def _reauthorise(*, order: Order, actor: Any, at: dt.datetime) -> Order | None:
+    """The order's authorisation lapsed (a long backorder): authorise again on the same stored
+    credential. Declined: the order goes on hold (``payment_expired``) and the customer is
+    emailed to pay again; returns None."""
+    from hearth.orders import tasks
+    from hearth.payments.services import reauthorise
+
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        auth = reauthorise(
+            payment_id=locked.payment_id,
+            idempotency_key=f"reauth-{locked.number}-{locked.payment_id}",
+            actor=_user(actor),
+        )
+        audit.record(actor=actor, action=AuditAction.MONEY_MOVED, obj=locked, fields=["payment_id"])
+        if auth.status == "declined":
+            locked.payment_id = auth.payment_id
+            locked.save(update_fields=["payment_id"])
+            if locked.status == OrderStatus.ON_HOLD:
+                locked.hold_reason = HoldReason.PAYMENT_EXPIRED
+                locked.save(update_fields=["hold_reason"])
+            else:
+                hold_order(order=locked, reason=HoldReason.PAYMENT_EXPIRED, actor=actor, at=at)
+            order_id = locked.pk
+            transaction.on_commit(lambda: tasks.send_pay_again.enqueue(order_id))
+            return None
+        OrderEvent.objects.create(
+            order=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=_user(actor),
+            at=at,
+            note=_("The payment authorisation lapsed and was renewed."),
+        )
+        locked.payment_id = auth.payment_id
+        locked.save(update_fields=["payment_id"])
+    return locked
+
+
 def release_order(*, order: Order, actor: Any, at: dt.datetime) -> Order:
     """Capture the payment and release the order to fulfilment (TOS-8); clears a review (TOS-21).
 
-    Safe to call twice: a released order is returned as it is.
+    A lapsed authorisation (a long pre-order or backorder) is renewed first; when the renewal is
+    declined the order is put on hold (``payment_expired``), the customer is asked to pay again,
+    and the order is returned not released. Safe to call twice: a released order is returned.
     """
-    from hearth.payments.services import capture
+    from hearth.payments.services import authorisation_expired, capture
 
     order = Order.objects.get(pk=order.pk)
     if order.status == OrderStatus.RELEASED:
         return order
     if not rules.may_move(order.status, OrderStatus.RELEASED):
         return set_status(order=order, to=OrderStatus.RELEASED, actor=actor, at=at)  # raises
+    if authorisation_expired(payment_id=order.payment_id, at=at):
+        renewed = _reauthorise(order=order, actor=actor, at=at)
+        if renewed is None:
+            return Order.objects.get(pk=order.pk)  # on hold: the customer is asked to pay again
+        order = renewed
     with transaction.atomic():
         result = capture(
             payment_id=order.payment_id, idempotency_key=f"capture-{order.number}", actor=actor

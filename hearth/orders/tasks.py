@@ -82,3 +82,11 @@ def send_stock_allocated(order_id: int, event_id: int, sku: str) -> bool:
     return emails.send_stock_allocated(
         order_id=order_id, event_id=event_id, sku=sku, at=clock.now()
     )
+
+
+@task(queue_name="email")
+def send_pay_again(order_id: int) -> bool:
+    """A lapsed authorisation could not be renewed: the customer is asked to pay again."""
+    from hearth.orders import emails
+
+    return emails.send_pay_again(order_id=order_id, at=clock.now())

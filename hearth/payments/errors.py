@@ -20,6 +20,7 @@ class PaymentsErrorCode(StrEnum):
     NOT_REFUNDABLE = "not_refundable"
     REFUND_EXCEEDS_BALANCE = "refund_exceeds_balance"
     NOT_VOIDABLE = "not_voidable"
+    AUTHORISATION_EXPIRED = "authorisation_expired"
 
 
 class CardProblemCode(StrEnum):

@@ -47,6 +47,13 @@ class PaymentProvider(Protocol):
         Raises DomainError ``unknown_token`` or ``token_used`` (field ``payment_token``)."""
         ...
 
+    def reauthorise(
+        self, *, token: str, amount: Decimal, reference: str, at: dt.datetime
+    ) -> ProviderAuthorisation:
+        """Hold ``amount`` again on a stored credential whose first authorisation lapsed (a
+        merchant-initiated authorisation: the customer agreed to it when they ordered)."""
+        ...
+
     def capture(self, *, token: str, amount: Decimal, reference: str) -> None:
         """Take the held amount."""
         ...
@@ -84,6 +91,26 @@ class SandboxProvider:
             )
         row.used_at = at
         row.save(update_fields=["used_at"])
+        outcome = BEHAVIOURS[Behaviour(row.behaviour)]
+        return ProviderAuthorisation(
+            status=outcome.status.value,
+            decline_code=outcome.decline_code.value if outcome.decline_code else None,
+            fraud_suspected=outcome.fraud_suspected,
+            method=row.method,
+            brand=row.brand,
+            last4=row.last4,
+        )
+
+    def reauthorise(
+        self, *, token: str, amount: Decimal, reference: str, at: dt.datetime
+    ) -> ProviderAuthorisation:
+        row = PaymentToken.objects.select_for_update().filter(token=token).first()
+        if row is None or row.used_at is None:
+            raise DomainError(
+                PaymentsErrorCode.UNKNOWN_TOKEN,
+                _("This payment has expired or is unknown. Please enter your payment again."),
+                field="payment_token",
+            )
         outcome = BEHAVIOURS[Behaviour(row.behaviour)]
         return ProviderAuthorisation(
             status=outcome.status.value,

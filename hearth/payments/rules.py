@@ -284,6 +284,22 @@ class PaymentState(StrEnum):
 
 
 CAPTURABLE = frozenset({PaymentState.AUTHORISED, PaymentState.REVIEW})
+
+#: How long an authorisation holds the money before the issuer lets it lapse: card networks
+#: release most holds after 7 days; PayPal honours an authorisation for 3 days (it can be
+#: reauthorised within 29). Past this a capture is refused and the order re-authorises first.
+AUTHORISATION_VALID_FOR: Mapping[str, dt.timedelta] = {
+    "card": dt.timedelta(days=7),
+    "paypal": dt.timedelta(days=3),
+}
+
+
+def authorisation_expired(*, method: str, authorised_at: dt.datetime, at: dt.datetime) -> bool:
+    """Whether an authorisation made at ``authorised_at`` has lapsed by ``at``."""
+    valid_for = AUTHORISATION_VALID_FOR.get(method, dt.timedelta(days=3))
+    return at - authorised_at > valid_for
+
+
 VOIDABLE = frozenset({PaymentState.AUTHORISED, PaymentState.REVIEW})
 REFUNDABLE = frozenset(
     {

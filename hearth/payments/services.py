@@ -512,6 +512,15 @@ def capture(*, payment_id: str, idempotency_key: str, actor: Any = None) -> Paym
             PaymentsErrorCode.NOT_CAPTURABLE,
             _("This payment cannot be captured: it is %(status)s."),
         )
+        if rules.authorisation_expired(
+            method=payment.method, authorised_at=payment.created_at, at=at
+        ):
+            raise DomainError(
+                PaymentsErrorCode.AUTHORISATION_EXPIRED,
+                _("This authorisation has expired: authorise again before capturing."),
+                field="payment_id",
+                status=409,
+            )
         get_provider().capture(
             token=payment.token.token, amount=payment.amount, reference=payment.reference
         )
@@ -530,6 +539,94 @@ def capture(*, payment_id: str, idempotency_key: str, actor: Any = None) -> Paym
             at=at,
         )
         return status
+
+
+def authorisation_expired(*, payment_id: str, at: dt.datetime) -> bool:
+    """Whether the payment's authorisation has lapsed (a capture would be refused)."""
+    payment = Payment.objects.filter(payment_id=payment_id).first()
+    if payment is None or payment.status not in rules.CAPTURABLE:
+        return False
+    return rules.authorisation_expired(
+        method=payment.method, authorised_at=payment.created_at, at=at
+    )
+
+
+def reauthorise(*, payment_id: str, idempotency_key: str, actor: Any = None) -> Authorisation:
+    """Authorise the same amount again on the same stored credential, as a new payment, and
+    release the lapsed hold (voided). A decline is a result (status ``declined``), as for
+    :func:`authorise`; the lapsed payment is voided either way."""
+    at = clock.now()
+    with transaction.atomic():
+        old = _locked_payment(payment_id)
+        previous = _previous(
+            idempotency_key, PaymentOperation.Kind.AUTHORISE, reauthorises=payment_id
+        )
+        if previous is not None:
+            return _authorisation(previous.result)
+        _require_state(
+            old,
+            rules.CAPTURABLE,
+            PaymentsErrorCode.NOT_CAPTURABLE,
+            _("This payment cannot be authorised again: it is %(status)s."),
+        )
+        provided = get_provider().reauthorise(
+            token=old.token.token, amount=old.amount, reference=old.reference, at=at
+        )
+        state = {
+            rules.AuthorisationStatus.APPROVED: PaymentState.AUTHORISED,
+            rules.AuthorisationStatus.REVIEW: PaymentState.REVIEW,
+            rules.AuthorisationStatus.DECLINED: PaymentState.DECLINED,
+        }[rules.AuthorisationStatus(provided.status)]
+        payment = Payment.objects.create(
+            payment_id=_new_id("pay_"),
+            token=old.token,
+            method=provided.method,
+            amount=old.amount,
+            status=state.value,
+            decline_code=provided.decline_code or "",
+            fraud_suspected=provided.fraud_suspected,
+            brand=provided.brand,
+            last4=provided.last4,
+            reference=old.reference,
+            payer_email_hash=old.payer_email_hash,
+            created_at=at,
+            updated_at=at,
+        )
+        get_provider().void(token=old.token.token, reference=old.reference)
+        old.status = PaymentState.VOIDED.value
+        old.updated_at = at
+        old.save(update_fields=["status", "updated_at"])
+        _record(
+            payment=old,
+            kind=PaymentOperation.Kind.VOID,
+            key=f"{idempotency_key}:lapsed",
+            amount=None,
+            result=_status_json(status_of(old)),
+            actor=actor,
+            at=at,
+        )
+        result = {
+            "payment_id": payment.payment_id,
+            "token": old.token.token,
+            "reauthorises": payment_id,
+            "amount": str(old.amount),
+            "status": provided.status,
+            "decline_code": provided.decline_code,
+            "fraud_suspected": provided.fraud_suspected,
+            "brand": provided.brand,
+            "last4": provided.last4,
+            "method": provided.method,
+        }
+        _record(
+            payment=payment,
+            kind=PaymentOperation.Kind.AUTHORISE,
+            key=idempotency_key,
+            amount=old.amount,
+            result=result,
+            actor=actor,
+            at=at,
+        )
+        return _authorisation(result)
 
 
 def refund(*, payment_id: str, amount: Decimal, idempotency_key: str, actor: Any = None) -> Refund:

@@ -141,3 +141,48 @@ def test_clearing_a_held_backorder_waits_for_stock_before_capture(backorder, sta
     held.refresh_from_db()
     assert held.status == OrderStatus.RELEASED
     assert payment(held.payment_id).captured_amount == Decimal("563.87")
+
+
+TEN_DAYS_LATER = T0 + dt.timedelta(days=10)
+
+
+@pytest.mark.promise("TOS-8")
+def test_a_long_backorder_is_re_authorised_before_capture(backorder):
+    from hearth.core import clock
+
+    order = place("long", 1, at=T0)
+    first_payment = order.payment_id
+    with clock.frozen(TEN_DAYS_LATER):
+        allocate_received_stock(variant=SUB, quantity=1, actor=None, at=TEN_DAYS_LATER)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RELEASED
+    assert order.payment_id != first_payment
+    assert payment(first_payment).status == "voided"
+    renewed = payment(order.payment_id)
+    assert (renewed.status, renewed.captured_amount) == ("captured", Decimal("563.87"))
+    notes = list(order.events.values_list("note", flat=True))
+    assert "The payment authorisation lapsed and was renewed." in notes
+
+
+@pytest.mark.promise("TOS-8")
+def test_a_declined_renewal_holds_the_order_and_asks_the_customer_to_pay_again(
+    backorder, smtp_server, django_capture_on_commit_callbacks
+):
+    from hearth.core import clock
+    from hearth.payments.models import Payment
+
+    order = place("long", 1, at=T0)
+    # The card was declined since (the sandbox's token now behaves as an empty account).
+    Payment.objects.get(payment_id=order.payment_id).token.__class__.objects.filter(
+        payments__payment_id=order.payment_id
+    ).update(behaviour="decline_insufficient_funds")
+    with clock.frozen(TEN_DAYS_LATER), django_capture_on_commit_callbacks(execute=True):
+        result = allocate_received_stock(variant=SUB, quantity=1, actor=None, at=TEN_DAYS_LATER)
+    assert result.allocated == [order.number]
+    order.refresh_from_db()
+    assert (order.status, order.hold_reason) == ("on_hold", "payment_expired")
+    assert payment(order.payment_id).status == "declined"
+    assert payment(order.payment_id).captured_amount is None
+    mails = [m for m in smtp_server.wait_for(2) if "pay again" in m["Subject"]]
+    assert [m["Subject"] for m in mails] == [f"Your order {order.number}: please pay again"]
+    assert "Nothing was charged" in mails[0].get_body(("plain",)).get_content()
