@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from pydantic import Field
 
 from hearth.core.errors import CoreErrorCode, DomainError, error_body
+from hearth.core.schemas import ErrorOut
 
 # (mount prefix, module that defines `router`). Add a line when an app grows an API.
 ROUTERS: list[tuple[str, str]] = [
@@ -32,7 +33,65 @@ ROUTERS: list[tuple[str, str]] = [
     ("/checkout/", "hearth.checkout.api"),
 ]
 
-api = NinjaAPI(
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+# The 4xx every operation of a kind can answer, whatever its own code declares.
+_COMMON_ERRORS = {
+    400: "Invalid input: a field missing, of the wrong type or out of bounds, a NUL "
+    "character, or malformed JSON. `fields` names each field at fault.",
+    401: "Not authenticated.",
+    403: "Not allowed; or a call with the session cookie that changes something sent no "
+    "valid CSRF token (`csrf_failed`).",
+    404: "No such resource, or not the caller's (the same answer).",
+    413: "The request body is too large (`too_large`).",
+}
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """List on every operation the 4xx it can answer, each with the error body's schema.
+
+    Every operation: 400 (the query string is checked on all of them). Authenticated: 401 and
+    403. State-changing: 403 (CSRF) and 413. A path parameter: 404. What an operation declares
+    itself is kept."""
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+        ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs")
+    )
+    schema["components"]["schemas"]["ErrorOut"] = ErrorOut.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    schema["components"]["schemas"]["ErrorOut"].pop("$defs", None)
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = {400}
+            if operation.get("security"):
+                codes |= {401, 403}
+            if method in _UNSAFE:
+                codes |= {403, 413}
+            if "{" in path:
+                codes.add(404)
+            responses = operation.setdefault("responses", {})
+            declared = {int(code) for code in responses}  # ninja keys them by int
+            for code in sorted(codes - declared):
+                responses.setdefault(
+                    code,
+                    {
+                        "description": _COMMON_ERRORS[code],
+                        "content": {"application/json": {"schema": _ERROR_REF}},
+                    },
+                )
+    return schema
+
+
+class HearthAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(schema)
+        return schema
+
+
+api = HearthAPI(
     title="Hearth API",
     version="1",
     description=(

@@ -23,6 +23,7 @@ from hearth.accounts import selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
 from hearth.core.errors import CoreErrorCode, DomainError
+from hearth.core.schemas import ErrorOut
 
 
 def _email(value: str) -> str:
@@ -79,7 +80,7 @@ class ProfilePatch(Schema):
     full_name: str | None = Field(default=None, max_length=200)
 
 
-class AddressIn(Schema):
+class AccountAddressIn(Schema):
     label: str = Field(default="", max_length=60)
     name: str = Field(max_length=200)
     lines: list[str] = Field(min_length=1, max_length=4)
@@ -90,7 +91,7 @@ class AddressIn(Schema):
     phone: str = Field(default="", max_length=30)
 
 
-class AddressPatch(Schema):
+class AccountAddressPatch(Schema):
     label: str | None = Field(default=None, max_length=60)
     name: str | None = Field(default=None, max_length=200)
     lines: list[str] | None = Field(default=None, min_length=1, max_length=4)
@@ -101,7 +102,7 @@ class AddressPatch(Schema):
     phone: str | None = Field(default=None, max_length=30)
 
 
-class AddressOut(Schema):
+class AccountAddressOut(Schema):
     id: int
     label: str
     name: str
@@ -187,7 +188,11 @@ def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> dict[str, Any]
     return _profile(services.verify_email(token=payload.token, at=clock.now()))
 
 
-@router.post("signin", response=ProfileOut, summary="Sign in (starts a session)")
+@router.post(
+    "signin",
+    response={200: ProfileOut, 401: ErrorOut, 429: ErrorOut},
+    summary="Sign in (starts a session; 429 after repeated failures)",
+)
 def sign_in(request: HttpRequest, payload: SignInIn) -> dict[str, Any]:
     _require_csrf(request)
     user = services.authenticate_user(
@@ -221,15 +226,17 @@ def patch_me(request: HttpRequest, payload: ProfilePatch) -> dict[str, Any]:
     return _profile(user)
 
 
-@router.get("me/addresses", response=list[AddressOut], auth=session_auth, summary="My addresses")
+@router.get(
+    "me/addresses", response=list[AccountAddressOut], auth=session_auth, summary="My addresses"
+)
 def list_addresses(request: HttpRequest) -> list[dict[str, Any]]:
     return [_address(a) for a in selectors.addresses_for(user=request.auth)]  # type: ignore[attr-defined]
 
 
 @router.post(
-    "me/addresses", response={201: AddressOut}, auth=session_auth, summary="Add an address"
+    "me/addresses", response={201: AccountAddressOut}, auth=session_auth, summary="Add an address"
 )
-def add_address(request: HttpRequest, payload: AddressIn) -> Status[dict[str, Any]]:
+def add_address(request: HttpRequest, payload: AccountAddressIn) -> Status[dict[str, Any]]:
     user: User = request.auth  # type: ignore[attr-defined]
     address = services.add_address(
         user=user, data=_input(payload.model_dump()), at=clock.now(), actor=user
@@ -238,16 +245,24 @@ def add_address(request: HttpRequest, payload: AddressIn) -> Status[dict[str, An
 
 
 @router.get(
-    "me/addresses/{address_id}", response=AddressOut, auth=session_auth, summary="One address"
+    "me/addresses/{address_id}",
+    response=AccountAddressOut,
+    auth=session_auth,
+    summary="One address",
 )
 def get_address(request: HttpRequest, address_id: int) -> dict[str, Any]:
     return _address(selectors.address_for(user=request.auth, address_id=address_id))  # type: ignore[attr-defined]
 
 
 @router.patch(
-    "me/addresses/{address_id}", response=AddressOut, auth=session_auth, summary="Change an address"
+    "me/addresses/{address_id}",
+    response=AccountAddressOut,
+    auth=session_auth,
+    summary="Change an address",
 )
-def patch_address(request: HttpRequest, address_id: int, payload: AddressPatch) -> dict[str, Any]:
+def patch_address(
+    request: HttpRequest, address_id: int, payload: AccountAddressPatch
+) -> dict[str, Any]:
     user: User = request.auth  # type: ignore[attr-defined]
     address = selectors.address_for(user=user, address_id=address_id)
     current = _address(address)

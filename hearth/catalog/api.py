@@ -19,21 +19,12 @@ from pydantic import ConfigDict, Field
 
 from hearth.catalog import selectors
 from hearth.catalog.models import Category, Product, Variant
+from hearth.core.schemas import ErrorOut
 
 router = Router(tags=["catalog"])
 
 #: Deepest page start: past any real catalogue, and within every database's integer range.
 MAX_OFFSET = 10_000
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
 
 
 class CatalogueQuery(Schema):

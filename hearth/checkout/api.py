@@ -22,6 +22,7 @@ from hearth.checkout.rules import MAX_LINE_QUANTITY, MAX_LINES
 from hearth.checkout.selectors import BasketSummary
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.core.schemas import ErrorOut
 from hearth.orders import selectors as order_selectors
 from hearth.orders.models import Order
 from hearth.orders.rules import request_fingerprint
@@ -30,16 +31,6 @@ from hearth.orders.services import PlacedOrder
 router = Router(tags=["checkout"])
 
 SKU = Field(min_length=1, max_length=40, examples=["EO-HRTH-ONE-OAK"])
-
-
-class CheckoutErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
-
-
-class CheckoutErrorOut(Schema):
-    error: CheckoutErrorDetail
 
 
 class CheckoutLineIn(Schema):
@@ -235,7 +226,7 @@ def basket(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/basket/lines",
-    response={201: CheckoutBasketOut, 400: CheckoutErrorOut, 409: CheckoutErrorOut},
+    response={201: CheckoutBasketOut, 400: ErrorOut, 409: ErrorOut},
     summary="Add to the basket",
 )
 def add_line(request: HttpRequest, payload: CheckoutLineIn) -> Status:
@@ -251,7 +242,7 @@ def add_line(request: HttpRequest, payload: CheckoutLineIn) -> Status:
 
 @router.put(
     "/basket/lines/{sku}",
-    response={200: CheckoutBasketOut, 400: CheckoutErrorOut, 404: CheckoutErrorOut},
+    response={200: CheckoutBasketOut, 400: ErrorOut, 404: ErrorOut},
     summary="Change a line's quantity",
 )
 def change_line(request: HttpRequest, sku: str, payload: CheckoutQuantityIn) -> dict[str, Any]:
@@ -296,7 +287,7 @@ def shipping_methods(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/quote",
-    response={200: CheckoutQuoteOut, 400: CheckoutErrorOut, 429: CheckoutErrorOut},
+    response={200: CheckoutQuoteOut, 400: ErrorOut, 429: ErrorOut},
     summary="Price the order",
 )
 def quote(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, Any]:
@@ -357,10 +348,10 @@ def _order_out(order: Order) -> dict[str, Any]:
     response={
         200: CheckoutOrderOut,
         201: CheckoutOrderOut,
-        400: CheckoutErrorOut,
-        402: CheckoutErrorOut,
-        409: CheckoutErrorOut,
-        422: CheckoutErrorOut,
+        400: ErrorOut,
+        402: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
     },
     summary="Place the order (idempotent)",
 )

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.core.schemas import ErrorOut
 from hearth.devices import selectors, services
 from hearth.devices.errors import DevicesErrorCode
 from hearth.devices.models import Household
@@ -95,10 +96,6 @@ class BatchOut(Schema):
     rejected: list[RejectedEvent]
 
 
-class Error(Schema):
-    error: dict
-
-
 def _out(household: Household) -> dict:
     return {
         "household_id": household.id,
@@ -111,7 +108,7 @@ def _out(household: Household) -> dict:
 
 @router.post(
     "/households",
-    response={201: HouseholdCreated, 400: Error},
+    response={201: HouseholdCreated, 400: ErrorOut},
     summary="Create a household (PP-16: only serial numbers)",
 )
 def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
@@ -122,7 +119,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
 @router.get(
     "/households/{household_id}",
     auth=device_auth,
-    response={200: HouseholdOut, 401: Error, 404: Error},
+    response={200: HouseholdOut, 401: ErrorOut, 404: ErrorOut},
     summary="Read your household",
 )
 def read_household(request: HttpRequest, household_id: int) -> dict:
@@ -132,7 +129,7 @@ def read_household(request: HttpRequest, household_id: int) -> dict:
 @router.post(
     "/households/{household_id}/products",
     auth=device_auth,
-    response={200: HouseholdOut, 400: Error, 401: Error, 404: Error},
+    response={200: HouseholdOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Add products (serial numbers only)",
 )
 def add_products(request: HttpRequest, household_id: int, payload: ProductsIn) -> dict:
@@ -144,7 +141,7 @@ def add_products(request: HttpRequest, household_id: int, payload: ProductsIn) -
 @router.post(
     "/households/{household_id}/registration",
     auth=device_auth,
-    response={200: HouseholdOut, 400: Error, 401: Error, 404: Error},
+    response={200: HouseholdOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Register a household (PP-17): email, postal code, country and tier",
 )
 def register(request: HttpRequest, household_id: int, payload: RegistrationIn) -> dict:
@@ -163,7 +160,7 @@ def register(request: HttpRequest, household_id: int, payload: RegistrationIn) -
 @router.delete(
     "/households/{household_id}/registration",
     auth=device_auth,
-    response={200: HouseholdOut, 401: Error, 404: Error},
+    response={200: HouseholdOut, 401: ErrorOut, 404: ErrorOut},
     summary="Unregister: back to the decline tier; email, postal code and country erased",
 )
 def unregister(request: HttpRequest, household_id: int) -> dict:
@@ -174,7 +171,7 @@ def unregister(request: HttpRequest, household_id: int) -> dict:
 @router.put(
     "/households/{household_id}/tier",
     auth=device_auth,
-    response={200: HouseholdOut, 400: Error, 401: Error, 404: Error},
+    response={200: HouseholdOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Change the tier (a lower tier applies from the next batch)",
 )
 def change_tier(request: HttpRequest, household_id: int, payload: TierIn) -> dict:
@@ -212,7 +209,7 @@ _encode = msgspec.json.Encoder().encode
 @router.post(
     "/telemetry/batches",
     auth=device_auth,
-    response={200: BatchOut, 400: Error, 401: Error, 413: Error, 415: Error},
+    response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 415: ErrorOut},
     summary="Send a batch of telemetry events",
     openapi_extra=_BATCH_DOC,
 )

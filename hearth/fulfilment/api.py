@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import BeforeValidator, ConfigDict, Field
 
+from hearth.core.schemas import ErrorOut
 from hearth.fulfilment import selectors
 
 router = Router(tags=["fulfilment"])
@@ -37,16 +38,6 @@ def _iso_timestamp(value: Any) -> Any:
 
 Timestamp = Annotated[dt.datetime, BeforeValidator(_iso_timestamp)]
 Line = Annotated[str, Field(max_length=100)]
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
 
 
 class EstimateIn(Schema):
@@ -88,7 +79,7 @@ class EstimateOut(Schema):
     )
 
 
-class AddressIn(Schema):
+class AddressCheckIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[Line] = Field(
@@ -133,7 +124,7 @@ class NormalisedOut(Schema):
     country: str | None
 
 
-class AddressOut(Schema):
+class AddressCheckOut(Schema):
     accepted: bool
     problems: list[ProblemOut]
     normalised: NormalisedOut
@@ -171,7 +162,7 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict[str, Any]:
 
 @router.post(
     "/address-check",
-    response={200: AddressOut, 400: ErrorOut},
+    response={200: AddressCheckOut, 400: ErrorOut},
     summary="May we ship to this address?",
     description=(
         "Always 200 for a well-formed body: accepted is false with one problem per reason "
@@ -181,7 +172,7 @@ def estimate(request: HttpRequest, payload: EstimateIn) -> dict[str, Any]:
         "Malformed bodies (missing fields, wrong types, over-long strings) are 400s."
     ),
 )
-def address_check(request: HttpRequest, payload: AddressIn) -> dict[str, Any]:
+def address_check(request: HttpRequest, payload: AddressCheckIn) -> dict[str, Any]:
     result = selectors.check_delivery_address(
         lines=payload.lines,
         city=payload.city,

@@ -19,6 +19,7 @@ from hearth.accounts.errors import AccountsErrorCode
 from hearth.accounts.services import client_of, verify_password
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.core.schemas import ErrorOut
 from hearth.privacy import inventory, selectors, services, staff_audit
 from hearth.privacy.errors import PrivacyErrorCode
 from hearth.privacy.models import ConsentKind, DataRequest, Purpose
@@ -176,7 +177,12 @@ class ErasureOut(Schema):
     kept_records: int
 
 
-@router.post("/me/erasure", response=ErasureOut, auth=django_auth, summary="Erase my data")
+@router.post(
+    "/me/erasure",
+    response={200: ErasureOut, 409: ErrorOut},
+    auth=django_auth,
+    summary="Erase my data (409 while something must be kept)",
+)
 def my_erasure(request: HttpRequest, payload: ErasureIn) -> dict[str, Any]:
     if not request.user.check_password(payload.password):
         raise DomainError(
