@@ -40,6 +40,7 @@ NUL_REASON = "must not contain NUL characters"
 NUL_FIELDS: dict[tuple[str, str], str] = {
     ("POST", "/accounts/signup"): "email",
     ("POST", "/accounts/signin"): "email",
+    ("POST", "/accounts/verify-email"): "token",
     ("PATCH", "/accounts/me"): "full_name",
     ("POST", "/accounts/me/addresses"): "lines.0",
     ("PATCH", "/accounts/me/addresses/{address_id}"): "label",
@@ -48,6 +49,7 @@ NUL_FIELDS: dict[tuple[str, str], str] = {
     ("POST", "/fulfilment/address-check"): "city",
     ("POST", "/aftersales/eligibility"): "channel",
     ("POST", "/privacy/me/consents"): "purpose",
+    ("POST", "/privacy/me/export"): "password",
     ("POST", "/privacy/me/erasure"): "password",
     ("POST", "/households"): "serials.0",
     ("POST", HH + "/products"): "serials.0",
