@@ -237,3 +237,21 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.comms.tasks.sweep_outbox", 60),
     ("hearth.comms.tasks.purge_outbox", 86_400),
 ]
+
+# --- Carriers (issue #11): the configured carriers, keyed; each posts tracking events signed with
+# its own webhook secret (HMAC-SHA256) to /carriers/<key>/events/. The sandbox is built in.
+HEARTH_SITE_URL = os.environ.get("HEARTH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+HEARTH_DEFAULT_CARRIER = "sandbox"
+_sandbox_secret = os.environ.get("SANDBOX_CARRIER_WEBHOOK_SECRET", "")
+if not _sandbox_secret:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SANDBOX_CARRIER_WEBHOOK_SECRET must be set in production.")
+    _sandbox_secret = "dev-only-sandbox-carrier-webhook-secret"  # noqa: S105
+HEARTH_CARRIERS = {
+    "sandbox": {
+        "class": "hearth.fulfilment.carriers.SandboxCarrier",
+        "name": "Northern Parcel",
+        "webhook_secret": _sandbox_secret,
+        "tracking_url": HEARTH_SITE_URL + "/carriers/sandbox/track/{code}/",
+    }
+}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("hearth.devices.urls")),
     path("", include("hearth.catalog.urls")),
     path("", include("hearth.orders.urls")),
+    path("", include("hearth.fulfilment.urls")),
     path("", include("hearth.payments.urls")),
     path("", include("hearth.checkout.urls")),
     path("", include("hearth.web.urls")),

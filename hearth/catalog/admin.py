@@ -36,7 +36,15 @@ def _save_variant(request: HttpRequest, variant: Variant) -> None:
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
-    fields = ("sku", "colour", "price", "stock_on_hand", "availability", "expected_ship_date")
+    fields = (
+        "sku",
+        "colour",
+        "price",
+        "stock_on_hand",
+        "low_stock_threshold",
+        "availability",
+        "expected_ship_date",
+    )
 
 
 @admin.register(Product)
@@ -72,10 +80,17 @@ class VariantAdmin(admin.ModelAdmin):
         "colour",
         "price",
         "stock_on_hand",
+        "low_stock_threshold",
         "availability",
         "expected_ship_date",
     )
-    list_editable = ("price", "stock_on_hand", "availability", "expected_ship_date")
+    list_editable = (
+        "price",
+        "stock_on_hand",
+        "low_stock_threshold",
+        "availability",
+        "expected_ship_date",
+    )
     list_filter = ("availability", "product__category")
     search_fields = ("sku", "product__name", "colour")
     list_select_related = ("product",)

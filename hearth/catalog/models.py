@@ -97,6 +97,13 @@ class Variant(models.Model):
         blank=True,
         help_text=_("For pre-order and backorder: when it is expected to ship (TOS-20)."),
     )
+    low_stock_threshold = models.PositiveIntegerField(
+        _("low-stock threshold"),
+        default=5,
+        help_text=_(
+            "The warehouse's home lists the variant when stock on hand is at or below this."
+        ),
+    )
 
     class Meta:
         verbose_name = _("variant")

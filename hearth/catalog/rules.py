@@ -5,8 +5,11 @@ No Django, no database, no clock: plain values in, plain values out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Availability(StrEnum):
@@ -69,3 +72,67 @@ def normalise_lines(lines: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
             raise LineError(sku, "quantity must be a whole number of at least 1")
         merged[sku] = merged.get(sku, 0) + quantity
     return sorted(merged.items())
+
+
+# --- Serial number formats (data/serial_formats.toml).
+
+
+@dataclass(frozen=True)
+class SerialFormat:
+    """How a SKU's unit serials look. ``pattern`` is None for a SKU packed without serials."""
+
+    sku: str
+    pattern: re.Pattern[str] | None
+    example: str
+    source: str
+
+    @property
+    def serialised(self) -> bool:
+        return self.pattern is not None
+
+    def matches(self, serial: str) -> bool:
+        return self.pattern is not None and self.pattern.fullmatch(serial) is not None
+
+
+def normalise_serial(raw: str) -> str:
+    """A scanned serial as stored: surrounding space dropped, upper case (scanners differ)."""
+    return "".join(str(raw).split()).upper()
+
+
+def parse_serial_formats(data: dict[str, Any]) -> dict[str, SerialFormat]:
+    """Validate the serial formats table; raises ValueError naming the entry at fault.
+
+    Every entry has a SKU (once) and a source; a serialised one a pattern that compiles and an
+    example that matches its own pattern and no other SKU's, so that a serial names one SKU.
+    """
+    formats: dict[str, SerialFormat] = {}
+    for index, entry in enumerate(data.get("format", [])):
+        sku = str(entry.get("sku", "")).strip()
+        where = f"format {index + 1} ({sku or 'no SKU'})"
+        if not sku:
+            raise ValueError(f"{where}: sku is required")
+        if sku in formats:
+            raise ValueError(f"{where}: SKU listed twice")
+        if not str(entry.get("source", "")).strip():
+            raise ValueError(f"{where}: source is required")
+        if entry.get("serialised", True) is False:
+            formats[sku] = SerialFormat(sku, None, "", entry["source"])
+            continue
+        try:
+            pattern = re.compile(str(entry["pattern"]))
+        except (KeyError, re.error) as error:
+            raise ValueError(f"{where}: pattern missing or invalid ({error})") from None
+        example = normalise_serial(entry.get("example", ""))
+        if not pattern.fullmatch(example):
+            raise ValueError(f"{where}: example {example!r} does not match its pattern")
+        formats[sku] = SerialFormat(sku, pattern, example, entry["source"])
+    for fmt in formats.values():
+        others = [o.sku for o in formats.values() if o.sku != fmt.sku and o.matches(fmt.example)]
+        if fmt.serialised and others:
+            raise ValueError(f"{fmt.sku}: example also matches {', '.join(others)}")
+    return formats
+
+
+def skus_of_serial(serial: str, formats: Iterable[SerialFormat]) -> list[str]:
+    """The SKUs whose serial format ``serial`` matches (normally one or none)."""
+    return sorted(f.sku for f in formats if f.matches(serial))

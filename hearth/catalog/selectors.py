@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from hearth.catalog.errors import CatalogErrorCode
 from hearth.catalog.models import Availability, Product, Variant
+from hearth.catalog.rules import SerialFormat, parse_serial_formats
 from hearth.core.errors import DomainError
 
 
@@ -114,3 +118,21 @@ def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
         sku__in=wanted, product__is_active=True
     )
     return {v.sku: v for v in variants}
+
+
+@functools.cache
+def serial_formats() -> dict[str, SerialFormat]:
+    """The serial number formats by SKU (data/serial_formats.toml, validated once)."""
+    path = Path(__file__).resolve().parent / "data" / "serial_formats.toml"
+    with path.open("rb") as fh:
+        return parse_serial_formats(tomllib.load(fh))
+
+
+def serial_format(sku: str) -> SerialFormat | None:
+    """The serial format of ``sku``, or None when the table has no entry for it."""
+    return serial_formats().get(sku)
+
+
+def variant_exists(sku: str) -> bool:
+    """Whether a variant has this SKU (on sale or not: the warehouse still holds its stock)."""
+    return Variant.objects.filter(sku=sku).exists()

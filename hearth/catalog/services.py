@@ -159,6 +159,35 @@ def release_stock(*, lines: Sequence[tuple[str, int]]) -> None:
             )
 
 
+def change_stock(*, sku: str, delta: int) -> int:
+    """Add ``delta`` (negative to take away) to a variant's stock on hand; the new stock on hand.
+
+    For the warehouse's receipts and adjustments, which keep their own audited record. One
+    conditional UPDATE: stock on hand never goes below zero (``out_of_stock``, 409, field
+    ``quantity``); ``unknown_sku`` (field ``sku``) when no variant has the SKU.
+    """
+    with transaction.atomic():
+        changed = Variant.objects.filter(sku=sku, stock_on_hand__gte=-delta).update(
+            stock_on_hand=F("stock_on_hand") + delta
+        )
+        left = Variant.objects.filter(sku=sku).values_list("stock_on_hand", flat=True).first()
+        if left is None:
+            raise DomainError(
+                CatalogErrorCode.UNKNOWN_SKU,
+                _("There is no product with the code %(sku)s.") % {"sku": sku},
+                field="sku",
+            )
+        if not changed:
+            raise DomainError(
+                CatalogErrorCode.OUT_OF_STOCK,
+                _("Only %(count)d of %(sku)s in stock: it cannot go below zero.")
+                % {"count": left, "sku": sku},
+                field="quantity",
+                status=409,
+            )
+    return int(left)
+
+
 @dataclass(frozen=True)
 class LoadResult:
     products_created: int

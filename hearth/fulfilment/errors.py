@@ -12,6 +12,28 @@ class FulfilmentErrorCode(StrEnum):
     PAYMENT_BEFORE_PLACEMENT = "payment_before_placement"
     TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"
     UNKNOWN_METHOD = "unknown_method"
+    # Warehouse (issue #11).
+    SERIAL_FORMAT = "serial_format"
+    SERIAL_USED = "serial_used"
+    SERIAL_OTHER_SKU = "serial_other_sku"
+    SERIAL_NOT_NEEDED = "serial_not_needed"
+    NO_SERIAL_FORMAT = "no_serial_format"
+    NOT_READY_TO_PACK = "not_ready_to_pack"
+    UNITS_MISSING = "units_missing"
+    LABEL_EXISTS = "label_exists"
+    NO_LABEL = "no_label"
+    ALREADY_SHIPPED = "already_shipped"
+    UNKNOWN_CARRIER = "unknown_carrier"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_TRACKING_CODE = "unknown_tracking_code"
+    MALFORMED_EVENTS = "malformed_events"
+    INVALID_QUANTITY = "invalid_quantity"
+    MISSING_REFERENCE = "missing_reference"
+    UNKNOWN_SKU = "unknown_sku"
+    UNKNOWN_REASON = "unknown_reason"
+    STOCK_WOULD_BE_NEGATIVE = "stock_would_be_negative"
+    LOOKUP_THROTTLED = "lookup_throttled"
+    CASE_ALREADY_RESOLVED = "case_already_resolved"
 
 
 class AddressProblemCode(StrEnum):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hearth.fulfilment import rules
 from hearth.fulfilment.address import forwarder_line_key, normalise_postal_code
 
 
@@ -67,3 +68,258 @@ class KnownForwarder(models.Model):
         if errors:
             raise ValidationError(errors)
         self.line = " ".join(self.line.split())
+
+
+# --- Warehouse: units, shipments, tracking, delivery exceptions, stock movements (issue #11).
+
+
+class ShipmentStatus(models.TextChoices):
+    LABEL_CREATED = rules.ShipmentStatus.LABEL_CREATED.value, _("Label created")
+    SHIPPED = rules.ShipmentStatus.SHIPPED.value, _("Handed to the carrier")
+    IN_TRANSIT = rules.ShipmentStatus.IN_TRANSIT.value, _("In transit")
+    OUT_FOR_DELIVERY = rules.ShipmentStatus.OUT_FOR_DELIVERY.value, _("Out for delivery")
+    DELIVERED = rules.ShipmentStatus.DELIVERED.value, _("Delivered")
+    RETURNED_TO_SENDER = rules.ShipmentStatus.RETURNED_TO_SENDER.value, _("Returned to sender")
+    LOST = rules.ShipmentStatus.LOST.value, _("Lost")
+
+
+class Shipment(models.Model):
+    """One parcel of one order: its carrier, service, tracking code and where it is now.
+
+    ``promised_ship_date`` is the order's ship date when the label was made (the chart of promises
+    kept reads it with ``shipped_on``, the Eastern day the carrier took the parcel).
+    """
+
+    order = models.OneToOneField(
+        "orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="shipment"
+    )
+    carrier = models.CharField(_("carrier"), max_length=20)
+    service = models.CharField(_("service"), max_length=20)
+    tracking_code = models.CharField(_("tracking code"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ShipmentStatus.choices,
+        default=ShipmentStatus.LABEL_CREATED,
+    )
+    promised_ship_date = models.DateField(_("promised ship date"), null=True, blank=True)
+    label_pdf = models.BinaryField(_("label (PDF)"), editable=False)
+    label_created_at = models.DateTimeField(_("label created at"))
+    label_created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("label made by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    shipped_at = models.DateTimeField(_("handed to the carrier at"), null=True, blank=True)
+    shipped_on = models.DateField(_("shipped on"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(
+        _("shipping confirmation sent at"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ("-label_created_at", "-id")
+        indexes = [models.Index(fields=["promised_ship_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_code}"
+
+
+class Unit(models.Model):
+    """One serial-numbered unit captured at packing, tied to its order line.
+
+    ``shipped_on`` (the day the carrier took it) starts the unit's warranty; after-sales builds
+    the warranty record on this row.
+    """
+
+    serial = models.CharField(_("serial number"), max_length=40, unique=True)
+    sku = models.CharField(_("SKU"), max_length=40, db_index=True)
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    captured_at = models.DateTimeField(_("scanned at"))
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scanned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    shipped_on = models.DateField(_("shipped on (warranty start)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ("order_line", "captured_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.serial}"
+
+
+class TrackingEvent(models.Model):
+    """One event the carrier reported for a shipment (each carrier event recorded once)."""
+
+    shipment = models.ForeignKey(
+        Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="events"
+    )
+    carrier_event_id = models.CharField(_("carrier's event id"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=20, choices=ShipmentStatus.choices)
+    code = models.CharField(_("carrier's code"), max_length=20)
+    description = models.CharField(_("description"), max_length=200)
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    at = models.DateTimeField(_("at"))
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        ordering = ("at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "carrier_event_id"], name="fulfilment_tracking_event_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryExceptionKind(models.TextChoices):
+    RETURNED_TO_SENDER = rules.ShipmentStatus.RETURNED_TO_SENDER.value, _("Returned to sender")
+    LOST = rules.ShipmentStatus.LOST.value, _("Lost")
+
+
+class DeliveryExceptionCase(models.Model):
+    """A delivery that went wrong, waiting for customer care (the care app will absorb these).
+
+    Opened by the carrier's event (returned to sender, lost); a care agent resolves it with a note.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    shipment = models.ForeignKey(
+        Shipment, verbose_name=_("shipment"), on_delete=models.PROTECT, related_name="exceptions"
+    )
+    kind = models.CharField(
+        _("what happened"), max_length=20, choices=DeliveryExceptionKind.choices
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("care note"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery exception case")
+        verbose_name_plural = _("delivery exception cases")
+        ordering = ("state", "opened_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "kind"], name="fulfilment_exception_case_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.shipment.tracking_code}"
+
+
+class StockReceipt(models.Model):
+    """Units of a SKU received into the warehouse, with the supplier's reference."""
+
+    sku = models.CharField(_("SKU"), max_length=40, db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    reference = models.CharField(_("reference"), max_length=80)
+    received_at = models.DateTimeField(_("received at"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("stock receipt")
+        verbose_name_plural = _("stock receipts")
+        ordering = ("-received_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="fulfilment_receipt_quantity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.quantity} {self.sku} ({self.reference})"
+
+
+class AdjustmentReason(models.TextChoices):
+    DAMAGED = rules.AdjustmentReason.DAMAGED.value, _("Damaged in the warehouse")
+    COUNT_CORRECTION = rules.AdjustmentReason.COUNT_CORRECTION.value, _("Stock count correction")
+    FOUND = rules.AdjustmentReason.FOUND.value, _("Found in the warehouse")
+    MISSING = rules.AdjustmentReason.MISSING.value, _("Missing (not found)")
+    SUPPLIER_RETURN = rules.AdjustmentReason.SUPPLIER_RETURN.value, _("Returned to the supplier")
+
+
+class StockAdjustment(models.Model):
+    """A change of stock on hand that is not a receipt or a sale, with its reason (audited)."""
+
+    sku = models.CharField(_("SKU"), max_length=40, db_index=True)
+    delta = models.IntegerField(_("change"))
+    stock_after = models.IntegerField(_("stock on hand after"))
+    reason = models.CharField(_("reason"), max_length=20, choices=AdjustmentReason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("stock adjustment")
+        verbose_name_plural = _("stock adjustments")
+        ordering = ("-at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(delta=0), name="fulfilment_adjustment_not_zero"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.sku} ({self.reason})"
+
+
+class TrackingLookup(models.Model):
+    """A guest's look-up of an order's tracking, by a keyed hash of the client (for the limit)."""
+
+    client = models.CharField(_("client (keyed hash)"), max_length=64, db_index=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("tracking look-up")
+        verbose_name_plural = _("tracking look-ups")
+
+    def __str__(self) -> str:
+        return f"{self.client[:8]} {self.at:%Y-%m-%d %H:%M}"

@@ -14,9 +14,13 @@ No Django, no ORM, no clock reads: time is always an argument.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -217,3 +221,208 @@ def estimate(
         cutoff=cutoff,
         confirmation_assumed=payment_confirmed_at is None,
     )
+
+
+# --- Warehouse (issue #11): shipment progress, pick urgency, serials, webhook signatures, the
+# chart of ship-date promises kept. Pure like the rest: the caller passes today and now.
+
+
+class ShipmentStatus(StrEnum):
+    LABEL_CREATED = "label_created"
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    LOST = "lost"
+
+
+#: Where a shipment can be in its journey: a later event never moves it back to an earlier step,
+#: and an ended journey (delivered, returned, lost) stays ended.
+_PROGRESS: dict[ShipmentStatus, int] = {
+    ShipmentStatus.LABEL_CREATED: 0,
+    ShipmentStatus.SHIPPED: 1,
+    ShipmentStatus.IN_TRANSIT: 2,
+    ShipmentStatus.OUT_FOR_DELIVERY: 3,
+}
+ENDED: frozenset[ShipmentStatus] = frozenset(
+    {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED_TO_SENDER, ShipmentStatus.LOST}
+)
+EXCEPTIONS: frozenset[ShipmentStatus] = frozenset(
+    {ShipmentStatus.RETURNED_TO_SENDER, ShipmentStatus.LOST}
+)
+
+
+def next_shipment_status(current: str, event: str) -> ShipmentStatus:
+    """The shipment's status after a carrier event of kind ``event``.
+
+    Any carrier event means the carrier has the parcel (at least ``shipped``); events arriving out
+    of order never move it back; delivered, returned to sender and lost are final.
+    """
+    now, kind = ShipmentStatus(current), ShipmentStatus(event)
+    if now in ENDED:
+        return now
+    if kind in ENDED:
+        return kind
+    if kind is ShipmentStatus.LABEL_CREATED:
+        kind = ShipmentStatus.SHIPPED
+    return kind if _PROGRESS[kind] > _PROGRESS[now] else now
+
+
+class PickUrgency(StrEnum):
+    LATE = "late"
+    TODAY = "today"
+    UPCOMING = "upcoming"
+    UNDATED = "undated"
+
+
+def pick_urgency(ship_date: dt.date | None, today: dt.date) -> PickUrgency:
+    """Late (promised before today), today's, or later; undated for a pre-order still unknown."""
+    if ship_date is None:
+        return PickUrgency.UNDATED
+    if ship_date < today:
+        return PickUrgency.LATE
+    return PickUrgency.TODAY if ship_date == today else PickUrgency.UPCOMING
+
+
+def todays_cutoff(today: dt.date) -> dt.datetime:
+    """Today's 12:00 America/Toronto cut-off: orders ready before it ship today (TOS-13)."""
+    return dt.datetime.combine(today, CUTOFF, tzinfo=WAREHOUSE_TIMEZONE)
+
+
+class SerialVerdict(StrEnum):
+    OK = "ok"
+    FORMAT = "serial_format"
+    OTHER_SKU = "serial_other_sku"
+    NOT_NEEDED = "serial_not_needed"
+
+
+@dataclass(frozen=True, slots=True)
+class SerialCheck:
+    """Which SKU of the order a scanned serial is for, or why it is refused.
+
+    ``sku`` is the order's SKU it fits (OK), or the other SKU it belongs to (OTHER_SKU), or the
+    order's SKU whose units are all scanned already (NOT_NEEDED).
+    """
+
+    verdict: SerialVerdict
+    sku: str | None = None
+
+
+def check_serial(
+    serial: str, *, wanted: dict[str, int], formats_by_sku: dict[str, Any]
+) -> SerialCheck:
+    """Place a scanned serial on the order: ``wanted`` is units still to scan per SKU;
+    ``formats_by_sku`` maps every SKU to an object with ``matches(serial) -> bool``.
+
+    A serial fits an order SKU when it matches that SKU's format and that SKU still wants units.
+    One that matches only a SKU not in the order (or whose units are all scanned) is of another
+    SKU; one that matches no format is malformed. Uniqueness is the database's part.
+    """
+    owners = sorted(sku for sku, fmt in formats_by_sku.items() if fmt.matches(serial))
+    for sku in owners:
+        if wanted.get(sku, 0) > 0:
+            return SerialCheck(SerialVerdict.OK, sku)
+    if not owners:
+        return SerialCheck(SerialVerdict.FORMAT)
+    in_order = [sku for sku in owners if sku in wanted]
+    if in_order:
+        return SerialCheck(SerialVerdict.NOT_NEEDED, in_order[0])
+    return SerialCheck(SerialVerdict.OTHER_SKU, owners[0])
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC-SHA256 (hex) over ``"<timestamp>." + body`` with the carrier's secret."""
+    message = str(int(timestamp)).encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, timestamp: int, body: bytes) -> str:
+    """The header a carrier sends: ``t=<unix seconds>,v1=<hex signature>``."""
+    return f"t={int(timestamp)},v1={webhook_signature(secret, timestamp, body)}"
+
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def signature_valid(
+    *,
+    secret: str,
+    header: str,
+    body: bytes,
+    now_unix: int,
+    tolerance: int = WEBHOOK_TOLERANCE_SECONDS,
+) -> bool:
+    """Whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds of now.
+
+    The comparison is constant-time; a missing secret, a malformed header, an old or future
+    timestamp all say no.
+    """
+    if not secret:
+        return False
+    parts: dict[str, str] = {}
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep:
+            parts.setdefault(key, value)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now_unix - timestamp) > tolerance:
+        return False
+    expected = webhook_signature(secret, timestamp, body)
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s ISO week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPromise:
+    """Orders promised to ship in one week, and how many shipped on or before the promised day."""
+
+    week_start: dt.date
+    promised: int
+    kept: int
+
+    @property
+    def share(self) -> float | None:
+        return self.kept / self.promised if self.promised else None
+
+
+def promises_kept_by_week(
+    rows: Iterable[tuple[dt.date, dt.date | None]], *, weeks: Sequence[dt.date], today: dt.date
+) -> list[WeekPromise]:
+    """Share of ship-date promises kept per week of the promised date.
+
+    ``rows`` are (promised ship date, shipped on or None). A promise counts once its day has come
+    (promised on or before ``today``) or once shipped; it is kept when shipped on or before the
+    promised date. Weeks in ``weeks`` (Mondays) with no promise show 0 of 0.
+    """
+    counts = {w: [0, 0] for w in weeks}
+    for promised, shipped_on in rows:
+        if promised > today and shipped_on is None:
+            continue
+        cell = counts.get(week_start(promised))
+        if cell is None:
+            continue
+        cell[0] += 1
+        if shipped_on is not None and shipped_on <= promised:
+            cell[1] += 1
+    return [WeekPromise(w, counts[w][0], counts[w][1]) for w in weeks]
+
+
+class AdjustmentReason(StrEnum):
+    DAMAGED = "damaged"
+    COUNT_CORRECTION = "count_correction"
+    FOUND = "found"
+    MISSING = "missing"
+    SUPPLIER_RETURN = "supplier_return"
+
+
+def is_low_stock(stock_on_hand: int, threshold: int) -> bool:
+    """The warehouse's home lists a variant at or below its threshold."""
+    return stock_on_hand <= threshold

@@ -10,15 +10,28 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext
 
+from hearth.catalog import selectors as catalog_selectors
 from hearth.core.errors import DomainError
-from hearth.fulfilment import rules
+from hearth.fulfilment import carriers, rules, services
 from hearth.fulfilment.address import AddressCheck, ForwarderAddress, check_address
 from hearth.fulfilment.errors import AddressProblemCode
-from hearth.fulfilment.models import KnownForwarder
+from hearth.fulfilment.models import (
+    DeliveryExceptionCase,
+    KnownForwarder,
+    Shipment,
+    StockAdjustment,
+    StockReceipt,
+    TrackingEvent,
+    Unit,
+)
+from hearth.orders.models import Order, OrderLine
 
 
 def known_forwarders() -> tuple[ForwarderAddress, ...]:
@@ -80,3 +93,212 @@ def delivery_estimate(
         )
     except DomainError as error:
         raise translated(error) from None
+
+
+# --- Warehouse reads (issue #11).
+
+
+@dataclass(frozen=True)
+class PickLine:
+    sku: str
+    name: str
+    colour: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PickRow:
+    number: str
+    status: str
+    ship_date: dt.date | None
+    shipping_method: str
+    urgency: rules.PickUrgency
+    lines: list[PickLine]
+
+
+@dataclass(frozen=True)
+class PickList:
+    today: dt.date
+    cutoff: dt.datetime
+    rows: list[PickRow]
+    late: int
+    due_today: int
+    upcoming: int
+    total: int
+
+
+def pick_list(*, today: dt.date, limit: int = 200, offset: int = 0) -> PickList:
+    """Orders waiting for the warehouse by promised ship date: late first, then today's (with
+    today's cut-off), then later ones; pre-orders with no date last.
+
+    Three queries whatever the number of orders (counts, one page of orders, their lines); no
+    personal data is read (the pick list needs SKUs and quantities, not addresses).
+    """
+    waiting = Order.objects.filter(status__in=services.PACKABLE)
+    counts = waiting.aggregate(
+        late=Count("pk", filter=Q(ship_date__lt=today)),
+        due_today=Count("pk", filter=Q(ship_date=today)),
+        upcoming=Count("pk", filter=Q(ship_date__gt=today)),
+        total=Count("pk"),
+    )
+    orders = list(
+        waiting.order_by(F("ship_date").asc(nulls_last=True), "placed_at", "pk").values(
+            "pk", "number", "status", "ship_date", "shipping_method"
+        )[offset : offset + limit]
+    )
+    lines: dict[int, list[PickLine]] = {}
+    for row in OrderLine.objects.filter(order_id__in=[o["pk"] for o in orders]).values(
+        "order_id", "sku", "name", "colour", "quantity"
+    ):
+        lines.setdefault(row["order_id"], []).append(
+            PickLine(row["sku"], row["name"], row["colour"], row["quantity"])
+        )
+    rows = [
+        PickRow(
+            number=o["number"],
+            status=o["status"],
+            ship_date=o["ship_date"],
+            shipping_method=o["shipping_method"],
+            urgency=rules.pick_urgency(o["ship_date"], today),
+            lines=sorted(lines.get(o["pk"], []), key=lambda line: line.sku),
+        )
+        for o in orders
+    ]
+    return PickList(
+        today=today,
+        cutoff=rules.todays_cutoff(today),
+        rows=rows,
+        late=counts["late"],
+        due_today=counts["due_today"],
+        upcoming=counts["upcoming"],
+        total=counts["total"],
+    )
+
+
+@dataclass(frozen=True)
+class PackLine:
+    line: OrderLine
+    serialised: bool
+    example: str
+    units: list[Unit]
+
+    @property
+    def remaining(self) -> int:
+        return self.line.quantity - len(self.units) if self.serialised else 0
+
+
+@dataclass(frozen=True)
+class Packing:
+    order: Order
+    lines: list[PackLine]
+    shipment: Shipment | None
+
+    @property
+    def complete(self) -> bool:
+        return all(line.remaining == 0 for line in self.lines)
+
+    @property
+    def remaining(self) -> int:
+        return sum(line.remaining for line in self.lines)
+
+
+def packing(number: str) -> Packing:
+    """The packing screen's order: each line with its scanned units and its serial format."""
+    from django.http import Http404
+
+    order = Order.objects.filter(number=number).first()
+    if order is None:
+        raise Http404
+    formats = catalog_selectors.serial_formats()
+    units: dict[int, list[Unit]] = {}
+    for unit in Unit.objects.filter(order_line__order=order).order_by("captured_at", "pk"):
+        units.setdefault(unit.order_line_id, []).append(unit)
+    lines = []
+    for line in order.lines.all():
+        fmt = formats.get(line.sku)
+        serialised = fmt is None or fmt.serialised
+        lines.append(PackLine(line, serialised, fmt.example if fmt else "", units.get(line.pk, [])))
+    return Packing(order, lines, Shipment.objects.filter(order=order).first())
+
+
+def shipment_of(order: Order) -> Shipment | None:
+    return Shipment.objects.filter(order=order).first()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    shipment: Shipment
+    carrier_name: str
+    tracking_url: str
+    events: list[TrackingEvent]
+
+
+def tracking_for(order: Order) -> Tracking | None:
+    """The order's shipment with its carrier events, oldest first (None before a label)."""
+    shipment = Shipment.objects.filter(order=order).first()
+    if shipment is None:
+        return None
+    carrier = carriers.carrier(shipment.carrier)
+    return Tracking(
+        shipment,
+        carrier.name,
+        carrier.tracking_url(shipment.tracking_code),
+        list(shipment.events.order_by("at", "pk")),
+    )
+
+
+def carrier_events(*, carrier_key: str, tracking_code: str) -> list[TrackingEvent] | None:
+    """What a carrier's public tracking page shows: the events of a code, no personal data."""
+    shipment = Shipment.objects.filter(carrier=carrier_key, tracking_code=tracking_code).first()
+    return None if shipment is None else list(shipment.events.order_by("at", "pk"))
+
+
+def guest_order(*, number: str, email: str, postal_code: str) -> Order | None:
+    """A guest's order, found only when number, email and postal code all match (else None)."""
+    from hearth.fulfilment.address import normalise_postal_code
+
+    order = Order.objects.filter(number=number.strip().upper()).first()
+    if order is None:
+        return None
+    same_email = order.email.strip().lower() == email.strip().lower()
+    wanted = normalise_postal_code(postal_code) or ""
+    same_postal = (normalise_postal_code(order.postal_code) or "") == wanted and bool(wanted)
+    return order if same_email and same_postal else None
+
+
+def low_stock() -> list[Any]:
+    """Variants at or below their low-stock threshold, fewest first (the warehouse's home)."""
+    from hearth.catalog.models import Variant
+
+    return list(
+        Variant.objects.filter(stock_on_hand__lte=F("low_stock_threshold"))
+        .select_related("product")
+        .order_by("stock_on_hand", "sku")
+    )
+
+
+def promises_kept(*, weeks: int, today: dt.date) -> list[rules.WeekPromise]:
+    """Share of orders shipped on or before their promised date, for the last ``weeks`` weeks."""
+    last = rules.week_start(today)
+    mondays = [last - dt.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    rows = (
+        Order.objects.filter(ship_date__gte=mondays[0], ship_date__lt=last + dt.timedelta(days=7))
+        .exclude(status="cancelled")
+        .values_list("ship_date", "shipment__shipped_on")
+    )
+    return rules.promises_kept_by_week(list(rows), weeks=mondays, today=today)
+
+
+def open_exception_cases() -> list[DeliveryExceptionCase]:
+    return list(
+        DeliveryExceptionCase.objects.filter(state=DeliveryExceptionCase.State.OPEN).select_related(
+            "shipment__order"
+        )
+    )
+
+
+def recent_stock_movements(limit: int = 20) -> tuple[list[StockReceipt], list[StockAdjustment]]:
+    return (
+        list(StockReceipt.objects.select_related("received_by")[:limit]),
+        list(StockAdjustment.objects.select_related("actor")[:limit]),
+    )

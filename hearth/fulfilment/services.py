@@ -1,0 +1,549 @@
+"""Warehouse writes (issue #11): scan serials at packing, make the carrier's label, ship, take in
+the carrier's tracking events, open and resolve delivery exception cases, receive and adjust stock.
+
+Each function is one action in one transaction, takes a keyword-only ``actor`` (None for the
+system or a carrier), and raises :class:`~hearth.core.errors.DomainError` with a
+:class:`~hearth.fulfilment.errors.FulfilmentErrorCode` when a rule says no, changing nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from hearth.catalog import selectors as catalog_selectors
+from hearth.catalog import services as catalog_services
+from hearth.catalog.rules import normalise_serial
+from hearth.core.clock import EASTERN
+from hearth.core.errors import DomainError
+from hearth.fulfilment import carriers, rules
+from hearth.fulfilment.errors import FulfilmentErrorCode
+from hearth.fulfilment.models import (
+    AdjustmentReason,
+    DeliveryExceptionCase,
+    Shipment,
+    ShipmentStatus,
+    StockAdjustment,
+    StockReceipt,
+    TrackingEvent,
+    TrackingLookup,
+    Unit,
+)
+from hearth.orders.models import Order, OrderLine
+
+#: Order statuses the warehouse works on (picking and packed arrive with the order lifecycle).
+PACKABLE = ("released", "picking", "packed")
+
+
+def _actor(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _move_order(*, order: Order, to: str, actor: Any, at: dt.datetime, note: str = "") -> None:
+    """Move the order through the orders app's status machine when it allows the move."""
+    from hearth.orders import rules as order_rules
+    from hearth.orders.services import set_status
+
+    if order.status != to and order_rules.may_move(order.status, to):
+        set_status(order=order, to=to, actor=_actor(actor), at=at, note=note)
+
+
+# --- Packing: serials.
+
+
+def units_wanted(order: Order) -> dict[str, int]:
+    """Serialised units still to scan, per SKU (non-serialised SKUs are packed by count)."""
+    wanted: dict[str, int] = {}
+    scanned: dict[int, int] = {}
+    for line_id in Unit.objects.filter(order_line__order=order).values_list(
+        "order_line_id", flat=True
+    ):
+        scanned[line_id] = scanned.get(line_id, 0) + 1
+    for line in order.lines.all():
+        fmt = catalog_selectors.serial_format(line.sku)
+        if fmt is not None and not fmt.serialised:
+            continue
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity - scanned.get(line.pk, 0)
+    return wanted
+
+
+def _refuse(
+    code: FulfilmentErrorCode, message: str, *, field: str = "serial", status: int = 400
+) -> DomainError:
+    return DomainError(code, message, field=field, status=status)
+
+
+def scan_serial(*, order: Order, serial: str, actor: Any, at: dt.datetime) -> Unit:
+    """Capture one unit's serial for the order line of its SKU (the start of its warranty record).
+
+    Refused, nothing kept: a serial of no known format (``serial_format``), one already captured
+    for any unit (``serial_used``), one of a SKU not in the order (``serial_other_sku``), one of a
+    SKU whose units are all scanned (``serial_not_needed``), an order not ready to pack.
+    """
+    value = normalise_serial(serial)
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status not in PACKABLE or _has_shipment(locked):
+            raise _refuse(
+                FulfilmentErrorCode.NOT_READY_TO_PACK,
+                _("Order %(number)s is not waiting to be packed.") % {"number": locked.number},
+            )
+        formats = catalog_selectors.serial_formats()
+        if not value or not any(f.matches(value) for f in formats.values()):
+            examples = sorted(
+                {
+                    formats[line.sku].example
+                    for line in locked.lines.all()
+                    if line.sku in formats and formats[line.sku].serialised
+                }
+            )
+            raise _refuse(
+                FulfilmentErrorCode.SERIAL_FORMAT,
+                _("%(serial)s is not a serial number of any product; expected e.g. %(examples)s.")
+                % {"serial": value or "—", "examples": ", ".join(examples) or "—"},
+            )
+        used = Unit.objects.filter(serial=value).select_related("order_line__order").first()
+        if used is not None:
+            raise _refuse(
+                FulfilmentErrorCode.SERIAL_USED,
+                _("%(serial)s was already scanned for order %(number)s.")
+                % {"serial": value, "number": used.order_line.order.number},
+            )
+        check = rules.check_serial(value, wanted=units_wanted(locked), formats_by_sku=formats)
+        if check.verdict is rules.SerialVerdict.OTHER_SKU:
+            raise _refuse(
+                FulfilmentErrorCode.SERIAL_OTHER_SKU,
+                _("%(serial)s is a serial of %(sku)s, which this order does not contain.")
+                % {"serial": value, "sku": check.sku},
+            )
+        if check.verdict is rules.SerialVerdict.NOT_NEEDED:
+            raise _refuse(
+                FulfilmentErrorCode.SERIAL_NOT_NEEDED,
+                _("Every unit of %(sku)s in this order is already scanned.") % {"sku": check.sku},
+            )
+        line = _line_wanting(locked, str(check.sku))
+        try:
+            with transaction.atomic():
+                unit = Unit.objects.create(
+                    serial=value,
+                    sku=line.sku,
+                    order_line=line,
+                    captured_at=at,
+                    captured_by=_actor(actor),
+                )
+        except IntegrityError:  # scanned at another bench at the same moment
+            raise _refuse(
+                FulfilmentErrorCode.SERIAL_USED,
+                _("%(serial)s was already scanned.") % {"serial": value},
+            ) from None
+        _move_order(order=locked, to="picking", actor=actor, at=at)
+    return unit
+
+
+def _has_shipment(order: Order) -> bool:
+    return Shipment.objects.filter(order=order).exists()
+
+
+def _line_wanting(order: Order, sku: str) -> OrderLine:
+    for line in order.lines.filter(sku=sku).order_by("pk"):
+        if line.units.count() < line.quantity:
+            return line
+    raise AssertionError("check_serial said the SKU wants a unit")  # pragma: no cover
+
+
+def remove_unit(*, unit: Unit, actor: Any, at: dt.datetime) -> None:
+    """Undo a scan before the label is made (a unit put back on the shelf)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=unit.order_line.order_id)
+        if _has_shipment(order):
+            raise _refuse(
+                FulfilmentErrorCode.LABEL_EXISTS,
+                _("The label is made: the parcel's units can no longer change."),
+            )
+        unit.delete()
+
+
+# --- The label and the hand-over.
+
+
+def ship_to_of(order: Order) -> carriers.ShipTo:
+    """Only what the carrier needs: name, address, phone (PP-7)."""
+    return carriers.ShipTo(
+        name=order.contact_name,
+        lines=tuple(order.line_list),
+        city=order.city,
+        province=order.province,
+        postal_code=order.postal_code,
+        country=order.country,
+        phone=order.phone,
+    )
+
+
+def create_label(
+    *, order: Order, actor: Any, at: dt.datetime, carrier_key: str | None = None
+) -> Shipment:
+    """Buy the carrier's label for a packed order: every serialised unit scanned first.
+
+    The carrier receives the recipient's name, address and phone, recorded in the disclosure log
+    against the carrier as a processor (PP-7). The shipping method chosen at checkout is the
+    carrier service (express ships as priced at checkout: TOS-15). Asking again returns the same
+    shipment (no second label, no second disclosure).
+    """
+    from hearth.privacy.models import DisclosureKind
+    from hearth.privacy.services import record_disclosure
+
+    chosen = carriers.carrier(carrier_key) if carrier_key else carriers.default_carrier()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        existing = Shipment.objects.filter(order=locked).first()
+        if existing is not None:
+            return existing
+        if locked.status not in PACKABLE:
+            raise _refuse(
+                FulfilmentErrorCode.NOT_READY_TO_PACK,
+                _("Order %(number)s is not waiting to be packed.") % {"number": locked.number},
+                field="order",
+            )
+        missing = {sku: n for sku, n in units_wanted(locked).items() if n > 0}
+        if missing:
+            raise _refuse(
+                FulfilmentErrorCode.UNITS_MISSING,
+                _("Scan every unit first: %(missing)s still to scan.")
+                % {"missing": ", ".join(f"{n} × {sku}" for sku, n in sorted(missing.items()))},
+            )
+        ship_to = ship_to_of(locked)
+        label = chosen.create_label(
+            ship_to=ship_to,
+            parcel=carriers.Parcel(weight_grams=_weight(locked), reference=locked.number),
+            service=locked.shipping_method,
+            ship_date=at.astimezone(EASTERN).date(),
+        )
+        shipment = Shipment.objects.create(
+            order=locked,
+            carrier=chosen.key,
+            service=label.service,
+            tracking_code=label.tracking_code,
+            promised_ship_date=locked.ship_date,
+            label_pdf=label.pdf,
+            label_created_at=at,
+            label_created_by=_actor(actor),
+        )
+        record_disclosure(
+            processor="shipping",
+            subject=locked.customer,
+            kind=DisclosureKind.HANDOVER,
+            what=", ".join(carriers.ShipTo.DISCLOSED_FIELDS),
+            why=_("Shipping label for order %(number)s with %(carrier)s (%(code)s)")
+            % {"number": locked.number, "carrier": chosen.name, "code": label.tracking_code},
+            at=at,
+            actor=_actor(actor),
+        )
+        _move_order(order=locked, to="picking", actor=actor, at=at)
+        _move_order(order=locked, to="packed", actor=actor, at=at, note=label.tracking_code)
+    return shipment
+
+
+def _weight(order: Order) -> int:
+    """A parcel's weight for the carrier's rate: 2.5 kg a unit (the demo range's average)."""
+    return 2500 * sum(line.quantity for line in order.lines.all())
+
+
+def mark_shipped(*, shipment: Shipment, actor: Any, at: dt.datetime) -> tuple[Shipment, bool]:
+    """The carrier took the parcel: the order is shipped, each unit's warranty starts today.
+
+    Returns (shipment, True) the first time; the second time nothing changes and (shipment,
+    False) comes back, so a carrier's event after the warehouse's hand-over (or a double click)
+    sends no second email. The shipping confirmation (TOS-13) is sent on commit.
+    """
+    from hearth.fulfilment import tasks
+
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if locked.shipped_at is not None:
+            return locked, False
+        day = at.astimezone(EASTERN).date()
+        locked.shipped_at = at
+        locked.shipped_on = day
+        locked.status = rules.next_shipment_status(locked.status, ShipmentStatus.SHIPPED)
+        locked.save(update_fields=["shipped_at", "shipped_on", "status"])
+        Unit.objects.filter(order_line__order_id=locked.order_id).update(shipped_on=day)
+        order = Order.objects.get(pk=locked.order_id)
+        _move_order(order=order, to="picking", actor=actor, at=at)
+        _move_order(order=order, to="packed", actor=actor, at=at)
+        _move_order(
+            order=order,
+            to="shipped",
+            actor=actor,
+            at=at,
+            note=_("Handed to %(carrier)s, tracking %(code)s")
+            % {"carrier": locked.carrier, "code": locked.tracking_code},
+        )
+        shipment_id = locked.pk
+        transaction.on_commit(lambda: tasks.send_shipping_confirmation.enqueue(shipment_id))
+    for name in ("shipped_at", "shipped_on", "status"):
+        setattr(shipment, name, getattr(locked, name))
+    return locked, True
+
+
+def ship_order(*, order: Order, actor: Any, at: dt.datetime) -> tuple[Shipment, bool]:
+    """The warehouse hands the parcel to the carrier's driver: ``mark_shipped`` of its shipment.
+
+    ``no_label`` when there is no label yet; a second call changes nothing (False).
+    """
+    shipment = Shipment.objects.filter(order=order).first()
+    if shipment is None:
+        raise _refuse(
+            FulfilmentErrorCode.NO_LABEL,
+            _("Print the label before handing the parcel to the carrier."),
+            field="order",
+        )
+    return mark_shipped(shipment=shipment, actor=actor, at=at)
+
+
+# --- Carrier tracking events (the signed webhook).
+
+
+def record_carrier_events(
+    *, carrier_key: str, body: bytes, signature: str, at: dt.datetime
+) -> list[TrackingEvent]:
+    """Take in a carrier's signed batch of tracking events; the new events recorded.
+
+    Refused whole, nothing changed: an unknown carrier (404), a bad or stale signature
+    (``bad_signature``, 401), a body that does not parse (400), an event for a tracking code this
+    carrier never gave us (``unknown_tracking_code``, 404). An event seen before is skipped. The
+    first event means the carrier has the parcel (shipped, with its email); delivered ends the
+    order; returned to sender and lost open a case for customer care.
+    """
+    chosen = carriers.carrier(carrier_key)
+    if not rules.signature_valid(
+        secret=chosen.webhook_secret, header=signature, body=body, now_unix=int(at.timestamp())
+    ):
+        raise DomainError(
+            FulfilmentErrorCode.BAD_SIGNATURE,
+            _("The signature does not match this body, or it is too old."),
+            status=401,
+        )
+    events = chosen.parse_events(body)
+    codes = {e.tracking_code for e in events}
+    shipments = {
+        s.tracking_code: s
+        for s in Shipment.objects.filter(carrier=chosen.key, tracking_code__in=codes)
+    }
+    unknown = sorted(codes - shipments.keys())
+    if unknown:
+        raise DomainError(
+            FulfilmentErrorCode.UNKNOWN_TRACKING_CODE,
+            _("Unknown tracking code: %(codes)s.") % {"codes": ", ".join(unknown)},
+            field="pin",
+            status=404,
+        )
+    recorded: list[TrackingEvent] = []
+    with transaction.atomic():
+        for event in sorted(events, key=lambda e: e.at):
+            shipment = Shipment.objects.select_for_update().get(
+                pk=shipments[event.tracking_code].pk
+            )
+            if TrackingEvent.objects.filter(
+                shipment=shipment, carrier_event_id=event.event_id
+            ).exists():
+                continue
+            recorded.append(
+                TrackingEvent.objects.create(
+                    shipment=shipment,
+                    carrier_event_id=event.event_id,
+                    kind=event.kind,
+                    code=event.code,
+                    description=event.description,
+                    location=event.location,
+                    at=event.at,
+                    received_at=at,
+                )
+            )
+            _apply_event(shipment=shipment, kind=event.kind, event_at=event.at)
+    return recorded
+
+
+def _apply_event(*, shipment: Shipment, kind: rules.ShipmentStatus, event_at: dt.datetime) -> None:
+    if shipment.shipped_at is None:
+        shipment, _changed = mark_shipped(shipment=shipment, actor=None, at=event_at)
+        shipment.refresh_from_db()
+    before = rules.ShipmentStatus(shipment.status)
+    after = rules.next_shipment_status(before, kind)
+    if after is before:
+        return
+    shipment.status = after
+    fields = ["status"]
+    order = Order.objects.get(pk=shipment.order_id)
+    if after is rules.ShipmentStatus.DELIVERED:
+        shipment.delivered_at = event_at
+        fields.append("delivered_at")
+        _move_order(order=order, to="delivered", actor=None, at=event_at)
+    elif after in rules.EXCEPTIONS:
+        DeliveryExceptionCase.objects.get_or_create(
+            shipment=shipment, kind=after.value, defaults={"opened_at": event_at}
+        )
+        _move_order(order=order, to=after.value, actor=None, at=event_at)
+    shipment.save(update_fields=fields)
+
+
+def resolve_exception_case(
+    *, case: DeliveryExceptionCase, note: str, actor: Any, at: dt.datetime
+) -> DeliveryExceptionCase:
+    """A care agent closes the case with what was done (reshipped, refunded, customer told)."""
+    with transaction.atomic():
+        locked = DeliveryExceptionCase.objects.select_for_update().get(pk=case.pk)
+        if locked.state == DeliveryExceptionCase.State.RESOLVED:
+            raise DomainError(
+                FulfilmentErrorCode.CASE_ALREADY_RESOLVED,
+                _("This case is already resolved."),
+                status=409,
+            )
+        if not note.strip():
+            raise DomainError(
+                FulfilmentErrorCode.MISSING_REFERENCE,
+                _("Say what was done for the customer."),
+                field="note",
+            )
+        locked.state = DeliveryExceptionCase.State.RESOLVED
+        locked.note = note.strip()
+        locked.resolved_at = at
+        locked.resolved_by = _actor(actor)
+        locked.save(update_fields=["state", "note", "resolved_at", "resolved_by"])
+    return locked
+
+
+# --- Stock: receiving and adjustments.
+
+
+def _quantity(value: Any, *, allow_negative: bool) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value == 0
+        or (value < 0 and not allow_negative)
+    ):
+        message = (
+            _("Enter a whole number other than zero.")
+            if allow_negative
+            else _("Enter a whole number of units received, at least 1.")
+        )
+        raise DomainError(FulfilmentErrorCode.INVALID_QUANTITY, message, field="quantity")
+    return value
+
+
+def _known_sku(sku: str) -> str:
+    sku = str(sku).strip().upper()
+    if not catalog_selectors.variant_exists(sku):
+        raise DomainError(
+            FulfilmentErrorCode.UNKNOWN_SKU,
+            _("There is no product with the code %(sku)s.") % {"sku": sku or "—"},
+            field="sku",
+        )
+    return sku
+
+
+def receive_stock(
+    *, sku: str, quantity: int, reference: str, actor: Any, at: dt.datetime
+) -> StockReceipt:
+    """Units of a SKU arrived from the supplier: stock on hand goes up, the receipt is kept.
+
+    Refused, nothing changed: a quantity that is not a whole number of at least 1, an empty
+    reference, an unknown SKU.
+    """
+    quantity = _quantity(quantity, allow_negative=False)
+    sku = _known_sku(sku)
+    reference = " ".join(str(reference).split())
+    if not reference:
+        raise DomainError(
+            FulfilmentErrorCode.MISSING_REFERENCE,
+            _("Enter the delivery's reference (supplier's packing list or PO number)."),
+            field="reference",
+        )
+    with transaction.atomic():
+        catalog_services.change_stock(sku=sku, delta=quantity)
+        receipt = StockReceipt.objects.create(
+            sku=sku,
+            quantity=quantity,
+            reference=reference[:80],
+            received_at=at,
+            received_by=_actor(actor),
+        )
+        _allocate(sku=sku, at=at, actor=actor)
+    return receipt
+
+
+def _allocate(*, sku: str, at: dt.datetime, actor: Any) -> None:
+    """Hand the received units to waiting pre-orders (the order lifecycle's service, when there)."""
+    from hearth.orders import services as order_services
+
+    allocate = getattr(order_services, "allocate_received_stock", None)
+    if allocate is not None:
+        allocate(sku=sku, at=at, actor=_actor(actor))
+
+
+def adjust_stock(
+    *, sku: str, delta: int, reason: str, note: str = "", actor: Any, at: dt.datetime
+) -> StockAdjustment:
+    """Change stock on hand for a reason (damaged, count correction, found, ...), on record.
+
+    Refused, nothing changed: a zero or non-whole change, an unknown reason or SKU, a change that
+    would take stock on hand below zero.
+    """
+    delta = _quantity(delta, allow_negative=True)
+    if reason not in AdjustmentReason.values:
+        raise DomainError(
+            FulfilmentErrorCode.UNKNOWN_REASON,
+            _("Choose the reason for the change."),
+            field="reason",
+        )
+    sku = _known_sku(sku)
+    with transaction.atomic():
+        try:
+            after = catalog_services.change_stock(sku=sku, delta=delta)
+        except DomainError as error:
+            raise DomainError(
+                FulfilmentErrorCode.STOCK_WOULD_BE_NEGATIVE,
+                error.message,
+                field="quantity",
+                status=409,
+            ) from None
+        return StockAdjustment.objects.create(
+            sku=sku,
+            delta=delta,
+            stock_after=after,
+            reason=reason,
+            note=" ".join(note.split())[:200],
+            at=at,
+            actor=_actor(actor),
+        )
+
+
+# --- The guest's tracking look-up (rate-limited).
+
+LOOKUP_LIMIT = 10
+LOOKUP_WINDOW = dt.timedelta(minutes=15)
+
+
+def client_key(raw: str) -> str:
+    """A keyed hash of the client's address: the limit works without keeping the address."""
+    return hmac.new(settings.SECRET_KEY.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+def count_lookup(*, client: str, at: dt.datetime) -> None:
+    """Count one look-up by ``client``; ``lookup_throttled`` (429) past the limit in the window."""
+    with transaction.atomic():
+        TrackingLookup.objects.filter(at__lt=at - LOOKUP_WINDOW).delete()
+        recent = TrackingLookup.objects.filter(client=client, at__gte=at - LOOKUP_WINDOW).count()
+        if recent >= LOOKUP_LIMIT:
+            raise DomainError(
+                FulfilmentErrorCode.LOOKUP_THROTTLED,
+                _("Too many look-ups from here. Try again in 15 minutes."),
+                status=429,
+            )
+        TrackingLookup.objects.create(client=client, at=at)
