@@ -11,8 +11,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django import forms
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from hearth.catalog import services
 from hearth.catalog.models import Product, Variant
@@ -33,8 +35,30 @@ def _save_variant(request: HttpRequest, variant: Variant) -> None:
         variant.expected_ship_date = wanted
 
 
+class VariantForm(forms.ModelForm):
+    """A variant's form: left empty, the low-stock threshold keeps its value (or the default)."""
+
+    low_stock_threshold = forms.IntegerField(
+        label=_("low-stock threshold"),
+        min_value=0,
+        required=False,
+        help_text=_("The warehouse's home lists the variant when stock on hand is at or below this."),
+    )
+
+    class Meta:
+        model = Variant
+        fields = "__all__"
+
+    def clean_low_stock_threshold(self) -> int:
+        value = self.cleaned_data.get("low_stock_threshold")
+        if value is None:
+            return int(self.instance.low_stock_threshold)
+        return int(value)
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantForm
     extra = 0
     fields = (
         "sku",
@@ -74,6 +98,8 @@ class ProductAdmin(admin.ModelAdmin):
 class VariantAdmin(admin.ModelAdmin):
     """Prices and stock at a glance, editable in the list."""
 
+    form = VariantForm
+
     list_display = (
         "sku",
         "product",
@@ -84,13 +110,7 @@ class VariantAdmin(admin.ModelAdmin):
         "availability",
         "expected_ship_date",
     )
-    list_editable = (
-        "price",
-        "stock_on_hand",
-        "low_stock_threshold",
-        "availability",
-        "expected_ship_date",
-    )
+    list_editable = ("price", "stock_on_hand", "availability", "expected_ship_date")
     list_filter = ("availability", "product__category")
     search_fields = ("sku", "product__name", "colour")
     list_select_related = ("product",)

@@ -45,13 +45,27 @@ def _actor(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def _move_order(*, order: Order, to: str, actor: Any, at: dt.datetime, note: str = "") -> None:
-    """Move the order through the orders app's status machine when it allows the move."""
-    from hearth.orders import rules as order_rules
-    from hearth.orders.services import set_status
+def _to_picking(*, order: Order, actor: Any, at: dt.datetime) -> None:
+    """A released order starts being picked with its first scan (or its label)."""
+    from hearth.orders import services as order_services
 
-    if order.status != to and order_rules.may_move(order.status, to):
-        set_status(order=order, to=to, actor=_actor(actor), at=at, note=note)
+    if order.status == "released":
+        order_services.start_picking(order=order, actor=_actor(actor), at=at)
+
+
+def _to_packed(*, order: Order, actor: Any, at: dt.datetime, note: str) -> None:
+    from hearth.orders import services as order_services
+
+    _to_picking(order=order, actor=actor, at=at)
+    if order.status == "picking":
+        order_services.mark_packed(order=order, actor=_actor(actor), at=at, note=note)
+
+
+def _audit(*, actor: Any, obj: Any, fields: list[str], changed: bool = False) -> None:
+    from hearth.core.audit import AuditAction, record
+
+    action = AuditAction.STATE_CHANGED if changed else AuditAction.CREATED
+    record(actor=_actor(actor), action=action, obj=obj, fields=fields)
 
 
 # --- Packing: serials.
@@ -142,7 +156,8 @@ def scan_serial(*, order: Order, serial: str, actor: Any, at: dt.datetime) -> Un
                 FulfilmentErrorCode.SERIAL_USED,
                 _("%(serial)s was already scanned.") % {"serial": value},
             ) from None
-        _move_order(order=locked, to="picking", actor=actor, at=at)
+        _to_picking(order=locked, actor=actor, at=at)
+        _audit(actor=actor, obj=unit, fields=["serial", "order_line"])
     return unit
 
 
@@ -166,6 +181,7 @@ def remove_unit(*, unit: Unit, actor: Any, at: dt.datetime) -> None:
                 FulfilmentErrorCode.LABEL_EXISTS,
                 _("The label is made: the parcel's units can no longer change."),
             )
+        _audit(actor=actor, obj=unit, fields=["serial"], changed=True)
         unit.delete()
 
 
@@ -244,8 +260,8 @@ def create_label(
             at=at,
             actor=_actor(actor),
         )
-        _move_order(order=locked, to="picking", actor=actor, at=at)
-        _move_order(order=locked, to="packed", actor=actor, at=at, note=label.tracking_code)
+        _to_packed(order=locked, actor=actor, at=at, note=f"{chosen.name} {label.tracking_code}")
+        _audit(actor=actor, obj=shipment, fields=["carrier", "service", "tracking_code"])
     return shipment
 
 
@@ -262,6 +278,7 @@ def mark_shipped(*, shipment: Shipment, actor: Any, at: dt.datetime) -> tuple[Sh
     sends no second email. The shipping confirmation (TOS-13) is sent on commit.
     """
     from hearth.fulfilment import tasks
+    from hearth.orders import services as order_services
 
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
@@ -274,16 +291,15 @@ def mark_shipped(*, shipment: Shipment, actor: Any, at: dt.datetime) -> tuple[Sh
         locked.save(update_fields=["shipped_at", "shipped_on", "status"])
         Unit.objects.filter(order_line__order_id=locked.order_id).update(shipped_on=day)
         order = Order.objects.get(pk=locked.order_id)
-        _move_order(order=order, to="picking", actor=actor, at=at)
-        _move_order(order=order, to="packed", actor=actor, at=at)
-        _move_order(
-            order=order,
-            to="shipped",
-            actor=actor,
-            at=at,
-            note=_("Handed to %(carrier)s, tracking %(code)s")
-            % {"carrier": locked.carrier, "code": locked.tracking_code},
-        )
+        if order.status == "packed":
+            order_services.mark_shipped(
+                order=order,
+                actor=_actor(actor),
+                at=at,
+                carrier=carriers.carrier(locked.carrier).name,
+                tracking_number=locked.tracking_code,
+            )
+        _audit(actor=actor, obj=locked, fields=["shipped_at", "status"], changed=True)
         shipment_id = locked.pk
         transaction.on_commit(lambda: tasks.send_shipping_confirmation.enqueue(shipment_id))
     for name in ("shipped_at", "shipped_on", "status"):
@@ -304,6 +320,22 @@ def ship_order(*, order: Order, actor: Any, at: dt.datetime) -> tuple[Shipment, 
             field="order",
         )
     return mark_shipped(shipment=shipment, actor=actor, at=at)
+
+
+def cancel_shipment(order: Order, actor: Any, at: dt.datetime) -> None:
+    """The order was cancelled before it shipped: its scanned serials go back on the shelf and
+    its label is voided (registered with orders' ``on_shipment_cancelled``)."""
+    from hearth.core.audit import AuditAction, record
+
+    for unit in Unit.objects.filter(order_line__order=order):
+        record(actor=_actor(actor), action=AuditAction.DELETED, obj=unit, fields=["serial"])
+        unit.delete()
+    shipment = Shipment.objects.filter(order=order, shipped_at__isnull=True).first()
+    if shipment is not None:
+        record(
+            actor=_actor(actor), action=AuditAction.DELETED, obj=shipment, fields=["tracking_code"]
+        )
+        shipment.delete()
 
 
 # --- Carrier tracking events (the signed webhook).
@@ -370,6 +402,8 @@ def record_carrier_events(
 
 
 def _apply_event(*, shipment: Shipment, kind: rules.ShipmentStatus, event_at: dt.datetime) -> None:
+    from hearth.orders import services as order_services
+
     if shipment.shipped_at is None:
         shipment, _changed = mark_shipped(shipment=shipment, actor=None, at=event_at)
         shipment.refresh_from_db()
@@ -383,13 +417,16 @@ def _apply_event(*, shipment: Shipment, kind: rules.ShipmentStatus, event_at: dt
     if after is rules.ShipmentStatus.DELIVERED:
         shipment.delivered_at = event_at
         fields.append("delivered_at")
-        _move_order(order=order, to="delivered", actor=None, at=event_at)
+        if order.status == "shipped":
+            order_services.mark_delivered(order=order, actor=None, at=event_at)
     elif after in rules.EXCEPTIONS:
         DeliveryExceptionCase.objects.get_or_create(
             shipment=shipment, kind=after.value, defaults={"opened_at": event_at}
         )
-        _move_order(order=order, to=after.value, actor=None, at=event_at)
+        if order.status == "shipped":
+            order_services.mark_exception(order=order, kind=after.value, actor=None, at=event_at)
     shipment.save(update_fields=fields)
+    _audit(actor=None, obj=shipment, fields=fields, changed=True)
 
 
 def resolve_exception_case(
@@ -415,6 +452,7 @@ def resolve_exception_case(
         locked.resolved_at = at
         locked.resolved_by = _actor(actor)
         locked.save(update_fields=["state", "note", "resolved_at", "resolved_by"])
+        _audit(actor=actor, obj=locked, fields=["state", "note"], changed=True)
     return locked
 
 
@@ -474,6 +512,7 @@ def receive_stock(
             received_at=at,
             received_by=_actor(actor),
         )
+        _audit(actor=actor, obj=receipt, fields=["sku", "quantity", "reference"])
         _allocate(sku=sku, at=at, actor=actor)
     return receipt
 
@@ -513,7 +552,7 @@ def adjust_stock(
                 field="quantity",
                 status=409,
             ) from None
-        return StockAdjustment.objects.create(
+        adjustment = StockAdjustment.objects.create(
             sku=sku,
             delta=delta,
             stock_after=after,
@@ -522,6 +561,8 @@ def adjust_stock(
             at=at,
             actor=_actor(actor),
         )
+        _audit(actor=actor, obj=adjustment, fields=["sku", "delta", "reason", "note"])
+    return adjustment
 
 
 # --- The guest's tracking look-up (rate-limited).

@@ -34,7 +34,6 @@ def _change_price(client: Client, variant: Variant, price: str) -> int:
         "colour": variant.colour,
         "price": price,
         "stock_on_hand": "12",
-        "low_stock_threshold": "5",
         "availability": variant.availability,
         "expected_ship_date": "",
     }

@@ -290,6 +290,16 @@ def test_the_carriers_first_scan_ships_the_order_and_delivery_ends_it(
     )
     shipment.refresh_from_db()
     assert (shipment.status, shipment.delivered_at) == ("delivered", delivered)
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    assert list(order.events.values_list("to_status", flat=True)) == [
+        "placed",
+        "released",
+        "picking",
+        "packed",
+        "shipped",
+        "delivered",
+    ]
     assert TrackingEvent.objects.filter(shipment=shipment).count() == 3
     assert len([m for m in smtp_server.wait_for(1) if "has shipped" in str(m["Subject"])]) == 1
 
@@ -315,6 +325,8 @@ def test_a_delivery_exception_opens_one_case_for_customer_care(ending: str) -> N
     )
     case = DeliveryExceptionCase.objects.get()
     assert (case.kind, case.state, case.shipment_id) == (ending, "open", shipment.pk)
+    order.refresh_from_db()
+    assert order.status == ending
     services.resolve_exception_case(case=case, note="Reshipped", actor=None, at=T0)
     with pytest.raises(DomainError) as error:
         services.resolve_exception_case(case=case, note="Again", actor=None, at=T0)
@@ -351,7 +363,7 @@ def test_a_webhook_with_a_bad_signature_or_an_unknown_tracking_code_changes_noth
     assert (shipment.status, shipment.shipped_at) == ("label_created", None)
     assert not TrackingEvent.objects.exists()
     order.refresh_from_db()
-    assert order.status == "released"
+    assert order.status == "packed"
 
 
 # --- Stock.
@@ -420,3 +432,39 @@ def test_an_adjustment_keeps_its_reason_and_actor_and_never_takes_stock_below_ze
 def test_webhook_body_is_json_of_events() -> None:
     body = carriers.SandboxCarrier.event_body([{"a": "b"}])
     assert json.loads(body) == {"events": [{"a": "b"}]}
+
+
+def test_an_order_cancelled_after_packing_frees_its_serials_and_voids_its_label() -> None:
+    from hearth.orders.services import cancel_order
+
+    variant("EO-ONE-CHR")
+    order = released_order([("EO-ONE-CHR", 1)])
+    _packed(order, ["EO1C26000001"])
+    cancel_order(order=order, reason="manifest_error", actor=None, at=T0)
+    assert not Unit.objects.exists()
+    assert not Shipment.objects.exists()
+    again = released_order([("EO-ONE-CHR", 1)])
+    assert services.scan_serial(order=again, serial="EO1C26000001", actor=None, at=T0).serial == (
+        "EO1C26000001"
+    )
+
+
+def test_scans_labels_shipping_and_stock_moves_are_in_the_audit_log(staff_client: Any) -> None:
+    from hearth.core.models import AuditEvent
+
+    user = staff_client("warehouse").user
+    variant("EO-ONE-CHR")
+    order = released_order([("EO-ONE-CHR", 1)])
+    unit = services.scan_serial(order=order, serial="EO1C26000001", actor=user, at=T0)
+    shipment = services.create_label(order=order, actor=user, at=T0)
+    services.ship_order(order=order, actor=user, at=T0)
+    receipt = services.receive_stock(
+        sku="EO-ONE-CHR", quantity=2, reference="PO 9", actor=user, at=T0
+    )
+    rows = list(
+        AuditEvent.objects.filter(actor=user).values_list("object_type", "object_id", "action")
+    )
+    assert ("fulfilment.Unit", str(unit.pk), "created") in rows
+    assert ("fulfilment.Shipment", str(shipment.pk), "created") in rows
+    assert ("fulfilment.Shipment", str(shipment.pk), "state_changed") in rows
+    assert ("fulfilment.StockReceipt", str(receipt.pk), "created") in rows
