@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django import forms
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -42,12 +42,23 @@ class VariantForm(forms.ModelForm):
         label=_("low-stock threshold"),
         min_value=0,
         required=False,
-        help_text=_("The warehouse's home lists the variant when stock on hand is at or below this."),
+        help_text=_(
+            "The warehouse's home lists the variant when stock on hand is at or below this."
+        ),
     )
 
     class Meta:
         model = Variant
-        fields = "__all__"
+        fields = (
+            "product",
+            "sku",
+            "colour",
+            "price",
+            "stock_on_hand",
+            "low_stock_threshold",
+            "availability",
+            "expected_ship_date",
+        )
 
     def clean_low_stock_threshold(self) -> int:
         value = self.cleaned_data.get("low_stock_threshold")

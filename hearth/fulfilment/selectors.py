@@ -286,7 +286,8 @@ def promises_kept(*, weeks: int, today: dt.date) -> list[rules.WeekPromise]:
         .exclude(status="cancelled")
         .values_list("ship_date", "shipment__shipped_on")
     )
-    return rules.promises_kept_by_week(list(rows), weeks=mondays, today=today)
+    dated = [(promised, shipped) for promised, shipped in rows if promised is not None]
+    return rules.promises_kept_by_week(dated, weeks=mondays, today=today)
 
 
 def open_exception_cases() -> list[DeliveryExceptionCase]:

@@ -270,14 +270,18 @@ def _weight(order: Order) -> int:
     return 2500 * sum(line.quantity for line in order.lines.all())
 
 
-def mark_shipped(*, shipment: Shipment, actor: Any, at: dt.datetime) -> tuple[Shipment, bool]:
+def mark_shipped(
+    *, shipment: Shipment, actor: Any, at: dt.datetime, noticed_at: dt.datetime | None = None
+) -> tuple[Shipment, bool]:
     """The carrier took the parcel: the order is shipped, each unit's warranty starts today.
 
     Returns (shipment, True) the first time; the second time nothing changes and (shipment,
     False) comes back, so a carrier's event after the warehouse's hand-over (or a double click)
-    sends no second email. The shipping confirmation (TOS-13) is sent on commit.
+    sends no second email. The shipping confirmation (TOS-13) is queued with the change and
+    sent after the commit; ``noticed_at`` is when Hearth learnt of it (a carrier's event arrives
+    after the fact), the email's time.
     """
-    from hearth.fulfilment import tasks
+    from hearth.fulfilment.emails import queue_shipping_confirmation
     from hearth.orders import services as order_services
 
     with transaction.atomic():
@@ -300,8 +304,7 @@ def mark_shipped(*, shipment: Shipment, actor: Any, at: dt.datetime) -> tuple[Sh
                 tracking_number=locked.tracking_code,
             )
         _audit(actor=actor, obj=locked, fields=["shipped_at", "status"], changed=True)
-        shipment_id = locked.pk
-        transaction.on_commit(lambda: tasks.send_shipping_confirmation.enqueue(shipment_id))
+        queue_shipping_confirmation(shipment=locked, at=noticed_at or at)
     for name in ("shipped_at", "shipped_on", "status"):
         setattr(shipment, name, getattr(locked, name))
     return locked, True
@@ -397,15 +400,23 @@ def record_carrier_events(
                     received_at=at,
                 )
             )
-            _apply_event(shipment=shipment, kind=event.kind, event_at=event.at)
+            _apply_event(shipment=shipment, kind=event.kind, event_at=event.at, received_at=at)
     return recorded
 
 
-def _apply_event(*, shipment: Shipment, kind: rules.ShipmentStatus, event_at: dt.datetime) -> None:
+def _apply_event(
+    *,
+    shipment: Shipment,
+    kind: rules.ShipmentStatus,
+    event_at: dt.datetime,
+    received_at: dt.datetime,
+) -> None:
     from hearth.orders import services as order_services
 
     if shipment.shipped_at is None:
-        shipment, _changed = mark_shipped(shipment=shipment, actor=None, at=event_at)
+        shipment, _changed = mark_shipped(
+            shipment=shipment, actor=None, at=event_at, noticed_at=received_at
+        )
         shipment.refresh_from_db()
     before = rules.ShipmentStatus(shipment.status)
     after = rules.next_shipment_status(before, kind)

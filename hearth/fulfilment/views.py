@@ -27,7 +27,7 @@ from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.fulfilment import charts, selectors, services
 from hearth.fulfilment.forms import AdjustmentForm, GuestLookupForm, ReceiptForm, ScanForm
-from hearth.fulfilment.models import Shipment
+from hearth.fulfilment.models import Shipment, StockAdjustment, StockReceipt
 from hearth.orders.models import Order
 
 WAREHOUSE_ROLES = ("warehouse", "administrator")
@@ -199,7 +199,8 @@ def stock(request: HttpRequest) -> HttpResponse:
     """Receiving (quantity per SKU with a reference) and adjustments (with a reason)."""
     receipt_form = ReceiptForm(request.POST if "receive" in request.POST else None, prefix="r")
     adjust_form = AdjustmentForm(request.POST if "adjust" in request.POST else None, prefix="a")
-    status, done = 200, None
+    status = 200
+    done: StockReceipt | StockAdjustment | None = None
     if request.method == "POST":
         form: Any = receipt_form if "receive" in request.POST else adjust_form
         status = 400

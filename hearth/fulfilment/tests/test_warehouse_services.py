@@ -197,7 +197,7 @@ def test_shipping_twice_changes_nothing_and_sends_one_confirmation(
     variant("EO-ONE-CHR")
     order = released_order([("EO-ONE-CHR", 1)])
     shipment = _packed(order, ["EO1C26000001"])
-    shipped_at = T0 + dt.timedelta(hours=1)
+    shipped_at = T0  # the frozen clock: the warehouse ships now
     with django_capture_on_commit_callbacks(execute=True):
         _first, changed = services.ship_order(order=order, actor=None, at=shipped_at)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
