@@ -500,7 +500,9 @@ def _known_sku(sku: str) -> str:
 def receive_stock(
     *, sku: str, quantity: int, reference: str, actor: Any, at: dt.datetime
 ) -> StockReceipt:
-    """Units of a SKU arrived from the supplier: stock on hand goes up, the receipt is kept.
+    """Units of a SKU arrived from the supplier, the receipt kept. The orders app first sets
+    units aside for the pre-orders and backorders waiting for them, oldest first
+    (``allocate_received_stock``); what is left over goes to stock on hand.
 
     Refused, nothing changed: a quantity that is not a whole number of at least 1, an empty
     reference, an unknown SKU.
@@ -515,7 +517,12 @@ def receive_stock(
             field="reference",
         )
     with transaction.atomic():
-        catalog_services.change_stock(sku=sku, delta=quantity)
+        from hearth.orders.services import allocate_received_stock
+
+        allocation = allocate_received_stock(
+            variant=sku, quantity=quantity, actor=_actor(actor), at=at
+        )
+        catalog_services.change_stock(sku=sku, delta=allocation.left_over)
         receipt = StockReceipt.objects.create(
             sku=sku,
             quantity=quantity,
@@ -524,17 +531,7 @@ def receive_stock(
             received_by=_actor(actor),
         )
         _audit(actor=actor, obj=receipt, fields=["sku", "quantity", "reference"])
-        _allocate(sku=sku, at=at, actor=actor)
     return receipt
-
-
-def _allocate(*, sku: str, at: dt.datetime, actor: Any) -> None:
-    """Hand the received units to waiting pre-orders (the order lifecycle's service, when there)."""
-    from hearth.orders import services as order_services
-
-    allocate = getattr(order_services, "allocate_received_stock", None)
-    if allocate is not None:
-        allocate(sku=sku, at=at, actor=_actor(actor))
 
 
 def adjust_stock(

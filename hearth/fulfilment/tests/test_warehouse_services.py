@@ -468,3 +468,19 @@ def test_scans_labels_shipping_and_stock_moves_are_in_the_audit_log(staff_client
     assert ("fulfilment.Shipment", str(shipment.pk), "created") in rows
     assert ("fulfilment.Shipment", str(shipment.pk), "state_changed") in rows
     assert ("fulfilment.StockReceipt", str(receipt.pk), "created") in rows
+
+
+def test_received_units_go_first_to_waiting_pre_orders_and_the_rest_to_stock() -> None:
+    from hearth.catalog.models import Availability, Variant
+
+    v = variant("EO-FIVE-BIR", stock=0)
+    Variant.objects.filter(pk=v.pk).update(
+        availability=Availability.PREORDER, expected_ship_date=dt.date(2026, 12, 1)
+    )
+    waiting = released_order([("EO-FIVE-BIR", 3)])
+    services.receive_stock(sku="EO-FIVE-BIR", quantity=5, reference="PO 7", actor=None, at=T0)
+    v.refresh_from_db()
+    assert v.stock_on_hand == 2
+    assert StockReceipt.objects.get().quantity == 5
+    waiting.refresh_from_db()
+    assert all(not line.waiting_for_stock for line in waiting.lines.all())
