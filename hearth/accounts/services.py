@@ -30,6 +30,8 @@ from hearth.accounts import rules
 from hearth.accounts.errors import AccountsErrorCode
 from hearth.accounts.models import Address, SignInFailure, TOTPDevice, User
 from hearth.accounts.roles import load_roles, role
+from hearth.core import audit
+from hearth.core.audit import AuditAction
 from hearth.core.errors import DomainError
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
@@ -81,6 +83,12 @@ def sign_up(
     )
     user.date_joined = at
     user.save(update_fields=["date_joined"])
+    audit.record(
+        actor=actor if actor is not None else user,  # a visitor opens their own account
+        action=AuditAction.CREATED,
+        obj=user,
+        fields=["email", "full_name", "password", "adult_attested_at", "date_joined"],
+    )
     record_consent(
         purpose=Purpose.MARKETING_EMAIL,
         granted=bool(marketing_email),
@@ -235,6 +243,12 @@ def verify_email(*, token: str, at: dt.datetime, actor: User | None = None) -> U
     user.email = normalise_email(proving)
     user.email_verified_at = at
     user.save(update_fields=["email", "email_verified_at"])
+    audit.record(
+        actor=actor if actor is not None else user,  # the link proves it is the person
+        action=AuditAction.CHANGED,
+        obj=user,
+        fields=["email", "email_verified_at"] if changing else ["email_verified_at"],
+    )
     link_proven_email(user, at)
     if changing:
         _send_on_commit(to=old, template="email_changed", context={"at": at})
@@ -247,6 +261,7 @@ def email_proven_by_reset(*, user: User, at: dt.datetime) -> User:
     if not user.email_verified:
         user.email_verified_at = at
         user.save(update_fields=["email_verified_at"])
+        audit.record(actor=user, action=AuditAction.CHANGED, obj=user, fields=["email_verified_at"])
         link_proven_email(user, at)
     return user
 
@@ -367,6 +382,7 @@ def verify_password(*, user: User, password: str, client: str, at: dt.datetime) 
 def update_profile(*, user: User, full_name: str, actor: User | None) -> User:
     user.full_name = full_name.strip()
     user.save(update_fields=["full_name"])
+    audit.record(actor=actor, action=AuditAction.CHANGED, obj=user, fields=["full_name"])
     return user
 
 
@@ -375,6 +391,7 @@ def change_password(*, user: User, password: str, actor: User | None) -> User:
     _check_password(password, user, field="new_password1")
     user.set_password(password)
     user.save(update_fields=["password"])
+    audit.record(actor=actor, action=AuditAction.CHANGED, obj=user, fields=["password"])
     return user
 
 
@@ -426,22 +443,30 @@ def _clean_address(data: AddressInput) -> dict[str, str]:
 
 @transaction.atomic
 def add_address(*, user: User, data: AddressInput, at: dt.datetime, actor: User | None) -> Address:
-    return Address.objects.create(user=user, created_at=at, updated_at=at, **_clean_address(data))
+    values = _clean_address(data)
+    address = Address.objects.create(user=user, created_at=at, updated_at=at, **values)
+    audit.record(actor=actor, action=AuditAction.CREATED, obj=address, fields=["user", *values])
+    return address
 
 
 @transaction.atomic
 def change_address(
     *, address: Address, data: AddressInput, at: dt.datetime, actor: User | None
 ) -> Address:
+    changed = []
     for name, value in _clean_address(data).items():
+        if getattr(address, name) != value:
+            changed.append(name)
         setattr(address, name, value)
     address.updated_at = at
     address.save()
+    audit.record(actor=actor, action=AuditAction.CHANGED, obj=address, fields=changed)
     return address
 
 
 @transaction.atomic
 def remove_address(*, address: Address, actor: User | None) -> None:
+    audit.record(actor=actor, action=AuditAction.DELETED, obj=address)
     address.delete()
 
 
@@ -461,6 +486,7 @@ def start_totp_enrolment(*, user: User, actor: User | None) -> TOTPDevice:
         )
     if device is None:
         device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32())
+        audit.record(actor=actor, action=AuditAction.CREATED, obj=device, fields=["secret"])
     return device
 
 
@@ -494,9 +520,12 @@ def confirm_totp(*, user: User, code: str, at: dt.datetime, actor: User | None) 
             _("That code is not valid. Try the current code."),
             field="code",
         )
+    first_time = device.confirmed_at is None
     device.last_used_step = step
     device.confirmed_at = device.confirmed_at or at
     device.save(update_fields=["last_used_step", "confirmed_at"])
+    if first_time:
+        audit.record(actor=actor, action=AuditAction.CHANGED, obj=device, fields=["confirmed_at"])
     return device
 
 
@@ -550,7 +579,13 @@ def sync_roles(*, actor: User | None = None) -> dict[str, int]:
     summary: dict[str, int] = {}
     for r in load_roles().values():
         group, _created = Group.objects.get_or_create(name=r.group_name)
-        group.permissions.set(_permissions(r.permissions))
+        wanted = _permissions(r.permissions)
+        before = set(group.permissions.values_list("pk", flat=True))
+        group.permissions.set(wanted)
+        if before != {p.pk for p in wanted}:
+            audit.record(
+                actor=actor, action=AuditAction.ROLE_CHANGED, obj=group, fields=["permissions"]
+            )
         summary[r.key] = len(r.permissions)
     return summary
 
@@ -565,10 +600,16 @@ def assign_role(*, user: User, role_key: str, actor: User | None) -> User:
             AccountsErrorCode.UNKNOWN_ROLE, _("Unknown role."), field="role"
         ) from None
     group, _created = Group.objects.get_or_create(name=r.group_name)
-    user.groups.add(group)
+    changed = []
+    if not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)
+        changed.append("groups")
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+        changed.append("is_staff")
+    if changed:
+        audit.record(actor=actor, action=AuditAction.ROLE_CHANGED, obj=user, fields=changed)
     return user
 
 
