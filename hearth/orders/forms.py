@@ -33,8 +33,16 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
     collection_point = "phone_order"
 
     lines = forms.CharField(
-        label=_("Products: one line per product, SKU then quantity (e.g. EO-ONE-OAK 2)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Or type products: one line per product, SKU then quantity (e.g. EO-ONE-CHR 2)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    shipping_method = forms.ChoiceField(
+        label=_("Shipping"),
+        choices=(),
+        initial="standard",
+        widget=forms.RadioSelect,
+        required=False,  # standard when none is chosen
     )
     name = forms.CharField(label=_("Name for delivery"), max_length=200)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
@@ -68,6 +76,44 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
         label=_("The customer wants news and offers by email"), required=False
     )
 
+    def __init__(
+        self,
+        *args: Any,
+        picker: list[tuple[str, Any]] | None = None,
+        methods: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``picker``: (SKU, label with price and live stock) per variant on sale, each a
+        quantity field ``qty_<SKU>``; ``methods``: shipping choices with fee and dates."""
+        super().__init__(*args, **kwargs)
+        self.picker_skus: list[str] = []
+        for sku, label in picker or []:
+            self.fields[f"qty_{sku}"] = forms.IntegerField(
+                label=label, min_value=0, max_value=99, required=False
+            )
+            self.picker_skus.append(sku)
+        method = self.fields["shipping_method"]
+        if isinstance(method, forms.ChoiceField):
+            method.choices = methods or [("standard", _("Standard"))]
+
+    def picker_fields(self) -> list[Any]:
+        return [self[f"qty_{sku}"] for sku in self.picker_skus]
+
+    def other_fields(self) -> list[Any]:
+        return [f for f in self if not f.name.startswith("qty_") and f.name != "shipping_method"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lines = list(data.get("lines") or [])
+        for sku in self.picker_skus:
+            quantity = data.get(f"qty_{sku}")
+            if quantity:
+                lines.append([sku, int(quantity)])
+        if not lines and "lines" not in self.errors:
+            self.add_error("lines", _("Add at least one product."))
+        data["lines"] = lines
+        return data
+
     def clean_lines(self) -> list[list[Any]]:
         parsed: list[list[Any]] = []
         for number, row in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
@@ -80,8 +126,6 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
                     % {"n": number}
                 )
             parsed.append([parts[0].upper(), int(parts[1])])
-        if not parsed:
-            raise forms.ValidationError(_("Add at least one product."))
         return parsed
 
 

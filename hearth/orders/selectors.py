@@ -168,3 +168,60 @@ def ship_dates(
         fee,
         plan.delayed,
     )
+
+
+def phone_picker() -> list[tuple[str, str]]:
+    """The sales agent's product picker: every variant on sale with its price before tax and
+    its stock now (units on hand, or pre-order/backorder and the expected ship date)."""
+    from django.utils.translation import gettext as _
+
+    from hearth.catalog.selectors import catalogue
+
+    rows: list[tuple[str, str]] = []
+    for product in catalogue():
+        for variant in product.variants.all():
+            if variant.availability == "in_stock":
+                stock = _("%(n)d in stock") % {"n": variant.stock_on_hand}
+            elif variant.expected_ship_date:
+                stock = _("%(kind)s, expected to ship %(day)s") % {
+                    "kind": variant.get_availability_display(),
+                    "day": variant.expected_ship_date.isoformat(),
+                }
+            else:
+                stock = _("%(kind)s, ship date not known yet") % {
+                    "kind": variant.get_availability_display()
+                }
+            rows.append(
+                (
+                    variant.sku,
+                    f"{product.name} – {variant.colour} ({variant.sku}): "
+                    f"{variant.price:.2f} CAD, {stock}",
+                )
+            )
+    return rows
+
+
+def phone_shipping_choices(*, at: dt.datetime) -> list[tuple[str, str]]:
+    """Standard and Express with their fee and, if placed now, ship date and delivery window."""
+    from django.utils.translation import gettext as _
+
+    from hearth.fulfilment.rules import shipping_methods
+    from hearth.fulfilment.selectors import delivery_estimate
+
+    choices = []
+    for method in shipping_methods():
+        estimate = delivery_estimate(placed_at=at, payment_confirmed_at=None, method=method.code)
+        choices.append(
+            (
+                method.code,
+                _("%(name)s: %(fee)s CAD, ships %(ship)s, delivered %(earliest)s to %(latest)s")
+                % {
+                    "name": _(method.name),
+                    "fee": f"{method.fee:.2f}",
+                    "ship": estimate.ship_date.isoformat(),
+                    "earliest": estimate.delivery_earliest.isoformat(),
+                    "latest": estimate.delivery_latest.isoformat(),
+                },
+            )
+        )
+    return choices

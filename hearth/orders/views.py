@@ -142,6 +142,7 @@ def _draft(data: dict[str, Any]) -> rules.OrderDraft:
         discount_code=form["discount_code"] or None,
         bc_pst_number=form["bc_pst_number"] or None,
         marketing_opt_in=form["marketing_opt_in"],
+        shipping_method=form.get("shipping_method") or "standard",
     )
 
 
@@ -194,9 +195,17 @@ def phone_start(request: HttpRequest) -> HttpResponse:
 def phone_build(request: HttpRequest, draft_id: str) -> HttpResponse:
     """Build the order: products, address, the attestations read to the customer."""
     data = _draft_data(request, draft_id)
-    form = PhoneOrderForm(request.POST or None, initial=data.get("form") or {"country": "CA"})
+    initial = dict(data.get("form") or {"country": "CA"})
+    if isinstance(initial.get("lines"), list):
+        initial["lines"] = "\n".join(f"{sku} {q}" for sku, q in initial["lines"])
+    form = PhoneOrderForm(
+        request.POST or None,
+        initial=initial,
+        picker=selectors.phone_picker(),
+        methods=selectors.phone_shipping_choices(at=clock.now()),
+    )
     if request.method == "POST" and form.is_valid():
-        data["form"] = form.cleaned_data
+        data["form"] = {k: v for k, v in form.cleaned_data.items() if not k.startswith("qty_")}
         try:
             services.quote_order(draft=_draft(data), channel=Channel.PHONE, at=clock.now())
         except DomainError as exc:

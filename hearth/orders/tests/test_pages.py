@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -171,3 +172,53 @@ def test_the_warehouse_sees_released_orders_to_ship_but_not_orders(speaker, cust
     assert order.number in page
     assert warehouse.get("/admin/orders/order/").status_code == 403
     assert warehouse.get(f"/admin/orders/ordertoship/{order.pk}/change/").status_code == 200
+
+
+def test_the_phone_picker_shows_live_price_and_stock_and_takes_express(speaker, staff_client):
+    import tomllib
+    from pathlib import Path
+
+    from hearth.orders.tests.conftest import make_variant
+
+    make_variant(
+        "EO-SUB-WAL",
+        "499.00",
+        0,
+        availability="backorder",
+        expected_ship_date=dt.date(2026, 4, 15),
+        name="Ember Sub",
+    )
+    agent = staff_client("sales_agent")
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace H"})[
+        "Location"
+    ]
+    page = agent.get(build_url).content.decode()
+    assert (
+        '<label for="id_qty_EO-ONE-OAK">Ember One – Oak (EO-ONE-OAK): 199.00 CAD, 5 in stock'
+        in (page)
+    )
+    assert "EO-SUB-WAL): 499.00 CAD, Backorder, expected to ship 2026-04-15" in page
+    assert "Express: " in page and "Standard: " in page
+    form = _build_form(lines="", **{"qty_EO-ONE-OAK": "2", "shipping_method": "express"})
+    response = agent.post(build_url, form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    summary = agent.get(response["Location"]).content.decode()
+    assert "Express shipping" in summary
+    assert "398.00" in summary
+    # The form's own example SKU is one the catalogue sells.
+    catalogue = tomllib.loads(
+        (Path(__file__).resolve().parents[2] / "catalog/data/catalogue.toml").read_text()
+    )
+    skus = {v["sku"] for p in catalogue["product"] for v in p["variants"]}
+    assert "EO-ONE-CHR" in skus
+    assert "e.g. EO-ONE-CHR 2" in page
+
+
+def test_the_phone_order_needs_a_product(speaker, staff_client):
+    agent = staff_client("sales_agent")
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace H"})[
+        "Location"
+    ]
+    response = agent.post(build_url, _build_form(lines=""))
+    assert response.status_code == 200
+    assert "Add at least one product." in response.content.decode()
