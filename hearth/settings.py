@@ -235,6 +235,7 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.devices.tasks.ensure_telemetry_partitions", 86_400),
     ("hearth.privacy.tasks.purge_retention", 86_400),
     ("hearth.comms.tasks.sweep_outbox", 60),
+    ("hearth.checkout.tasks.purge_abandoned_checkouts", 300),
     ("hearth.comms.tasks.purge_outbox", 86_400),
 ]
 

@@ -57,6 +57,19 @@ class ChangeQuantityForm(forms.Form):
     )
 
 
+class AgeForm(forms.Form):
+    """The 18+ question, asked before any personal information (issue #10 item 11, PP-13,
+    TOS-3). It collects nothing personal: the answer only decides whether checkout goes on."""
+
+    adult = forms.TypedChoiceField(
+        label=_("Are you 18 or older?"),
+        choices=[("yes", _("Yes, I am 18 or older.")), ("no", _("No, I am under 18."))],
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+        error_messages={"required": _("Tell us whether you are 18 or older to go on.")},
+    )
+
+
 class ContactForm(NoticeFormMixin, forms.Form):
     collection_point = "checkout_contact"
 

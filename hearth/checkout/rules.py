@@ -157,3 +157,15 @@ def quantity_refusal(
     if availability == Availability.IN_STOCK and quantity > stock_on_hand:
         return Refusal("quantity_above_stock", {"stock": str(max(stock_on_hand, 0))})
     return None
+
+
+# --- Checkout session upkeep (issue #10 item 11, PP-13): what the shopper typed lives in the
+# session only while they are checking out. Idle this long, it is purged.
+
+CHECKOUT_IDLE = dt.timedelta(minutes=30)
+
+
+def checkout_abandoned(touched_at: dt.datetime | None, *, now: dt.datetime) -> bool:
+    """Whether a checkout last touched at ``touched_at`` is abandoned at ``now`` (an unknown
+    time counts as abandoned: keep nothing whose age we cannot tell)."""
+    return touched_at is None or now - touched_at >= CHECKOUT_IDLE

@@ -257,3 +257,44 @@ def shipping_choices(*, at: dt.datetime) -> list[tuple[ShippingMethod, Estimate]
         (m, delivery_estimate(placed_at=at, payment_confirmed_at=None, method=m.code))
         for m in shipping_methods()
     ]
+
+
+# --- Abandoned checkouts (issue #10 item 11, PP-13): nothing personal stays in a session whose
+# checkout was left. The web checkout keeps its state under this session key.
+
+CHECKOUT_SESSION_STATE = "checkout"
+
+
+def checkout_state_abandoned(state: dict[str, Any], *, at: dt.datetime) -> bool:
+    raw = state.get("touched_at")
+    try:
+        touched = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        touched = None
+    return rules.checkout_abandoned(touched, now=at)
+
+
+def purge_abandoned_checkouts(*, at: dt.datetime) -> int:
+    """Remove the checkout state (contact, address, payment choice) from every stored session
+    whose checkout was left idle past ``rules.CHECKOUT_IDLE``; returns how many. Safe to run
+    twice. Reads each unexpired session once (the database session store)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    store = SessionStore()
+    purged = 0
+    for key, data in (
+        Session.objects.filter(expire_date__gt=at)
+        .values_list("session_key", "session_data")
+        .iterator()
+    ):
+        decoded = store.decode(data)
+        state = decoded.get(CHECKOUT_SESSION_STATE)
+        if not state or not checkout_state_abandoned(state, at=at):
+            continue
+        decoded.pop(CHECKOUT_SESSION_STATE, None)
+        Session.objects.filter(session_key=key, session_data=data).update(
+            session_data=store.encode(decoded)
+        )
+        purged += 1
+    return purged

@@ -9,6 +9,7 @@ urlpatterns = [
     path("basket/<str:sku>/change/", views.basket_change, name="basket_change"),
     path("basket/<str:sku>/remove/", views.basket_remove, name="basket_remove"),
     path("checkout/", views.start, name="start"),
+    path("checkout/age/", views.age, name="age"),
     path("checkout/contact/", views.contact, name="contact"),
     path("checkout/address/", views.address, name="address"),
     path("checkout/outside-canada/", views.outside_canada, name="outside_canada"),

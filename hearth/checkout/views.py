@@ -24,6 +24,7 @@ from hearth.checkout import discounts, placing, selectors, services
 from hearth.checkout.forms import (
     AddressForm,
     AddToBasketForm,
+    AgeForm,
     ChangeQuantityForm,
     ContactForm,
     DeliveryForm,
@@ -36,16 +37,24 @@ from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
 from hearth.fulfilment.selectors import care_contact_message
 
-SESSION_STATE = "checkout"
+SESSION_STATE = services.CHECKOUT_SESSION_STATE
 SESSION_PLACED = "checkout_placed"  # {place token: order number}: replays land on the order
-STEPS = ("contact", "address", "delivery", "payment")
+# The 18+ question comes first, before any personal information (issue #10 item 11).
+STEPS = ("age", "contact", "address", "delivery", "payment")
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
-    return dict(request.session.get(SESSION_STATE) or {})
+    """The checkout so far; an abandoned one (idle past ``rules.CHECKOUT_IDLE``) is purged
+    here too, besides by the periodic ``tasks.purge_abandoned_checkouts``."""
+    state = dict(request.session.get(SESSION_STATE) or {})
+    if state and services.checkout_state_abandoned(state, at=clock.now()):
+        request.session.pop(SESSION_STATE, None)
+        return {}
+    return state
 
 
 def _save(request: HttpRequest, state: dict[str, Any]) -> None:
+    state["touched_at"] = clock.now().isoformat()
     request.session[SESSION_STATE] = state
 
 
@@ -172,6 +181,23 @@ def start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Some items in your basket need your attention first."))
         return redirect("checkout:basket")
     return redirect(f"checkout:{_missing_step(_state(request), 'review') or 'review'}")
+
+
+def age(request: HttpRequest) -> HttpResponse:
+    """Asked before any personal information (PP-13, TOS-3). "No" ends the checkout at once and
+    keeps nothing of it in the session; the basket (products only) stays."""
+    if (blocked := _guard(request, "age")) is not None:
+        return blocked
+    state = _state(request)
+    form = AgeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["adult"]:
+            state["age"] = {"adult": True}
+            _save(request, state)
+            return redirect("checkout:contact")
+        request.session.pop(SESSION_STATE, None)
+        return render(request, "checkout/under_age.html")
+    return render(request, "checkout/age.html", {"form": form})
 
 
 def contact(request: HttpRequest) -> HttpResponse:

@@ -37,6 +37,9 @@ def _to_address_step(page: Any, base: str) -> None:
     page.goto(f"{base}/shop/ember-one/")
     page.get_by_role("button", name="Add to basket").click()
     page.get_by_role("link", name="Checkout now").click()
+    # Issue #10 item 11: the 18+ question comes before any personal information.
+    page.get_by_label("Yes, I am 18 or older.").check()
+    page.get_by_role("button", name="Continue").click()
     page.fill("#id_email", "ada@example.com")
     page.fill("#id_name", "Ada Lovelace")
     page.get_by_role("button", name="Continue to delivery address").click()

@@ -40,6 +40,7 @@ def _customer(client: Client, **consent: Any) -> Any:
         )
     client.force_login(user)
     client.post("/basket/add/", {"sku": "EO-ONE-CHR", "quantity": 1})
+    client.post("/checkout/age/", {"adult": "yes"})
     return user
 
 
@@ -81,4 +82,5 @@ def test_a_customer_who_withdrew_sees_the_box_unticked(client: Client) -> None:
 
 def test_a_guest_sees_the_box_unticked(client: Client) -> None:
     client.post("/basket/add/", {"sku": "EO-ONE-CHR", "quantity": 1})
+    client.post("/checkout/age/", {"adult": "yes"})
     assert "checked" not in _box(client)

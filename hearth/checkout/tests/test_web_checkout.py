@@ -65,7 +65,8 @@ def to_review(
     client: Client, *, card: str = VISA, contact: dict[str, str] | None = None, code: str = ""
 ) -> str:
     add(client)
-    assert client.get("/checkout/").url == "/checkout/contact/"
+    assert client.get("/checkout/").url in ("/checkout/age/", "/checkout/contact/")
+    assert client.post("/checkout/age/", {"adult": "yes"}).url == "/checkout/contact/"
     assert client.post("/checkout/contact/", contact or CONTACT).url == "/checkout/address/"
     assert client.post("/checkout/address/", ADDRESS).url == "/checkout/delivery/"
     delivered = client.post(
@@ -142,6 +143,7 @@ def test_a_double_click_or_replayed_form_places_one_order_and_charges_once(
 @pytest.mark.promise("PP-8")
 def test_the_marketing_choice_at_checkout_lands_in_the_consent_ledger(client: Client) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     contact_page = text(client.get("/checkout/contact/"))
     assert "Leave this unticked to opt out of news and offers." in contact_page
     assert 'name="marketing_email"' in contact_page
@@ -165,6 +167,7 @@ def test_ticking_news_and_offers_at_checkout_is_recorded_as_a_grant(client: Clie
 
 def test_checkout_forms_state_their_purposes_and_mark_fields(client: Client) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     page = text(client.get("/checkout/contact/"))
     assert 'data-collection-point="checkout_contact"' in page
     assert "Email address (required)" in page
@@ -205,6 +208,7 @@ def test_missing_attestations_are_shown_beside_the_field_and_nothing_is_placed(
 @pytest.mark.promise("TOS-17")
 def test_a_po_box_is_refused_beside_the_street_field(client: Client) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     refused = client.post("/checkout/address/", {**ADDRESS, "lines": "PO Box 123"})
     assert refused.status_code == 200
@@ -218,6 +222,7 @@ def test_a_destination_outside_canada_is_sent_to_customer_care_with_the_duties_n
     client: Client,
 ) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     sent = client.post(
         "/checkout/address/",
@@ -236,6 +241,7 @@ def test_a_destination_outside_canada_is_sent_to_customer_care_with_the_duties_n
 @pytest.mark.promise("TOS-15", "TOS-14")
 def test_delivery_options_show_each_fee_and_window_before_choosing(client: Client) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     client.post("/checkout/address/", ADDRESS)
     body = text(client.get("/checkout/delivery/"))
@@ -294,6 +300,7 @@ def test_a_cancelled_paypal_approval_charges_nothing_and_returns_to_payment(
     client: Client,
 ) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     client.post("/checkout/address/", ADDRESS)
     client.post("/checkout/delivery/", {"shipping_method": "standard"})
@@ -309,6 +316,7 @@ def test_a_cancelled_paypal_approval_charges_nothing_and_returns_to_payment(
 
 def test_paypal_approval_places_the_order(client: Client) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     client.post("/checkout/address/", ADDRESS)
     client.post("/checkout/delivery/", {"shipping_method": "standard"})
@@ -325,6 +333,7 @@ def test_paypal_approval_places_the_order(client: Client) -> None:
 def test_an_invalid_discount_code_is_shown_beside_the_field(client: Client) -> None:
     make_code("WINTER", valid_until=None, min_spend=Decimal("300.00"))
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     client.post("/checkout/address/", ADDRESS)
     refused = client.post(
@@ -352,6 +361,7 @@ def test_a_signed_in_customer_checks_out_and_the_order_is_theirs(
     user = get_user_model().objects.create_user(email="grace@example.com", password="pw-1234567x")
     client.force_login(user)
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     contact_page = text(client.get("/checkout/contact/"))
     assert 'value="grace@example.com"' in contact_page
     page = to_review(client, contact={**CONTACT, "email": "grace@example.com"})
@@ -365,6 +375,7 @@ def test_a_signed_in_customer_checks_out_and_the_order_is_theirs(
 @pytest.mark.promise("TOS-15", "TOS-2")
 def test_express_shipping_is_charged_as_shown_and_taxed(client: Client) -> None:
     add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
     client.post("/checkout/contact/", CONTACT)
     client.post("/checkout/address/", ADDRESS)
     client.post("/checkout/delivery/", {"shipping_method": "express"})
