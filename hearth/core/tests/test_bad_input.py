@@ -39,6 +39,7 @@ NUL_REASON = "must not contain NUL characters"
 # For each operation with a JSON body: the field that gets a NUL, as a dotted path.
 NUL_FIELDS: dict[tuple[str, str], str] = {
     ("POST", "/accounts/signup"): "email",
+    ("POST", "/accounts/verify-email"): "token",
     ("POST", "/accounts/signin"): "email",
     ("POST", "/accounts/verify-email"): "token",
     ("PATCH", "/accounts/me"): "full_name",
@@ -51,6 +52,7 @@ NUL_FIELDS: dict[tuple[str, str], str] = {
     ("POST", "/privacy/me/consents"): "purpose",
     ("POST", "/privacy/me/export"): "password",
     ("POST", "/privacy/me/erasure"): "password",
+    ("POST", "/privacy/me/export"): "password",
     ("POST", "/households"): "serials.0",
     ("POST", HH + "/products"): "serials.0",
     ("POST", HH + "/registration"): "postal_code",
