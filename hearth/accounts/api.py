@@ -43,8 +43,8 @@ router = Router(tags=["accounts"])
 def _require_csrf(request: HttpRequest) -> None:
     if check_csrf(request) is not None:
         raise DomainError(
-            CoreErrorCode.PERMISSION_DENIED,
-            _("CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."),
+            CoreErrorCode.CSRF_FAILED,
+            _("CSRF check failed: send the token from GET /api/v1/csrf in X-CSRFToken."),
             status=403,
         )
 
