@@ -222,3 +222,17 @@ def test_the_sandbox_carriers_tracking_page_shows_events_and_no_personal_data() 
     assert page.status_code == 200
     assert "Ada" not in page.content.decode()
     assert Client().get("/carriers/sandbox/track/0000000000000000/").status_code == 404
+
+
+def test_the_warehouse_role_home_shows_its_queues_with_counts(staff_client: Any) -> None:
+    from hearth.core.backoffice import queues_for
+
+    variant("EO-ONE-CHR", stock=2, threshold=5)
+    released_order([("EO-ONE-CHR", 1)])
+    counts = {q.key: (q.count, q.url) for q in queues_for(["warehouse"])}
+    assert counts["fulfilment.pick"] == (1, "/back-office/warehouse/pick/")
+    assert counts["fulfilment.low_stock"] == (1, "/back-office/warehouse/stock/")
+    assert counts["fulfilment.exceptions"][0] == 0
+    assert "fulfilment.pick" not in {q.key for q in queues_for(["care_agent"])}
+    index = staff_client("warehouse").get("/admin/").content.decode()
+    assert "To pick today (late and due today)" in index
