@@ -568,6 +568,10 @@ def _create(
             actor=None,
             at=at,
         )
+    elif discount and _misuse_flagged(order.email):
+        # A discount used by a customer flagged for guessing codes: a person decides (TOS-9).
+        review = True
+        order = hold_order(order=order, reason=HoldReason.DISCOUNT_MISUSE, actor=None, at=at)
     record_consent(
         purpose=Purpose.MARKETING_EMAIL,
         granted=bool(draft.marketing_opt_in),
@@ -599,6 +603,12 @@ def _create(
     if not review:
         transaction.on_commit(lambda: tasks.release_paid_order.enqueue(order_id))
     return order
+
+
+def _misuse_flagged(email: str) -> bool:
+    from hearth.checkout.discounts import misuse_flagged
+
+    return misuse_flagged(email=email)
 
 
 # --- After placing.

@@ -135,3 +135,58 @@ def test_cancelling_before_release_calls_no_shipment_canceller(speaker):
     finally:
         services._SHIPMENT_CANCELLERS.clear()
     assert calls == []
+
+
+@pytest.mark.promise("TOS-9")
+@pytest.mark.promise("TOS-21")
+def test_a_discounted_order_from_a_customer_flagged_for_code_guessing_is_held(speaker):
+    import dataclasses
+    import datetime as dt
+    from decimal import Decimal
+
+    from hearth.checkout import discounts
+    from hearth.checkout.tests.conftest import make_code
+    from hearth.core import clock
+
+    make_code()
+    earlier = T0 - dt.timedelta(hours=2)
+    with clock.frozen(earlier):
+        for guess in ["AAAA", "BBBB", "CCCC", "DDDD", "EEEE"]:
+            with pytest.raises(DomainError):
+                discounts.preview(
+                    code=guess,
+                    subtotal=Decimal("100"),
+                    at=earlier,
+                    shopper="s1",
+                    email="ada@example.com",
+                )
+    assert discounts.misuse_flagged(email="ada@example.com") is True
+    order = place_order(
+        draft=dataclasses.replace(draft(), discount_code="SPRING10"),
+        payment_token=card_token(APPROVE_VISA),
+        payment_method="card",
+        idempotency_key="flagged",
+        channel="web",
+        at=T0,
+    )
+    assert order.discount == Decimal("19.90")
+    assert (order.status, order.hold_reason) == ("on_hold", "discount_misuse")
+    with pytest.raises(DomainError):
+        start_picking(order=order, actor=None, at=T0)
+
+
+def test_an_unflagged_customer_s_discounted_order_is_not_held(speaker):
+    import dataclasses
+
+    from hearth.checkout.tests.conftest import make_code
+
+    make_code()
+    order = place_order(
+        draft=dataclasses.replace(draft(), discount_code="SPRING10"),
+        payment_token=card_token(APPROVE_VISA),
+        payment_method="card",
+        idempotency_key="clean",
+        channel="web",
+        at=T0,
+    )
+    assert (order.status, order.hold_reason) == ("placed", "")
