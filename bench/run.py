@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["rules.py", "checkout.py", "journey.py", "telemetry.py"]
+BENCHMARKS = ["rules.py", "checkout.py", "journey.py", "telemetry.py", "warehouse.py"]
 
 
 def main() -> int:

@@ -87,7 +87,7 @@ def pick_list(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    size = 200
+    size = 100  # a packing bench works down one screen of orders at a time
     picks = selectors.pick_list(today=clock.today_eastern(), limit=size, offset=(page - 1) * size)
     return render(
         request,
