@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -94,3 +96,42 @@ def staff_client(db) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@dataclasses.dataclass(frozen=True)
+class Mail:
+    to: list[str]
+    subject: str
+    body: str
+
+
+class Mailbox:
+    """What the real SMTP server (conftest's aiosmtpd ``smtp_server``) received."""
+
+    def __init__(self, inbox: Any) -> None:
+        self.inbox = inbox
+
+    def _all(self) -> list[Mail]:
+        return [
+            Mail(
+                [a.strip() for a in str(m["To"]).split(",")],
+                str(m["Subject"]),
+                m.get_body(preferencelist=("plain",)).get_content(),
+            )
+            for m in self.inbox.messages
+        ]
+
+    def __iter__(self) -> Iterator[Mail]:
+        return iter(self._all())
+
+    def __getitem__(self, index: int) -> Mail:
+        return self._all()[index]
+
+    def clear(self) -> None:
+        self.inbox.messages.clear()
+
+
+@pytest.fixture
+def mailoutbox(smtp_server: Any) -> Mailbox:
+    """Mail goes through Django's SMTP backend to a real local SMTP server."""
+    return Mailbox(smtp_server)
