@@ -114,6 +114,14 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
+    # Mail queued in comms' outbound queue is delivered by a task as soon as its transaction
+    # commits: run tasks in the test's process, as a worker would run them.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "email", "rollups"],
+        }
+    }
     try:
         yield inbox
     finally:

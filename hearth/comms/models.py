@@ -48,6 +48,9 @@ class OutboundMessage(models.Model):
     lease_until = models.DateTimeField(_("held by a worker until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # One-time links (a sign-in or confirmation token) and notices to a person being erased:
+    # once sent, the row keeps no recipient and no content (subject and dates only).
+    forget_once_sent = models.BooleanField(_("forget content once sent"), default=False)
 
     class Meta:
         ordering = ("-created_at", "-id")

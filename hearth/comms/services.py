@@ -71,6 +71,7 @@ def queue_email(
     attachments: Sequence[Attachment] = (),
     from_address: str | None = None,
     kind: OutboundKind = OutboundKind.TRANSACTIONAL,
+    forget_once_sent: bool = False,
     actor: Actor | None = None,
 ) -> OutboundMessage:
     """Queue one email, sent once after the caller's transaction commits.
@@ -78,6 +79,8 @@ def queue_email(
     Call it inside the business transaction that causes the email, so the email exists if and
     only if the change does. ``key`` names the email in the business (``order:12:confirmation``):
     queueing the same key again returns the row already queued and sends nothing more.
+    ``forget_once_sent``: for one-time links and notices to a person being erased, the sent row
+    keeps neither recipients nor content.
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -107,6 +110,7 @@ def queue_email(
                 ],
                 created_at=at,
                 next_attempt_at=at,
+                forget_once_sent=forget_once_sent,
             )
             audit.record(actor=actor, action=audit.AuditAction.CREATED, obj=row)
     except IntegrityError:
@@ -248,9 +252,16 @@ def deliver(*, outbound_id: int) -> Outcome:
     except (smtplib.SMTPException, OSError) as exc:
         return _attempt_failed(outbound_id, attempt=attempt, error=_error_text(exc))
     # The server has the message. Until this one UPDATE commits, a crash means a second copy.
+    forget = (
+        {"to_addresses": [], "body": "", "html_body": "", "attachments": []}
+        if row.forget_once_sent
+        else {}
+    )
     OutboundMessage.objects.filter(
         pk=outbound_id, status=OutboundStatus.SENDING, attempts=attempt
-    ).update(status=OutboundStatus.SENT, sent_at=clock.now(), lease_until=None, last_error="")
+    ).update(
+        status=OutboundStatus.SENT, sent_at=clock.now(), lease_until=None, last_error="", **forget
+    )
     return Outcome.SENT
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hearth.comms.services import queue_email
+from hearth.core import clock
 from hearth.core.errors import CoreErrorCode, DomainError
 from hearth.core.ids import random_numeric_id, random_token
 from hearth.core.input import json_may_hold_nul, nul_field, nul_message
@@ -210,13 +211,19 @@ def _send_confirmation(household: Household, token: str) -> None:
         "brand": settings.HEARTH_BRAND,
     }
 
-    def send() -> None:
-        with translation.override(language):
-            body = render_to_string("devices/email/confirm_registration.txt", context)
-            subject, _sep, text = body.partition("\n")
-            send_mail(subject.strip(), text.lstrip(), None, [to])
-
-    transaction.on_commit(send)
+    # Queued in the caller's transaction, sent once after it (comms); the link is one-time, so
+    # the sent row keeps neither the address nor the content.
+    with translation.override(language):
+        body = render_to_string("devices/email/confirm_registration.txt", context)
+    subject, _sep, text = body.partition("\n")
+    queue_email(
+        key=f"devices:confirm:{keyed_hash(token)[:40]}",
+        to=[to],
+        subject=subject.strip(),
+        body=text.lstrip(),
+        at=clock.now(),
+        forget_once_sent=True,
+    )
 
 
 def household_for_confirmation(token: str) -> Household | None:

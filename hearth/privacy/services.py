@@ -9,16 +9,17 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hearth.core import audit
+from hearth.comms.services import queue_email
+from hearth.core import audit, clock
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
 from hearth.privacy import (
@@ -190,20 +191,25 @@ def acknowledge_policy(
     return ack
 
 
-# --- Emails (sent on commit; in the customer's language).
+# --- Emails (queued in the transaction, sent after it by comms; in the customer's language).
 
 
 def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    """Queue the email in comms' outbound queue: sent once after the commit, retried if the mail
+    server is down; once sent it keeps neither the address nor the content (the links in these
+    emails are one-time, and some go to a person being erased)."""
     brand = settings.HEARTH_BRAND
-
-    def send() -> None:
-        with translation.override(language):
-            body = render_to_string(f"privacy/email/{template}.txt", {**context, "brand": brand})
-            subject, _sep, text = body.partition("\n")
-            send_mail(subject.strip(), text.lstrip(), None, [to])
-
-    transaction.on_commit(send)
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+        body = render_to_string(f"privacy/email/{template}.txt", {**context, "brand": brand})
+    subject, _sep, text = body.partition("\n")
+    queue_email(
+        key=f"privacy:{template}:{uuid4().hex}",
+        to=[to],
+        subject=subject.strip(),
+        body=text.lstrip(),
+        at=clock.now(),
+        forget_once_sent=True,
+    )
 
 
 # --- Data requests (PIPEDA principle 4.9; Law 25 s.27-32).

@@ -316,3 +316,18 @@ def test_the_outbox_is_purged_after_its_declared_90_days(settings: Any) -> None:
     assert not OutboundMessage.objects.filter(pk=old.pk).exists()
     assert ("hearth.comms.tasks.purge_outbox", 86_400) in settings.HEARTH_PERIODIC_TASKS
     assert ("hearth.comms.tasks.sweep_outbox", 60) in settings.HEARTH_PERIODIC_TASKS
+
+
+def test_a_one_time_link_email_keeps_no_address_or_content_once_sent(
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        row = queue(
+            "devices:confirm:abc", body="Confirm: https://example.com/c/tok", forget_once_sent=True
+        )
+    [message] = smtp_server.wait_for(1)
+    assert "https://example.com/c/tok" in message.get_content()
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.SENT
+    assert (row.to_addresses, row.body, row.html_body, row.attachments) == ([], "", "", [])
+    assert row.subject == "Your order EO-00000001 is confirmed"  # what was sent, not to whom
