@@ -80,7 +80,8 @@ def queue_email(
     only if the change does. ``key`` names the email in the business (``order:12:confirmation``):
     queueing the same key again returns the row already queued and sends nothing more.
     ``forget_once_sent``: for one-time links and notices to a person being erased, the sent row
-    keeps neither recipients nor content.
+    keeps neither recipients nor content. The row is its own record (key, time, status): no
+    audit event is written for queueing; staff retries are audited.
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -112,7 +113,6 @@ def queue_email(
                 next_attempt_at=at,
                 forget_once_sent=forget_once_sent,
             )
-            audit.record(actor=actor, action=audit.AuditAction.CREATED, obj=row)
     except IntegrityError:
         # The same key queued concurrently: the first one won.
         found = OutboundMessage.objects.filter(key=key).first()
