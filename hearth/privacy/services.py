@@ -621,7 +621,9 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
         # Last, every column declared as linking to the person ([[link]]): this also holds the
         # records this request itself wrote (the request, the withdrawals, the disclosures).
         reports.append(reach.erase_links(user_pk=user.pk, household_ids=households, at=at))
-        reports.append(reach.erase_sessions(user_pk=user.pk, email=email))
+        # Sessions holding the email are the person's only if the email is proven (PP-15).
+        proven = subjects.proven_email(user)
+        reports.append(reach.erase_sessions(user_pk=user.pk, email=proven))
         reports.append(reach.hold_admin_history(user_pk=user.pk, household_ids=households, at=at))
         kept_labels = _hold(reports, request)
         erased_items = list(dict.fromkeys(item for r in reports for item in r.erased))

@@ -13,6 +13,7 @@ import json
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from hearth.accounts import rules, services
@@ -103,6 +104,12 @@ def test_stranger_signing_up_with_a_victims_email_sees_and_erases_nothing_of_the
     victims_data, django_capture_on_commit_callbacks, mailoutbox
 ):
     order, household, request = victims_data
+    # The victim is also mid-way through a guest checkout: the session holds their email.
+    shopper = Client()
+    shopper.post("/basket/add/", {"sku": "EO-ONE-OAK", "quantity": "1"})
+    shopper.post("/checkout/age/", {"adult": "yes"})
+    shopper.post("/checkout/contact/", {"email": VICTIM, "name": "Ada Lovelace"})
+    assert VICTIM in str(Session.objects.get(session_key=shopper.session.session_key).get_decoded())
     attacker = Client()
     with django_capture_on_commit_callbacks(execute=True):
         answer = _sign_up(attacker, VICTIM, ATTACKER_PASSWORD)
@@ -153,6 +160,8 @@ def test_stranger_signing_up_with_a_victims_email_sees_and_erases_nothing_of_the
     )
     assert (request.requester_email, request.user_id) == (VICTIM, None)
     assert not RetentionHold.objects.filter(model="orders.Order", object_pk=str(order.pk)).exists()
+    victim_session = Session.objects.get(session_key=shopper.session.session_key)
+    assert VICTIM in str(victim_session.get_decoded())
 
 
 @pytest.mark.promise("PP-15")
