@@ -174,6 +174,11 @@ class Order(models.Model):
     def is_open(self) -> bool:
         return rules.Status(self.status) in rules.OPEN_STATUSES
 
+    @property
+    def customer_may_cancel(self) -> bool:
+        """The customer may still cancel (until picking starts)."""
+        return rules.customer_may_cancel(self.status)
+
 
 class OrderToShip(Order):
     """The warehouse's view of an order: what to ship and where, no customer history."""

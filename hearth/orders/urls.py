@@ -7,6 +7,7 @@ urlpatterns = [
     path("my-stuff/orders/", views.my_orders, name="my_orders"),
     path("my-stuff/orders/<str:number>/", views.my_order, name="my_order"),
     path("my-stuff/orders/<str:number>/cancel/", views.my_order_cancel, name="my_cancel"),
+    path("orders/guest-cancel/", views.guest_cancel, name="guest_cancel"),
     path("back-office/review/", views.review_queue, name="review_queue"),
     path("back-office/review/<str:number>/clear/", views.review_clear, name="review_clear"),
     path("back-office/review/<str:number>/cancel/", views.review_cancel, name="review_cancel"),

@@ -72,6 +72,44 @@ def my_order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("orders:my_order", args=[order.number]))
 
 
+@require_http_methods(["POST"])
+def guest_cancel(request: HttpRequest) -> HttpResponse:
+    """A guest cancels from the order page: the same number, email and postal code that found
+    the order (rate-limited like the look-up); every miss gets the look-up's one answer."""
+    from hearth.fulfilment.forms import GuestLookupForm
+    from hearth.fulfilment.selectors import guest_order
+    from hearth.fulfilment.services import client_key, count_lookup
+
+    form = GuestLookupForm(request.POST)
+    message = _(
+        "We found no order with these details. Check the order number, the email address and "
+        "the postal code it was shipped to."
+    )
+    status = 404
+    if form.is_valid():
+        try:
+            count_lookup(client=client_key(request.META.get("REMOTE_ADDR", "")), at=clock.now())
+        except DomainError as exc:
+            return render(
+                request,
+                "orders/guest_cancelled.html",
+                {"message": exc.message},
+                status=exc.status,
+            )
+        order = guest_order(**form.cleaned_data)
+        if order is not None:
+            try:
+                services.cancel_by_customer(order=order, actor=None, at=clock.now())
+            except DomainError as exc:
+                message, status = str(exc.message), exc.status
+            else:
+                message = _("Order %(number)s is cancelled. We sent you an email.") % {
+                    "number": order.number
+                }
+                status = 200
+    return render(request, "orders/guest_cancelled.html", {"message": message}, status=status)
+
+
 @login_required
 def my_order_invoice(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_for_owner(user=request.user, number=number)

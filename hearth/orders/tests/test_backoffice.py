@@ -209,3 +209,55 @@ def test_nobody_else_cancels_my_order(speaker, customer):
     assert Client().post(f"/my-stuff/orders/{order.number}/cancel/").status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.PLACED
+
+
+def test_a_guest_cancels_from_the_order_page_until_picking_starts(
+    speaker, smtp_server, django_capture_on_commit_callbacks
+):
+    order = place()
+    guest = Client()
+    found = guest.post(
+        "/track/", {"number": order.number, "email": "ada@example.com", "postal_code": "M5H 2N2"}
+    ).content.decode()
+    assert f"Cancel order {order.number}" in found
+    assert 'action="/orders/guest-cancel/"' in found
+    with django_capture_on_commit_callbacks(execute=True):
+        response = guest.post(
+            "/orders/guest-cancel/",
+            {"number": order.number, "email": "ada@example.com", "postal_code": "M5H 2N2"},
+        )
+    assert response.status_code == 200
+    assert f"Order {order.number} is cancelled." in response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.cancellation_reason) == ("cancelled", "customer_request")
+    assert payment(order.payment_id).status == "voided"
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_a_guest_with_the_wrong_postal_code_cancels_nothing(speaker):
+    order = place()
+    response = Client().post(
+        "/orders/guest-cancel/",
+        {"number": order.number, "email": "ada@example.com", "postal_code": "V6Z 2E7"},
+    )
+    assert response.status_code == 404
+    assert "We found no order with these details." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+
+
+def test_a_guest_cannot_cancel_once_picking_started(speaker):
+    order = release_order(order=place(), actor=None, at=T0)
+    start_picking(order=order, actor=None, at=T0)
+    found = Client().post(
+        "/track/", {"number": order.number, "email": "ada@example.com", "postal_code": "M5H 2N2"}
+    )
+    assert "Cancel order" not in found.content.decode()
+    response = Client().post(
+        "/orders/guest-cancel/",
+        {"number": order.number, "email": "ada@example.com", "postal_code": "M5H 2N2"},
+    )
+    assert response.status_code == 409
+    assert "can no longer be cancelled" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PICKING

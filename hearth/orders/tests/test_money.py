@@ -123,7 +123,11 @@ def test_a_refund_while_packed_cancels_the_shipment_first_and_refunds_in_full(
     speaker, smtp_server, django_capture_on_commit_callbacks
 ):
     seen: list[str] = []
-    services.on_shipment_cancelled(lambda order, actor, at: seen.append(order.number))
+
+    def cancel_shipment(order, actor, at):
+        seen.append(order.number)
+
+    services.on_shipment_cancelled(cancel_shipment)
     try:
         order = release_order(order=place(), actor=None, at=T0)
         start_picking(order=order, actor=None, at=T0)
@@ -131,7 +135,7 @@ def test_a_refund_while_packed_cancels_the_shipment_first_and_refunds_in_full(
         with django_capture_on_commit_callbacks(execute=True):
             refund_order(order=order, amount=None, reason="Customer phoned", actor=None, at=T0)
     finally:
-        services._SHIPMENT_CANCELLERS.clear()
+        services._SHIPMENT_CANCELLERS.remove(cancel_shipment)  # fulfilment's own stays
     assert seen == [order.number]
     order.refresh_from_db()
     assert (order.status, order.cancellation_reason) == ("cancelled", "refunded_before_shipment")
