@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -80,6 +80,14 @@ class ObjectRef:
 
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+
+
+def user_pk(actor: Actor | None) -> Any:
+    """The signed-in user's primary key behind ``actor``, for a model's own "recorded by"
+    foreign key (None for the system or an anonymous visitor)."""
+    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
+        return actor.pk
+    return None
 
 
 def object_ref(obj: models.Model | ObjectRef) -> ObjectRef:

@@ -65,7 +65,7 @@ def record_consent(
     household_id: int | None = None,
     evidence: str = "",
     implied_from: str | None = None,
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> ConsentRecord:
     """Append one grant or withdrawal, with the privacy policy version in force at ``at``."""
     if purpose not in Purpose.values:
@@ -108,7 +108,13 @@ def record_consent(
             policy_version=policy.key if policy else "",
             at=at,
             evidence=evidence,
+            actor_id=audit.user_pk(actor),
+        )
+        audit.record(
             actor=actor,
+            action=AuditAction.CREATED,
+            obj=record,
+            fields=["purpose", "granted", "kind", *(["email"] if email else [])],
         )
         listeners.notify(record, actor=actor)  # e.g. a household's tier follows the ledger
     return record
@@ -122,7 +128,7 @@ def record_implied_consent(
     user: Any = None,
     email: str | None = None,
     evidence: str = "",
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> list[ConsentRecord]:
     """CASL implied consent arising from a purchase (2 years) or an enquiry (6 months): one
     implied grant for each purpose that allows implied consent (marketing email today).
@@ -159,7 +165,12 @@ def record_implied_consent(
 
 
 def withdraw_all_consents(
-    *, at: dt.datetime, source: str, user: Any = None, email: str | None = None, actor: Any = None
+    *,
+    at: dt.datetime,
+    source: str,
+    user: Any = None,
+    email: str | None = None,
+    actor: Actor | None = None,
 ) -> list[ConsentRecord]:
     """Append a withdrawal for every purpose currently granted (unsubscribe-all, erasure)."""
     states = selectors.current_consents(at=at, user=user, email=email)
@@ -185,9 +196,11 @@ def withdraw_all_consents(
 def acknowledge_policy(
     *, user: Any, document: PolicyDocument, at: dt.datetime
 ) -> PolicyAcknowledgement:
-    ack, _created = PolicyAcknowledgement.objects.get_or_create(
+    ack, created = PolicyAcknowledgement.objects.get_or_create(
         user=user, document=document, defaults={"at": at}
     )
+    if created:
+        audit.record(actor=user, action=AuditAction.CREATED, obj=ack, fields=["document"])
     return ack
 
 
@@ -220,7 +233,7 @@ def open_data_request(
     user: Any,
     kind: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Actor | None = None,
     details: str = "",
     email: str = "",
 ) -> DataRequest:
@@ -240,6 +253,12 @@ def open_data_request(
             received_at=at,
             deadline=rules.request_deadline(at.date(), extended=False),
             request_text=details,
+        )
+        audit.record(
+            actor=actor if actor is not None else user,
+            action=AuditAction.CREATED,
+            obj=request,
+            fields=["kind", "user" if user is not None else "requester_email", "request_text"],
         )
         if kind != DataRequestKind.ERASURE:  # asking for erasure implies no wish for news
             record_implied_consent(
@@ -332,7 +351,7 @@ def link_data_requests(user: Any, email: str, at: dt.datetime) -> int:
 
 
 def extend_data_request(
-    *, request: DataRequest, reason: str, at: dt.datetime, actor: Any
+    *, request: DataRequest, reason: str, at: dt.datetime, actor: Actor | None
 ) -> DataRequest:
     """The one 30-day extension, with its reason; the person is told by email."""
     with transaction.atomic():
@@ -353,6 +372,12 @@ def extend_data_request(
         request.status = DataRequestStatus.EXTENDED
         request.deadline = rules.request_deadline(request.received_at.date(), extended=True)
         request.save()
+        audit.record(
+            actor=actor,
+            action=AuditAction.STATE_CHANGED,
+            obj=request,
+            fields=["status", "deadline", "extended_at", "extension_reason"],
+        )
         if request.user is not None and request.user.email:
             _send_on_commit(
                 to=request.user.email, template="request_extended", context={"request": request}
@@ -361,7 +386,7 @@ def extend_data_request(
 
 
 def close_data_request(
-    *, request: DataRequest, status: str, outcome: str, at: dt.datetime, actor: Any
+    *, request: DataRequest, status: str, outcome: str, at: dt.datetime, actor: Actor | None
 ) -> DataRequest:
     if status not in (DataRequestStatus.COMPLETED, DataRequestStatus.REFUSED):
         raise DomainError(PrivacyErrorCode.UNKNOWN_FIELD, _("Close as completed or refused."))
@@ -371,6 +396,12 @@ def close_data_request(
             raise DomainError(PrivacyErrorCode.REQUEST_CLOSED, _("This request is closed."))
         request.status, request.outcome, request.closed_at = status, outcome, at
         request.save()
+        audit.record(
+            actor=actor,
+            action=AuditAction.STATE_CHANGED,
+            obj=request,
+            fields=["status", "outcome", "closed_at"],
+        )
     return request
 
 
@@ -405,20 +436,27 @@ def record_disclosure(
     what: str,
     why: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Actor | None = None,
     data_request: DataRequest | None = None,
 ) -> Disclosure:
     """One hand-over to a processor (or a correction/erasure passed on to it), on record."""
-    return Disclosure.objects.create(
+    disclosure = Disclosure.objects.create(
         processor=_processor(processor),
         subject=subject,
         kind=kind,
         what=what,
         why=why,
         at=at,
-        actor=actor,
+        actor_id=audit.user_pk(actor),
         data_request=data_request,
     )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATED,
+        obj=disclosure,
+        fields=["processor", "subject", "kind", "what"],
+    )
+    return disclosure
 
 
 def _pass_on(
@@ -568,7 +606,7 @@ def _hold(reports: list[erasure.EraserReport], request: DataRequest) -> list[str
     return [f"{model}#{pk}" for model, pk in longest]
 
 
-def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> ErasureOutcome:
+def request_erasure(*, user: Any, at: dt.datetime, actor: Actor | None = None) -> ErasureOutcome:
     """Erase what no legal duty keeps, hold the rest for the retention task, tell the processors
     that hold the data, record the request and confirm it by email.
 
@@ -602,6 +640,8 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Any = None) -> Erasure
         held_specs = inventory.fields_held(user)
         households = reach.household_ids(user)
         withdraw_all_consents(at=at, source="erasure request", user=user, actor=actor)
+        # Before the links are handled, so this row's own link to the person is held with them.
+        audit.record(actor=actor, action=AuditAction.ERASED, obj=user)
         # The inventory-driven erasure runs first, while the user row still carries the email
         # that finds their rows elsewhere (e.g. the outbox); the apps' own erasers (which may
         # anonymise the user row itself) run after it.

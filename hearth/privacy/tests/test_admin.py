@@ -38,7 +38,7 @@ def test_viewing_a_customers_consent_record_is_logged(
     )
     response = back_office.get(f"/admin/privacy/consentrecord/{record.pk}/change/")
     assert response.status_code == 200
-    entry = AuditEvent.objects.get()
+    entry = AuditEvent.objects.get(action="viewed")
     assert (entry.actor, entry.action, entry.object_type, entry.object_id, entry.at) == (
         privacy_officer,
         "viewed",

@@ -56,7 +56,7 @@ def test_the_officer_sees_a_guests_email_decrypted_and_the_read_is_audited(
     assert 'name="request_text"' not in html  # read-only: shown, not a form field
     assert 'name="requester_email"' not in html
     assert 'name="note"' in html
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(action="viewed")
     assert (event.action, event.actor_id, event.object_type, event.object_id) == (
         "viewed",
         privacy_officer.pk,
@@ -101,3 +101,33 @@ def test_the_queue_lists_a_guest_without_their_address_and_finds_them_by_it(offi
     assert "robin@example.com" not in listing.content.decode()
     found = office.get("/admin/privacy/datarequest/", {"q": "ROBIN@example.com"})
     assert [r.pk for r in found.context["cl"].result_list] == [guest_request.pk]
+
+
+@pytest.mark.promise("PP-10")
+def test_opening_extending_and_closing_a_request_are_audited_with_their_actors(
+    office, privacy_officer, guest_request
+):
+    opened = AuditEvent.objects.get(action="created", object_type="privacy.DataRequest")
+    assert (opened.actor_kind, opened.fields) == (
+        "system",
+        ["kind", "request_text", "requester_email"],
+    )
+    office.post(
+        "/admin/privacy/datarequest/",
+        {"action": "extend_30_days", "_selected_action": [guest_request.pk]},
+    )
+    office.post(
+        "/admin/privacy/datarequest/",
+        {"action": "mark_completed", "_selected_action": [guest_request.pk]},
+    )
+    moves = AuditEvent.objects.filter(action="state_changed").order_by("id")
+    assert [(e.actor_id, e.object_id, e.fields) for e in moves] == [
+        (
+            privacy_officer.pk,
+            str(guest_request.pk),
+            ["deadline", "extended_at", "extension_reason", "status"],
+        ),
+        (privacy_officer.pk, str(guest_request.pk), ["closed_at", "outcome", "status"]),
+    ]
+    columns = [f.attname for f in AuditEvent._meta.fields]
+    assert "robin@example.com" not in repr(list(AuditEvent.objects.values_list(*columns)))

@@ -7,6 +7,7 @@ import pytest
 from hearth.accounts.models import Address
 from hearth.comms.models import OutboxMessage
 from hearth.core.errors import DomainError
+from hearth.core.models import AuditEvent
 from hearth.privacy import erasure, selectors, services
 from hearth.privacy.models import (
     ConsentKind,
@@ -189,9 +190,10 @@ def test_the_retention_task_purges_held_records_when_their_time_is_up(make_user,
         user=user,
     )
     services.request_erasure(user=user, at=AT)
-    # The request's own record and its notices to the two processors holding the email (security
-    # log, 1 year) go first; consent evidence after 3 years.
-    assert services.purge_due_holds(at=dt.datetime(2027, 11, 2, 15, tzinfo=UTC)) == 3
+    # The request's own record, its notices to the two processors holding the email and the
+    # audit row of the erasure (security log, 1 year) go first; consent evidence after 3 years.
+    assert services.purge_due_holds(at=dt.datetime(2027, 11, 2, 15, tzinfo=UTC)) == 4
+    assert not AuditEvent.objects.filter(object_type="accounts.User", object_id=str(user.pk))
     assert not DataRequest.objects.filter(user=user).exists()
     assert not Disclosure.objects.filter(subject=user).exists()
     assert services.purge_due_holds(at=dt.datetime(2029, 11, 2, 14, tzinfo=UTC)) == 0

@@ -158,7 +158,7 @@ def test_the_audit_row_names_fields_but_holds_no_personal_values(client, superus
     )
     office = back_office_client(client, superuser)
     assert office.get(url(type(customer), "change", customer.pk)).status_code == 200
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(action="viewed")
     assert event.fields == list(personal_fields(type(customer)))
     assert {"email", "full_name"} <= set(event.fields)
     columns = [f.attname for f in AuditEvent._meta.fields]
@@ -174,7 +174,7 @@ def test_the_staff_request_queue_api_audits_reads_and_refusals(client, superuser
     services.open_data_request(user=make_user(), kind="access", at=NOW)
     back_office_client(client, make_user(is_staff=True))
     assert client.get("/api/v1/privacy/requests").status_code == 403
-    refused = AuditEvent.objects.get()
+    refused = AuditEvent.objects.get(action="view_refused")
     assert (refused.action, refused.object_type, refused.object_id) == (
         "view_refused",
         "privacy.DataRequest",
@@ -182,7 +182,7 @@ def test_the_staff_request_queue_api_audits_reads_and_refusals(client, superuser
     )
     back_office_client(client, superuser)
     assert client.get("/api/v1/privacy/requests").status_code == 200
-    assert AuditEvent.objects.count() == 2
+    assert AuditEvent.objects.filter(action__in=["viewed", "view_refused"]).count() == 2
     read = AuditEvent.objects.order_by("-id").first()
     assert read is not None
     assert (read.action, read.actor_id, read.object_type) == (
