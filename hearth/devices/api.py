@@ -47,10 +47,29 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+_CLAIM_DOC = (
+    "Only for a serial already in another household: the claim code printed on its box "
+    "(XXXX-XXXX-XXXX), which proves possession and moves the unit here. Without it such a "
+    "serial answers 409 `serial_claimed` (a wrong code: 409 `bad_claim_code`) and nothing is "
+    "added; the household it is in can instead release it (POST .../products/{serial}/release)."
+)
+
+
 class HouseholdIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"serials": ["EO-ONE-0001", "EO-SUB-0002"]},
+                {"serials": ["EO-ONE-0001"], "claim_codes": {"EO-ONE-0001": "7KQ2-M9XD-4RTB"}},
+            ]
+        },
+    )
+
     serials: list[str] = Field(
         ..., description="Serial numbers of the household's products; nothing else is accepted."
     )
+    claim_codes: dict[str, str] | None = Field(None, description=_CLAIM_DOC)
 
 
 class HouseholdCreated(Schema):
@@ -69,6 +88,12 @@ class HouseholdOut(Schema):
 
 class ProductsIn(Strict):
     serials: list[str]
+    claim_codes: dict[str, str] | None = Field(None, description=_CLAIM_DOC)
+
+
+class ReleasedOut(Schema):
+    household_id: int
+    released: str = Field(..., description="The serial number released")
 
 
 class RegistrationIn(Strict):
@@ -107,11 +132,18 @@ def _out(household: Household) -> dict:
 
 @router.post(
     "/households",
-    response={201: HouseholdCreated, 400: ErrorOut},
+    response={201: HouseholdCreated, 400: ErrorOut, 409: ErrorOut},
     summary="Create a household (PP-16: only serial numbers)",
+    description=(
+        "Unauthenticated: anyone may create a household with serials no household holds. A "
+        "serial already in a household moves only when that household releases it, or with "
+        "the claim code from its box (`claim_codes`); otherwise 409 and nothing is created."
+    ),
 )
 def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
-    household, token = services.create_household(serials=payload.serials, at=clock.now())
+    household, token = services.create_household(
+        serials=payload.serials, claim_codes=payload.claim_codes, at=clock.now()
+    )
     return Status(201, {"household_id": household.id, "token": token, "tier": household.tier})
 
 
@@ -128,13 +160,30 @@ def read_household(request: HttpRequest, household_id: int) -> dict:
 @router.post(
     "/households/{household_id}/products",
     auth=device_auth,
-    response={200: HouseholdOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: HouseholdOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Add products (serial numbers only)",
 )
 def add_products(request: HttpRequest, household_id: int, payload: ProductsIn) -> dict:
     household = _own(request, household_id)
-    services.add_products(household=household, serials=payload.serials, at=clock.now())
+    services.add_products(
+        household=household,
+        serials=payload.serials,
+        claim_codes=payload.claim_codes,
+        at=clock.now(),
+    )
     return _out(household)
+
+
+@router.post(
+    "/households/{household_id}/products/{serial}/release",
+    auth=device_auth,
+    response={200: ReleasedOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Release a product (sold or given away): the next household adds it freely",
+)
+def release_product(request: HttpRequest, household_id: int, serial: str) -> dict:
+    household = _own(request, household_id)
+    released = services.release_product(household=household, serial=serial, at=clock.now())
+    return {"household_id": household.id, "released": released}
 
 
 @router.post(

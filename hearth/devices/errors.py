@@ -16,3 +16,6 @@ class DevicesErrorCode(StrEnum):
     BAD_GZIP = "bad_gzip"
     UNSUPPORTED_ENCODING = "unsupported_encoding"
     MALFORMED_BATCH = "malformed_batch"
+    SERIAL_CLAIMED = "serial_claimed"
+    BAD_CLAIM_CODE = "bad_claim_code"
+    UNKNOWN_SERIAL = "unknown_serial"

@@ -76,6 +76,22 @@ class HouseholdProduct(models.Model):
         return self.serial
 
 
+class ClaimCode(models.Model):
+    """The claim code printed on a unit's box (issue #10 item 14), kept only as a keyed hash
+    of serial and code: whoever holds the box may move the unit from the household it is in."""
+
+    serial = models.CharField(_("serial number"), max_length=64, unique=True)
+    code_hash = models.CharField(_("claim code digest"), max_length=64)
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("claim code")
+        verbose_name_plural = _("claim codes")
+
+    def __str__(self) -> str:
+        return self.serial
+
+
 class TelemetryEvent(models.Model):
     """One accepted event. Written only by ``repository.insert_events``; deduplicated on
     (household_id, day, client_event_id); ``day`` is the UTC date of ``device_ts`` and the

@@ -48,6 +48,7 @@ class Reject(StrEnum):
     UNDECLARED_FIELD = "undeclared_field"
     MISSING_FIELD = "missing_field"
     WRONG_TYPE = "wrong_type"
+    SERIAL_CLAIMED = "serial_claimed"
 
 
 # --- The schema, as data.
@@ -544,9 +545,12 @@ def _msgspec_type(type_name: str, schema: EventSchema, objects: dict[str, Any]) 
 # --- Households.
 
 
+MAX_SERIALS = 32
+
+
 def clean_serials(serials: Any) -> list[str] | None:
     """1 to 32 distinct serial numbers (upper-cased), or None if the list is not acceptable."""
-    if not isinstance(serials, list) or not 1 <= len(serials) <= 32:
+    if not isinstance(serials, list) or not 1 <= len(serials) <= MAX_SERIALS:
         return None
     cleaned: list[str] = []
     for s in serials:
@@ -556,6 +560,33 @@ def clean_serials(serials: Any) -> list[str] | None:
         if value not in cleaned:
             cleaned.append(value)
     return cleaned
+
+
+# --- Claim codes (issue #10 item 14): 12 Crockford base32 characters, printed as XXXX-XXXX-XXXX.
+
+CLAIM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CLAIM_LENGTH = 12
+
+
+def normalise_claim_code(code: Any) -> str | None:
+    """A claim code as typed (any case, dashes or spaces between groups; O read as 0, I and L
+    as 1) in its canonical form, or None if it cannot be one."""
+    if not isinstance(code, str) or len(code) > 40:
+        return None
+    text = code.upper().replace("-", "").replace(" ", "")
+    text = text.translate(str.maketrans("OIL", "011"))
+    if len(text) != CLAIM_LENGTH or any(c not in CLAIM_ALPHABET for c in text):
+        return None
+    return text
+
+
+def format_claim_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def claim_material(serial: str, code: str) -> str:
+    """What is hashed: the serial and the canonical code together, so a code proves one unit."""
+    return f"claim:{serial}:{code}"
 
 
 def is_lowering(schema: EventSchema, old: str, new: str) -> bool:

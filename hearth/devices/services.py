@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hmac
 import re
+import secrets
 import zlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import msgspec
@@ -18,13 +21,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hearth.comms.services import queue_email
-from hearth.core import clock
+from hearth.core import audit, clock
 from hearth.core.errors import CoreErrorCode, DomainError
 from hearth.core.ids import random_numeric_id, random_token
 from hearth.core.input import json_may_hold_nul, nul_field, nul_message
 from hearth.devices import conf, outreach, repository, rules
 from hearth.devices.errors import DevicesErrorCode
 from hearth.devices.models import (
+    ClaimCode,
     DailyRollupHousehold,
     Household,
     HouseholdProduct,
@@ -45,12 +49,23 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 REGISTERED_TIERS = (Tier.REGISTERED_OPT_OUT, Tier.REGISTERED_OPT_IN)
 
 
+class DeviceAction(StrEnum):
+    """Audit actions of this app (core.audit)."""
+
+    PRODUCT_CLAIMED = "product_claimed"  # moved here from another household with its claim code
+    PRODUCT_RELEASED = "product_released"  # let go by its household
+
+
 # --- Households (PP-16).
 
 
-def create_household(*, serials: Any, at: dt.datetime) -> tuple[Household, str]:
+def create_household(
+    *, serials: Any, at: dt.datetime, claim_codes: Any = None
+) -> tuple[Household, str]:
     """A household with a random 12-digit ID and its products' serials; returns the device token,
-    which is shown once and never stored (only its keyed hash)."""
+    which is shown once and never stored (only its keyed hash). A serial already in another
+    household comes only with its box's claim code (``claim_codes``: {serial: code}); otherwise
+    nothing is created and the answer is a 409."""
     cleaned = rules.clean_serials(serials)
     if cleaned is None:
         raise DomainError(
@@ -58,6 +73,7 @@ def create_household(*, serials: Any, at: dt.datetime) -> tuple[Household, str]:
             _("Send 1 to 32 product serial numbers (letters, digits and dashes)."),
             field="serials",
         )
+    codes = _clean_claim_codes(claim_codes)
     token = random_token()
     for _attempt in range(5):
         try:
@@ -68,22 +84,93 @@ def create_household(*, serials: Any, at: dt.datetime) -> tuple[Household, str]:
                     tier=Tier.DECLINE,
                     created_at=at,
                 )
-                _add_products(household, cleaned, at=at)
+                _add_products(household, cleaned, at=at, claim_codes=codes)
                 return household, token
-        except IntegrityError:  # an ID collision: draw again
+        except IntegrityError:  # an ID collision (or a serial taken meanwhile): draw again
             continue
     raise RuntimeError("could not draw a free household ID")
 
 
-def _add_products(household: Household, serials: list[str], *, at: dt.datetime) -> None:
-    for serial in serials:
-        # A serial belongs to one household: a product that moves house moves with it.
-        HouseholdProduct.objects.update_or_create(
-            serial=serial, defaults={"household": household, "added_at": at}
+def _clean_claim_codes(claim_codes: Any) -> dict[str, str | None]:
+    """{SERIAL: canonical code or None when it cannot be a code}; a bad shape is a 400."""
+    if claim_codes is None:
+        return {}
+    if not isinstance(claim_codes, dict) or len(claim_codes) > rules.MAX_SERIALS:
+        raise DomainError(
+            DevicesErrorCode.BAD_CLAIM_CODE,
+            _("claim_codes: an object of serial number to the claim code on its box."),
+            field="claim_codes",
         )
+    return {
+        str(serial).strip().upper(): rules.normalise_claim_code(code)
+        for serial, code in claim_codes.items()
+    }
 
 
-def add_products(*, household: Household, serials: Any, at: dt.datetime) -> list[str]:
+def _claim_proved(serial: str, code: str | None) -> bool:
+    if code is None:
+        return False
+    digest = keyed_hash(rules.claim_material(serial, code))
+    stored = ClaimCode.objects.filter(serial=serial).values_list("code_hash", flat=True).first()
+    return stored is not None and hmac.compare_digest(stored, digest)
+
+
+def _add_products(
+    household: Household,
+    serials: list[str],
+    *,
+    at: dt.datetime,
+    claim_codes: dict[str, str | None] | None = None,
+) -> None:
+    """Add serials to ``household`` (inside the caller's transaction). A serial in no household
+    is added; one already here stays; one in another household moves only with its claim code
+    (PP-16; issue #10 item 14), else nothing is added and the answer is a 409."""
+    codes = claim_codes or {}
+    held = {
+        p.serial: p for p in HouseholdProduct.objects.select_for_update().filter(serial__in=serials)
+    }
+    moves: list[HouseholdProduct] = []
+    for serial in serials:
+        product = held.get(serial)
+        if product is None or product.household_id == household.id:
+            continue
+        if serial not in codes:
+            raise DomainError(
+                DevicesErrorCode.SERIAL_CLAIMED,
+                _(
+                    "%(serial)s is in another household. It moves when that household releases "
+                    "it, or with the claim code printed on its box."
+                )
+                % {"serial": serial},
+                field="serials",
+                status=409,
+            )
+        if not _claim_proved(serial, codes[serial]):
+            raise DomainError(
+                DevicesErrorCode.BAD_CLAIM_CODE,
+                _("The claim code for %(serial)s does not match the one on its box.")
+                % {"serial": serial},
+                field="claim_codes",
+                status=409,
+            )
+        moves.append(product)
+    moved = ["household", "added_at", "model", "software_version"]
+    for product in moves:
+        product.household = household
+        product.added_at = at
+        product.model = ""
+        product.software_version = ""
+        product.save(update_fields=moved)
+        audit.record(actor=None, action=DeviceAction.PRODUCT_CLAIMED, obj=product, fields=moved)
+    new = [s for s in serials if s not in held]
+    HouseholdProduct.objects.bulk_create(
+        [HouseholdProduct(household=household, serial=s, added_at=at) for s in new]
+    )
+
+
+def add_products(
+    *, household: Household, serials: Any, at: dt.datetime, claim_codes: Any = None
+) -> list[str]:
     cleaned = rules.clean_serials(serials)
     if cleaned is None:
         raise DomainError(
@@ -91,9 +178,49 @@ def add_products(*, household: Household, serials: Any, at: dt.datetime) -> list
             _("Send 1 to 32 product serial numbers (letters, digits and dashes)."),
             field="serials",
         )
+    codes = _clean_claim_codes(claim_codes)
     with transaction.atomic():
-        _add_products(household, cleaned, at=at)
+        _add_products(household, cleaned, at=at, claim_codes=codes)
     return cleaned
+
+
+def release_product(*, household: Household, serial: Any, at: dt.datetime) -> str:
+    """The household lets a unit go (sold, given away): it leaves this household, and the next
+    household may add it without a claim code. 404 for a serial not in this household."""
+    wanted = str(serial or "").strip().upper()
+    with transaction.atomic():
+        product = (
+            HouseholdProduct.objects.select_for_update()
+            .filter(household=household, serial=wanted)
+            .first()
+        )
+        if product is None:
+            raise DomainError(
+                DevicesErrorCode.UNKNOWN_SERIAL,
+                _("No product with this serial number in your household."),
+                status=404,
+            )
+        audit.record(
+            actor=None, action=DeviceAction.PRODUCT_RELEASED, obj=product, fields=["household"]
+        )
+        product.delete()
+    return wanted
+
+
+def issue_claim_code(*, serial: Any, at: dt.datetime) -> str:
+    """The factory's step: draw the claim code printed on a unit's box and keep only its keyed
+    hash. Returns the code, formatted XXXX-XXXX-XXXX; a second call replaces the code."""
+    cleaned = rules.clean_serials([serial])
+    if not cleaned:
+        raise DomainError(
+            DevicesErrorCode.BAD_SERIALS, _("Not a product serial number."), field="serial"
+        )
+    code = "".join(secrets.choice(rules.CLAIM_ALPHABET) for _i in range(rules.CLAIM_LENGTH))
+    ClaimCode.objects.update_or_create(
+        serial=cleaned[0],
+        defaults={"code_hash": keyed_hash(rules.claim_material(cleaned[0], code)), "issued_at": at},
+    )
+    return rules.format_claim_code(code)
 
 
 def authenticate_device(token: str) -> Household:
@@ -542,6 +669,8 @@ def ingest_batch(
         events, schema=schema, tier=tier, now=at, oldest=oldest, from_json=from_json
     )
     hid = household.id
+    if any(e.type == "product_added" for e in valid):
+        valid, rejected = _refuse_claimed_serials(household, valid, rejected)
     encode = _encoder.encode
     rows: list[repository.Row] = [
         (
@@ -562,8 +691,11 @@ def ingest_batch(
     if serials:
         cleaned = rules.clean_serials(serials)
         if cleaned:
-            with transaction.atomic():
-                _add_products(household, cleaned, at=at)
+            try:
+                with transaction.atomic():
+                    _add_products(household, cleaned, at=at)
+            except DomainError:  # taken by another household since the check: it stays there
+                pass
     reports = [e for e in valid if e.type == "system_report" and e.payload.get("products")]
     if reports:
         _update_reported_products(household, reports)
@@ -577,6 +709,41 @@ def ingest_batch(
     return IngestResult(
         accepted=len(valid), stored=stored, rejected=[r.as_dict() for r in rejected]
     )
+
+
+def _refuse_claimed_serials(
+    household: Household, valid: list[rules.ValidEvent], rejected: list[rules.Rejection]
+) -> tuple[list[rules.ValidEvent], list[rules.Rejection]]:
+    """A ``product_added`` event cannot move a unit from another household (issue #10 item
+    14): such an event is refused, with its reason, and nothing of it is stored."""
+    wanted = {str(e.payload["serial"]).strip().upper() for e in valid if e.type == "product_added"}
+    elsewhere = set(
+        HouseholdProduct.objects.filter(serial__in=wanted)
+        .exclude(household=household)
+        .values_list("serial", flat=True)
+    )
+    if not elsewhere:
+        return valid, rejected
+    kept: list[rules.ValidEvent] = []
+    refused = list(rejected)
+    for e in valid:
+        serial = str(e.payload.get("serial", "")).strip().upper()
+        if e.type == "product_added" and serial in elsewhere:
+            refused.append(
+                rules.Rejection(
+                    e.index,
+                    e.client_event_id,
+                    rules.Reject.SERIAL_CLAIMED,
+                    _(
+                        "This serial is in another household: add it through the households "
+                        "API with the claim code from its box, or once that household releases it."
+                    ),
+                )
+            )
+        else:
+            kept.append(e)
+    refused.sort(key=lambda r: r.index)
+    return kept, refused
 
 
 def _column_max_length(name: str) -> int:

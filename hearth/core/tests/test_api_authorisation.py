@@ -311,6 +311,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("GET", HH): Op(HOUSEHOLD, 200),
     ("POST", HH + "/products"): Op(HOUSEHOLD, 200, body=_const({"serials": ["EO-A-2"]})),
+    ("POST", HH + "/products/{serial}/release"): Op(HOUSEHOLD, 200),
     ("POST", HH + "/registration"): Op(
         HOUSEHOLD,
         200,
@@ -381,7 +382,9 @@ def right_principal(op: Op) -> str:
 def send(w: World, key: tuple[str, str], principal: str) -> Any:
     method, template = key
     op = OPERATIONS[key]
-    path = op.path or template.format(address_id=w.address_id, household_id=w.household_id)
+    path = op.path or template.format(
+        address_id=w.address_id, household_id=w.household_id, serial="EO-A-1"
+    )
     url = f"{BASE}{path}" + (f"?{op.query}" if op.query else "")
     kwargs: dict[str, Any] = {}
     if op.body is not None:

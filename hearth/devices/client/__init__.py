@@ -10,6 +10,7 @@ from hearth.devices.client.households import (
     HouseholdCredentials,
     create_household,
     register_household,
+    release_product,
 )
 from hearth.devices.client.telemetry import FlushResult, TelemetryClient
 from hearth.devices.client.tiers import TierTable, load_tier_table, parse_tier_table
@@ -29,4 +30,5 @@ __all__ = [
     "load_tier_table",
     "parse_tier_table",
     "register_household",
+    "release_product",
 ]

@@ -40,18 +40,41 @@ def _call(
 
 
 def create_household(
-    *, base_url: str, serials: list[str], transport: Transport | None = None
+    *,
+    base_url: str,
+    serials: list[str],
+    claim_codes: dict[str, str] | None = None,
+    transport: Transport | None = None,
 ) -> HouseholdCredentials:
     """Create a household with the serial numbers of its products (nothing else, PP-16); the
-    secret device token comes back once."""
+    secret device token comes back once. A unit still in another household needs the claim code
+    from its box (``claim_codes``: {serial: code}); without it the server answers 409."""
+    payload: dict[str, Any] = {"serials": serials}
+    if claim_codes:
+        payload["claim_codes"] = claim_codes
     body = _call(
         transport or HttpTransport(),
         "POST",
         base_url.rstrip("/") + HOUSEHOLDS_PATH,
-        {"serials": serials},
+        payload,
         None,
     )
     return HouseholdCredentials(household_id=int(body["household_id"]), token=str(body["token"]))
+
+
+def release_product(
+    *,
+    base_url: str,
+    credentials: HouseholdCredentials,
+    serial: str,
+    transport: Transport | None = None,
+) -> dict[str, Any]:
+    """Let a unit go (sold or given away), so that its next household adds it without a code."""
+    url = (
+        f"{base_url.rstrip('/')}{HOUSEHOLDS_PATH}/{credentials.household_id}"
+        f"/products/{serial}/release"
+    )
+    return dict(_call(transport or HttpTransport(), "POST", url, {}, credentials.token))
 
 
 def register_household(
