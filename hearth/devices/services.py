@@ -40,7 +40,7 @@ from hearth.devices.selectors import tier_in_force
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import record_consent
-from hearth.privacy.subjects import account_with_proven_email
+from hearth.privacy.subjects import account_with_proven_email, proven_email
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 _POSTAL_CA = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d")
@@ -468,7 +468,9 @@ def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
         covered = models.Q(pk__in=[])
         if record.user_id is not None:
             covered |= models.Q(customer_id=record.user_id)
-        hashes = {keyed_hash(e) for e in (record.email, getattr(record.user, "email", "")) if e}
+        # The account's email counts only once proven (a stranger's sign-up cannot reach).
+        proven = proven_email(record.user) if record.user_id is not None else ""
+        hashes = {keyed_hash(e) for e in (record.email, proven) if e}
         if hashes:
             covered |= models.Q(email_hash__in=hashes)
     lowered = list(

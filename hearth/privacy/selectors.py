@@ -185,8 +185,8 @@ def household_consent(
     person = Q(pk__in=[])
     if user is not None:
         person |= Q(user=user)
-        if getattr(user, "email", ""):
-            person |= Q(email_hash=crypto.keyed_hash(user.email))
+        if proven := subjects.proven_email(user):
+            person |= Q(email_hash=crypto.keyed_hash(proven))
     if email:
         person |= Q(email_hash=crypto.keyed_hash(email))
     records = list(

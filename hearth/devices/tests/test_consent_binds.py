@@ -85,7 +85,9 @@ def linked_opted_in_household(client: Client, smtp_server, user: User) -> tuple[
 def test_withdrawing_usage_in_my_stuff_refuses_the_next_batch_and_purges_usage(
     client: Client, smtp_server
 ) -> None:
-    user = User.objects.create_user(email=OWNER, password="a-long-password-1")
+    user = User.objects.create_user(
+        email=OWNER, password="a-long-password-1", email_verified_at=NOW
+    )
     hid, token = linked_opted_in_household(client, smtp_server, user)
     client.force_login(user)
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -121,7 +123,9 @@ def test_withdrawing_usage_in_my_stuff_refuses_the_next_batch_and_purges_usage(
 def test_withdrawing_usage_through_the_privacy_api_lowers_the_tier_too(
     client: Client, smtp_server
 ) -> None:
-    user = User.objects.create_user(email=OWNER, password="a-long-password-1")
+    user = User.objects.create_user(
+        email=OWNER, password="a-long-password-1", email_verified_at=NOW
+    )
     hid, token = linked_opted_in_household(client, smtp_server, user)
     client.force_login(user)
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -223,7 +227,9 @@ def test_dropout_outreach_asks_the_ledger_not_the_row(client: Client) -> None:
 def test_a_tier_chosen_for_one_household_does_not_move_the_owners_other_household(
     client: Client, smtp_server
 ) -> None:
-    user = User.objects.create_user(email=OWNER, password="a-long-password-1")
+    user = User.objects.create_user(
+        email=OWNER, password="a-long-password-1", email_verified_at=NOW
+    )
     first, _first_token = linked_opted_in_household(client, smtp_server, user)
     second, second_token = new_household(client, ["EO-ONE-0777"])
     services.register_household(
@@ -250,7 +256,9 @@ def test_a_tier_chosen_for_one_household_does_not_move_the_owners_other_househol
 def test_a_grant_in_my_stuff_does_not_raise_a_household_that_chose_no_usage(
     client: Client,
 ) -> None:
-    user = User.objects.create_user(email=OWNER, password="a-long-password-1")
+    user = User.objects.create_user(
+        email=OWNER, password="a-long-password-1", email_verified_at=NOW
+    )
     hid, token = new_household(client)
     services.register_household(
         household=Household.objects.get(pk=hid), at=NOW, tier="registered_opt_out", **REG
