@@ -55,21 +55,18 @@ _CLAIM_DOC = (
 )
 
 
-class HouseholdIn(Strict):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"serials": ["EO-ONE-0001", "EO-SUB-0002"]},
-                {"serials": ["EO-ONE-0001"], "claim_codes": {"EO-ONE-0001": "7KQ2-M9XD-4RTB"}},
-            ]
-        },
-    )
+_CLAIM_EXAMPLES = [{"EO-ONE-0001": "7KQ2-M9XD-4RTB"}]
 
+
+class HouseholdIn(Strict):
     serials: list[str] = Field(
-        ..., description="Serial numbers of the household's products; nothing else is accepted."
+        ...,
+        description="Serial numbers of the household's products; nothing else is accepted.",
+        examples=[["EO-ONE-0001", "EO-SUB-0002"]],
     )
-    claim_codes: dict[str, str] | None = Field(None, description=_CLAIM_DOC)
+    claim_codes: dict[str, str] | None = Field(
+        None, description=_CLAIM_DOC, examples=_CLAIM_EXAMPLES
+    )
 
 
 class HouseholdCreated(Schema):
@@ -88,7 +85,9 @@ class HouseholdOut(Schema):
 
 class ProductsIn(Strict):
     serials: list[str]
-    claim_codes: dict[str, str] | None = Field(None, description=_CLAIM_DOC)
+    claim_codes: dict[str, str] | None = Field(
+        None, description=_CLAIM_DOC, examples=_CLAIM_EXAMPLES
+    )
 
 
 class ReleasedOut(Schema):

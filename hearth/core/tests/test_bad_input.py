@@ -82,7 +82,10 @@ def with_nul(body: Any, path: str) -> Any:
 
 def url_of(w: World, key: tuple[str, str]) -> str:
     op = OPERATIONS[key]
-    return BASE + (op.path or key[1].format(address_id=w.address_id, household_id=w.household_id))
+    return BASE + (
+        op.path
+        or key[1].format(address_id=w.address_id, household_id=w.household_id, serial="EO-A-1")
+    )
 
 
 def test_every_operation_with_a_body_has_a_nul_case() -> None:
