@@ -614,6 +614,9 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Actor | None = None) -
     the outcome carries the reasons and the first day it can be done.
     """
     email = getattr(user, "email", "")
+    # Sessions holding the email are the person's only if the email is proven (PP-15); read
+    # before the account's eraser replaces the email.
+    proven = subjects.proven_email(user)
     found = [b for fn in erasure.blockers() for b in fn(user, at)]
     with transaction.atomic():
         request = DataRequest.objects.create(
@@ -661,8 +664,6 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Actor | None = None) -
         # Last, every column declared as linking to the person ([[link]]): this also holds the
         # records this request itself wrote (the request, the withdrawals, the disclosures).
         reports.append(reach.erase_links(user_pk=user.pk, household_ids=households, at=at))
-        # Sessions holding the email are the person's only if the email is proven (PP-15).
-        proven = subjects.proven_email(user)
         reports.append(reach.erase_sessions(user_pk=user.pk, email=proven))
         reports.append(reach.hold_admin_history(user_pk=user.pk, household_ids=households, at=at))
         kept_labels = _hold(reports, request)
