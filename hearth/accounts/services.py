@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import pyotp
 from django.conf import settings
@@ -18,7 +19,6 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -30,7 +30,8 @@ from hearth.accounts import rules
 from hearth.accounts.errors import AccountsErrorCode
 from hearth.accounts.models import Address, SignInFailure, TOTPDevice, User
 from hearth.accounts.roles import load_roles, role
-from hearth.core import audit
+from hearth.comms.services import queue_email
+from hearth.core import audit, clock
 from hearth.core.audit import AuditAction
 from hearth.core.errors import DomainError
 from hearth.privacy.crypto import keyed_hash
@@ -115,17 +116,21 @@ EMAIL_LINK_SALT = "hearth.accounts.email-proof"
 
 
 def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
-    """Render ``accounts/email/<template>.txt`` (first line: subject) and send it on commit."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    """Render ``accounts/email/<template>.txt`` (first line: subject) and queue it in comms'
+    outbound queue: sent once after the commit, retried if the mail server is down. The links are
+    one-time, so the sent row keeps neither the address nor the content."""
     brand = settings.HEARTH_BRAND
-
-    def send() -> None:
-        with translation.override(language):
-            body = render_to_string(f"accounts/email/{template}.txt", {**context, "brand": brand})
-            subject, _sep, text = body.partition("\n")
-            send_mail(subject.strip(), text.lstrip(), None, [to])
-
-    transaction.on_commit(send)
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+        body = render_to_string(f"accounts/email/{template}.txt", {**context, "brand": brand})
+    subject, _sep, text = body.partition("\n")
+    queue_email(
+        key=f"accounts:{template}:{uuid4().hex}",
+        to=[to],
+        subject=subject.strip(),
+        body=text.lstrip(),
+        at=clock.now(),
+        forget_once_sent=True,
+    )
 
 
 def email_proof_token(*, user: User, proving: str, at: dt.datetime) -> str:

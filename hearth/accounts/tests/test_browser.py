@@ -25,7 +25,7 @@ pytestmark = [
 
 @pytest.mark.promise("PP-15", "PP-8", "PP-21")
 def test_customer_signs_up_changes_an_address_withdraws_consent_downloads_data(
-    live_server, transactional_db, monkeypatch, tmp_path
+    live_server, transactional_db, monkeypatch, tmp_path, settings
 ):
     from django.core import mail
     from playwright.sync_api import expect, sync_playwright
@@ -33,6 +33,13 @@ def test_customer_signs_up_changes_an_address_withdraws_consent_downloads_data(
     from hearth.privacy.services import load_policies
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright's loop
+    # Emails are queued and delivered by a task once their transaction commits: run tasks here.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "email", "rollups"],
+        }
+    }
     load_policies()
     with clock.frozen(AT), sync_playwright() as pw:
         browser = pw.chromium.launch(

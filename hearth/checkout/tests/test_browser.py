@@ -47,12 +47,21 @@ def _to_address_step(page: Any, base: str) -> None:
 
 @pytest.mark.promise("TOS-4", "TOS-3", "TOS-13", "TOS-14", "TOS-7", "TOS-11")
 def test_guest_buys_a_speaker_with_a_test_visa_and_gets_the_invoice_by_email(
-    live_server: Any, transactional_db: Any, smtp_server: Any, monkeypatch: Any
+    live_server: Any, transactional_db: Any, smtp_server: Any, monkeypatch: Any, settings: Any
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     from hearth.orders.models import Order
     from hearth.privacy.services import load_policies
+
+    # The database backend, as configured in settings (smtp_server runs tasks immediately):
+    # the emails wait in the queue until the worker below sends them.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "email", "rollups"],
+        }
+    }
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright
     load_policies()
