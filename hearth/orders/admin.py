@@ -17,6 +17,7 @@ from hearth.core.errors import DomainError
 from hearth.orders import rules, services
 from hearth.orders.models import (
     CancellationReason,
+    HoldReason,
     Order,
     OrderEvent,
     OrderLine,
@@ -118,9 +119,28 @@ def release_after_review(
 ) -> None:
     for order in queryset.filter(status=OrderStatus.ON_HOLD):
         try:
-            services.release_order(order=order, actor=request.user, at=clock.now())
+            services.clear_hold(order=order, actor=request.user, at=clock.now())
         except DomainError as exc:
             modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+
+
+def _hold_for(reason: str) -> Any:
+    @admin.action(
+        description=_("Hold for the acceptance review: %(reason)s")
+        % {"reason": HoldReason(reason).label},
+        permissions=["review"],
+    )
+    def action(modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        for order in queryset:
+            try:
+                services.hold_order(order=order, reason=reason, actor=request.user, at=clock.now())
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+            else:
+                modeladmin.message_user(request, _("%(n)s is on hold.") % {"n": order.number})
+
+    action.__name__ = f"hold_{reason}"
+    return action
 
 
 @admin.register(Order)
@@ -130,7 +150,12 @@ class OrderAdmin(ReadOnlyAdmin):
     search_fields = ("number", "email")
     date_hierarchy = "placed_at"
     exclude = ("idempotency_key",)
-    actions = [release_after_review, *(_cancel_for(r.value) for r in rules.NON_ACCEPTANCE)]
+    actions = [
+        release_after_review,
+        _hold_for(HoldReason.ADDRESS_DOUBT),
+        _hold_for(HoldReason.DISCOUNT_MISUSE),
+        *(_cancel_for(r.value) for r in rules.NON_ACCEPTANCE),
+    ]
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         return (LineInline, RefundInline, EventInline)

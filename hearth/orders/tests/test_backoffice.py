@@ -261,3 +261,24 @@ def test_a_guest_cannot_cancel_once_picking_started(speaker):
     assert "can no longer be cancelled" in response.content.decode()
     order.refresh_from_db()
     assert order.status == OrderStatus.PICKING
+
+
+@pytest.mark.promise("TOS-21")
+def test_finance_holds_a_placed_order_for_address_doubt_and_it_cannot_be_picked(
+    speaker, staff_client
+):
+    from hearth.core.errors import DomainError
+
+    order = place()
+    finance = staff_client("finance")
+    response = finance.post(
+        "/admin/orders/order/",
+        {"action": "hold_address_doubt", "_selected_action": [str(order.pk)]},
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.hold_reason) == ("on_hold", "address_doubt")
+    assert "The delivery address is in doubt" in finance.get(REVIEW_URL).content.decode()
+    with pytest.raises(DomainError) as caught:
+        start_picking(order=order, actor=None, at=T0)
+    assert caught.value.code == "status_move_not_allowed"
