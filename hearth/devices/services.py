@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from hearth.comms.services import queue_email
 from hearth.core import audit, clock
+from hearth.core.audit import Actor, AuditAction, SystemActor
 from hearth.core.errors import CoreErrorCode, DomainError
 from hearth.core.ids import random_numeric_id, random_token
 from hearth.core.input import json_may_hold_nul, nul_field, nul_message
@@ -57,6 +58,9 @@ class DeviceAction(StrEnum):
 
 
 # --- Households (PP-16).
+
+# Calls from a household's controller app over the device API (authenticated by its token).
+HOUSEHOLD_DEVICE = SystemActor("household device")
 
 
 def create_household(
@@ -270,7 +274,9 @@ def _check_tier(tier: Any, allowed: tuple[str, ...]) -> str:
     return str(tier)
 
 
-def _ledger(household: Household, *, tier: str, at: dt.datetime, source: str, actor: Any) -> None:
+def _ledger(
+    household: Household, *, tier: str, at: dt.datetime, source: str, actor: Actor | None
+) -> None:
     """One consent-ledger entry per tier change: usage statistics granted or withdrawn."""
     record_consent(
         purpose=Purpose.PRODUCT_USAGE_ANALYTICS,
@@ -294,7 +300,7 @@ def register_household(
     country: Any,
     tier: Any,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Actor | None = HOUSEHOLD_DEVICE,
     source: str = "api:households/registration",
 ) -> Household:
     """Register (or re-register) a household: store email, postal code and country, set the tier,
@@ -317,6 +323,13 @@ def register_household(
         household.tier = new_tier
         household.tier_changed_at = at
         household.save()
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGED,
+            obj=household,
+            fields=["email", "postal_code", "country", "tier", "tier_changed_at"]
+            + (["customer", "confirmed_at"] if household.confirmed_at is None else []),
+        )
         _ledger(household, tier=new_tier, at=at, source=source, actor=actor)
         if rules.is_lowering(rules.event_schema(), old_tier, new_tier):
             _enqueue_purge(household.id)
@@ -359,7 +372,7 @@ def household_for_confirmation(token: str) -> Household | None:
     return Household.objects.filter(confirm_token_hash=keyed_hash(token)).first()
 
 
-def confirm_registration(*, token: str, at: dt.datetime) -> Household:
+def confirm_registration(*, token: str, at: dt.datetime, actor: Actor | None = None) -> Household:
     """The owner followed the emailed link: link the household to the account with that email
     (if there is one; otherwise it is linked when... it stays confirmed and unlinked)."""
     household = household_for_confirmation(token)
@@ -377,6 +390,12 @@ def confirm_registration(*, token: str, at: dt.datetime) -> Household:
         household.confirmed_at = at
         household.confirm_token_hash = ""
         household.save(update_fields=["customer", "confirmed_at", "confirm_token_hash"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGED,
+            obj=household,
+            fields=["customer", "confirmed_at"],
+        )
     return household
 
 
@@ -390,7 +409,12 @@ def link_confirmed_households(user: Any, email: str, at: dt.datetime) -> int:
 
 
 def change_tier(
-    *, household: Household, tier: Any, at: dt.datetime, actor: Any = None, source: str = "api"
+    *,
+    household: Household,
+    tier: Any,
+    at: dt.datetime,
+    actor: Actor | None = HOUSEHOLD_DEVICE,
+    source: str = "api",
 ) -> Household:
     """Move a registered household between tiers (or to ``decline`` = unregister). A lower tier
     takes effect on the next batch; data held above it is purged by a task enqueued now (and by
@@ -412,6 +436,12 @@ def change_tier(
         household.tier = new_tier
         household.tier_changed_at = at
         household.save(update_fields=["tier", "tier_changed_at"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGED,
+            obj=household,
+            fields=["tier", "tier_changed_at"],
+        )
         _ledger(household, tier=new_tier, at=at, source=source, actor=actor)
         if rules.is_lowering(rules.event_schema(), old_tier, new_tier):
             _enqueue_purge(household.id)
@@ -419,7 +449,11 @@ def change_tier(
 
 
 def unregister(
-    *, household: Household, at: dt.datetime, actor: Any = None, source: str = "api"
+    *,
+    household: Household,
+    at: dt.datetime,
+    actor: Actor | None = HOUSEHOLD_DEVICE,
+    source: str = "api",
 ) -> Household:
     """Back to ``decline``: email, postal code, country and the account link are erased; only
     the household ID and serials stay (PP-16)."""
@@ -437,6 +471,12 @@ def unregister(
         household.confirm_token_hash = ""
         household.save()
         if was_registered:  # recorded after the row changed, as the owner had it
+            audit.record(
+                actor=actor,
+                action=AuditAction.ERASED,
+                obj=household,
+                fields=["email", "postal_code", "country", "customer", "confirmed_at", "tier"],
+            )
             record_consent(
                 purpose=Purpose.PRODUCT_USAGE_ANALYTICS,
                 granted=False,

@@ -56,6 +56,6 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if household is None:
         return render(request, "devices/confirm.html", {"invalid": True}, status=404)
     if request.method == "POST":
-        services.confirm_registration(token=token, at=clock.now())
+        services.confirm_registration(token=token, at=clock.now(), actor=request.user)
         return render(request, "devices/confirm.html", {"done": True, "household": household})
     return render(request, "devices/confirm.html", {"household": household})
