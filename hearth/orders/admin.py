@@ -143,10 +143,26 @@ def _hold_for(reason: str) -> Any:
     return action
 
 
+class LateFilter(admin.SimpleListFilter):
+    title = _("late")
+    parameter_name = "late"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Ship date passed, not shipped"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        if self.value() != "yes":
+            return queryset
+        from hearth.orders.selectors import late_orders
+
+        today = clock.now().astimezone(clock.EASTERN).date()
+        return queryset.filter(pk__in=late_orders(today=today).values("pk"))
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
     list_display = ("number", "status", "channel", "placed_at", "grand_total", "ship_date")
-    list_filter = ("status", "channel", "province")
+    list_filter = (LateFilter, "status", "channel", "province")
     search_fields = ("number", "email")
     date_hierarchy = "placed_at"
     exclude = ("idempotency_key",)

@@ -25,7 +25,7 @@ class OrdersConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from hearth.core.backoffice import Queue, register_queue
-        from hearth.orders.selectors import phone_orders_today_count
+        from hearth.orders.selectors import late_orders_count, phone_orders_today_count
 
         def held() -> int:
             from hearth.orders.selectors import orders_on_hold
@@ -40,6 +40,16 @@ class OrdersConfig(AppConfig):
                 url="/back-office/review/",
                 roles=("finance",),
                 order=10,
+            )
+        )
+        register_queue(
+            Queue(
+                key="orders.late",
+                label=_("Late orders (ship date passed, not shipped)"),
+                count=late_orders_count,
+                url="/admin/orders/order/?late=yes",
+                roles=("care_agent", "sales_agent", "finance"),
+                order=15,
             )
         )
         register_queue(

@@ -225,3 +225,23 @@ def phone_shipping_choices(*, at: dt.datetime) -> list[tuple[str, str]]:
             )
         )
     return choices
+
+
+#: Statuses of an order accepted but not yet shipped (late once its ship date has passed).
+NOT_YET_SHIPPED = [
+    rules.Status.RELEASED.value,
+    rules.Status.PICKING.value,
+    rules.Status.PACKED.value,
+]
+
+
+def late_orders(*, today: dt.date) -> QuerySet[Order]:
+    """Accepted orders whose ship date has passed without shipping (care calls the customer)."""
+    return Order.objects.filter(status__in=NOT_YET_SHIPPED, ship_date__lt=today)
+
+
+def late_orders_count() -> int:
+    from hearth.core import clock
+    from hearth.core.clock import EASTERN
+
+    return late_orders(today=clock.now().astimezone(EASTERN).date()).count()

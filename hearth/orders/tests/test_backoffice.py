@@ -282,3 +282,23 @@ def test_finance_holds_a_placed_order_for_address_doubt_and_it_cannot_be_picked(
     with pytest.raises(DomainError) as caught:
         start_picking(order=order, actor=None, at=T0)
     assert caught.value.code == "status_move_not_allowed"
+
+
+def test_care_sees_late_orders_on_its_home_and_the_late_filter_lists_them(speaker, staff_client):
+    import datetime as dt
+
+    from hearth.core import clock
+
+    late = release_order(order=place(key="late"), actor=None, at=T0)
+    on_time = release_order(order=place(key="on-time"), actor=None, at=T0)
+    Order.objects.filter(pk=on_time.pk).update(ship_date=dt.date(2026, 3, 20))
+    care = staff_client("care_agent")
+    with clock.frozen(T0 + dt.timedelta(days=3)):
+        home = care.get("/admin/").content.decode()
+        listing = care.get("/admin/orders/order/?late=yes").content.decode()
+    assert (
+        '<a href="/admin/orders/order/?late=yes">Late orders (ship date passed, not shipped)'
+        "</a></th><td>1</td>"
+    ) in home
+    assert late.number in listing
+    assert on_time.number not in listing
