@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
@@ -109,11 +110,11 @@ class DeliveryExceptionCaseAdmin(admin.ModelAdmin):
     fields = ("kind", "state", "shipment", "opened_at", "resolved_at", "resolved_by", "note")
     readonly_fields = ("kind", "state", "shipment", "opened_at", "resolved_at", "resolved_by")
 
-    @admin.display(description="order")
+    @admin.display(description=_("order"))
     def order_number(self, obj: DeliveryExceptionCase) -> str:
         return obj.shipment.order.number
 
-    @admin.display(description="tracking code")
+    @admin.display(description=_("tracking code"))
     def tracking_code(self, obj: DeliveryExceptionCase) -> str:
         return obj.shipment.tracking_code
 
