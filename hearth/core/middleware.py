@@ -1,8 +1,9 @@
 """The edge's guards on every request, in one place (issue #10, items 16, 17 and 22).
 
-- :class:`InputGuardMiddleware`: a NUL character in the path, the query string, a form field or
-  a JSON body's strings is refused with a 400 naming the field, before any view or database sees
-  it (PostgreSQL cannot store one; SQLite would keep it silently). A body over
+- :class:`InputGuardMiddleware`: a NUL character in the path, the query string, a header (the
+  Idempotency-Key, a cookie), a form field or a JSON body's strings is refused with a 400
+  naming the field, before any view or database sees it (PostgreSQL cannot store one; SQLite
+  would keep it silently). A body over
   ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413. Under ``/api/`` both answer DESIGN.md's error body;
   elsewhere a page that says what was wrong.
 - :class:`ApiCsrfMiddleware`: a state-changing API call that carries the session cookie (and so
@@ -38,12 +39,14 @@ def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
-def _refuse_nul(request: HttpRequest, field: str) -> HttpResponse:
+def _refuse_nul(request: HttpRequest, field: str, *, in_header: bool = False) -> HttpResponse:
     reason = nul_message()
     message = _("Invalid input: %(field)s: %(reason)s") % {"field": field, "reason": reason}
     if is_api(request):
         body = error_body(CoreErrorCode.INVALID, message, {field: reason})
         return JsonResponse(body, status=400)
+    if in_header:  # the site's page would read the session named by a cookie holding the NUL
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     context = {"title": _("This request cannot be accepted"), "message": message, "field": field}
     return render(request, "web/bad_input.html", context, status=400)
 
@@ -56,6 +59,14 @@ def _refuse_too_large(request: HttpRequest) -> HttpResponse:
         return JsonResponse(body, status=413)
     context = {"title": _("This request is too large"), "message": message, "field": None}
     return render(request, "web/bad_input.html", context, status=413)
+
+
+def _header_nul_field(request: HttpRequest) -> str | None:
+    """A request header (the Cookie header included) holding a NUL, by its name."""
+    for key, value in request.META.items():
+        if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+            return key.removeprefix("HTTP_").replace("_", "-").title()
+    return None
 
 
 def _body_nul_field(request: HttpRequest) -> str | None:
@@ -82,6 +93,10 @@ class InputGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         field = "path" if "\x00" in request.path else nul_in_pairs(request.GET.lists())
+        if field is None:
+            header = _header_nul_field(request)
+            if header is not None:
+                return _refuse_nul(request, header, in_header=True)
         if field is None and request.method not in _SAFE_METHODS:
             try:
                 field = _body_nul_field(request)

@@ -403,3 +403,26 @@ def test_a_gzip_body_with_a_second_member_is_refused(world: World) -> None:
     assert response.json()["error"]["code"] == "bad_gzip"
     assert list(response.json()["error"]["fields"]) == ["body"]
     assert TelemetryEvent.objects.count() == 0
+
+
+def test_a_nul_in_the_idempotency_key_header_is_a_400_naming_it(world: World) -> None:
+    with clock.frozen(AT):
+        body = matrix._order(world, "anonymous")
+        before = rows()
+        response = Client().post(
+            f"{BASE}/checkout/orders",
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Idempotency-Key": "key-with-\x00-nul"},
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"Idempotency-Key": NUL_REASON}
+    assert rows() == before
+
+
+@pytest.mark.parametrize("path", [f"{BASE}/accounts/me", "/shop/"])
+def test_a_nul_in_the_session_cookie_is_a_400_not_a_database_error(world: World, path: str) -> None:
+    # Raw, as a client may send it (the test client's cookie jar would escape the NUL).
+    response = Client().get(path, HTTP_COOKIE="sessionid=abcdefgh\x00ijklmnop")
+    assert response.status_code == 400
+    assert f"Cookie: {NUL_REASON}" in response.content.decode()
