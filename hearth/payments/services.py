@@ -24,7 +24,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from hearth.core import clock
+from hearth.core import audit, clock
+from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
 from hearth.payments import cardtables, rules
 from hearth.payments.errors import PaymentsErrorCode
@@ -304,9 +305,10 @@ def _record(
     key: str,
     amount: Decimal | None,
     result: dict[str, Any],
-    actor: Any,
+    actor: Actor | None,
     at: dt.datetime,
 ) -> None:
+    """The provider operation on record, and its audit row (money moved, with its actor)."""
     try:
         with transaction.atomic():
             PaymentOperation.objects.create(
@@ -315,11 +317,23 @@ def _record(
                 idempotency_key=key,
                 amount=amount,
                 result=result,
-                actor=actor if getattr(actor, "pk", None) else None,
+                actor_id=audit.user_pk(actor),
                 at=at,
             )
     except IntegrityError:
         raise _key_reused() from None
+    audit.record(
+        actor=actor, action=AuditAction.MONEY_MOVED, obj=payment, fields=_MOVED_FIELDS[kind]
+    )
+
+
+# What each provider operation changes on the payment (names only, for the audit log).
+_MOVED_FIELDS: dict[str, list[str]] = {
+    PaymentOperation.Kind.AUTHORISE: ["amount", "status"],
+    PaymentOperation.Kind.CAPTURE: ["captured_amount", "status"],
+    PaymentOperation.Kind.REFUND: ["refunded_amount", "status"],
+    PaymentOperation.Kind.VOID: ["status"],
+}
 
 
 def _authorisation(result: dict[str, Any]) -> Authorisation:
@@ -343,7 +357,7 @@ def authorise(
     reference: str,
     idempotency_key: str,
     payer_email: str = "",
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> Authorisation:
     """Hold ``amount`` on the card/PayPal account behind ``token`` (TOS-8: captured later).
 
@@ -498,7 +512,7 @@ def _status_from_json(data: dict[str, Any]) -> PaymentStatus:
     )
 
 
-def capture(*, payment_id: str, idempotency_key: str, actor: Any = None) -> PaymentStatus:
+def capture(*, payment_id: str, idempotency_key: str, actor: Actor | None = None) -> PaymentStatus:
     """Take the whole authorised amount (TOS-8: when the order is released to fulfilment)."""
     at = clock.now()
     with transaction.atomic():
@@ -551,7 +565,9 @@ def authorisation_expired(*, payment_id: str, at: dt.datetime) -> bool:
     )
 
 
-def reauthorise(*, payment_id: str, idempotency_key: str, actor: Any = None) -> Authorisation:
+def reauthorise(
+    *, payment_id: str, idempotency_key: str, actor: Actor | None = None
+) -> Authorisation:
     """Authorise the same amount again on the same stored credential, as a new payment, and
     release the lapsed hold (voided). A decline is a result (status ``declined``), as for
     :func:`authorise`; the lapsed payment is voided either way."""
@@ -629,7 +645,9 @@ def reauthorise(*, payment_id: str, idempotency_key: str, actor: Any = None) -> 
         return _authorisation(result)
 
 
-def refund(*, payment_id: str, amount: Decimal, idempotency_key: str, actor: Any = None) -> Refund:
+def refund(
+    *, payment_id: str, amount: Decimal, idempotency_key: str, actor: Actor | None = None
+) -> Refund:
     """Give back ``amount`` (whole or part) of a payment: never more than was captured (or, before
     capture, authorised) less what was already refunded."""
     amount = _amount(amount)
@@ -695,7 +713,7 @@ def refund(*, payment_id: str, amount: Decimal, idempotency_key: str, actor: Any
         )
 
 
-def void(*, payment_id: str, idempotency_key: str, actor: Any = None) -> PaymentStatus:
+def void(*, payment_id: str, idempotency_key: str, actor: Actor | None = None) -> PaymentStatus:
     """Release an authorisation that will not be captured (nothing was taken)."""
     at = clock.now()
     with transaction.atomic():

@@ -70,7 +70,12 @@ def test_a_partial_refund_after_shipment_has_a_reason_and_an_email(
     body = mail.get_body(("plain",)).get_content()
     assert "We refunded 25.00 CAD" in body
     assert "Scratched box" in body
-    assert AuditEvent.objects.filter(action="money_moved", object_id=str(order.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="money_moved", object_type="orders.Order", object_id=str(order.pk)
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.promise("TOS-6")
