@@ -48,6 +48,7 @@ class Reject(StrEnum):
     UNDECLARED_FIELD = "undeclared_field"
     MISSING_FIELD = "missing_field"
     WRONG_TYPE = "wrong_type"
+    BAD_VALUE = "bad_value"
     SERIAL_CLAIMED = "serial_claimed"
 
 
@@ -85,6 +86,7 @@ class EventSchema:
     forbidden: frozenset[str]
     events: Mapping[str, EventSpec]
     objects: Mapping[str, ObjectSpec] = field(default_factory=dict)
+    strings: Mapping[str, StringKind] = field(default_factory=dict)
 
     def rank(self, tier: str) -> int:
         return self.tiers.index(tier)
@@ -152,9 +154,81 @@ _SCALARS: dict[str, Checker] = {
 }
 
 
+@dataclass(frozen=True)
+class StringKind:
+    """A named kind of string from events.toml ``[string.NAME]`` (issue #10 item 15): either a
+    closed list of ``values`` (the music services) or a ``pattern`` with a ``max_length``
+    (identifiers, versions). A free-text field cannot be declared, so nothing about what is
+    played fits into a permitted field."""
+
+    name: str
+    reason: str
+    values: frozenset[str] = frozenset()
+    pattern: re.Pattern[str] | None = None
+    max_length: int = MAX_STR
+
+    def accepts(self, v: Any) -> bool:
+        if not isinstance(v, str) or not 0 < len(v) <= self.max_length:
+            return False
+        if self.values:
+            return v in self.values
+        return self.pattern is not None and self.pattern.fullmatch(v) is not None
+
+
+def parse_string_kinds(raw: Mapping[str, Any]) -> dict[str, StringKind]:
+    """The ``[string.NAME]`` tables, validated (raises ValueError)."""
+    kinds: dict[str, StringKind] = {}
+    for name, spec in raw.items():
+        if not spec.get("source"):
+            raise ValueError(f"string {name}: needs a source line")
+        if not spec.get("reason"):
+            raise ValueError(f"string {name}: needs the reason a refusal gives")
+        values = spec.get("values")
+        pattern = spec.get("pattern")
+        if (values is None) == (pattern is None):
+            raise ValueError(f"string {name}: give either values or a pattern")
+        max_length = spec.get("max_length", MAX_STR)
+        if type(max_length) is not int or not 1 <= max_length <= MAX_STR:
+            raise ValueError(f"string {name}: max_length is 1 to {MAX_STR}")
+        if values is not None:
+            if not values or not all(isinstance(v, str) and _KEY.fullmatch(v) for v in values):
+                raise ValueError(f"string {name}: values are lower-case identifiers")
+            if len(set(values)) != len(values):
+                raise ValueError(f"string {name}: a value is listed twice")
+            longest = max(len(v) for v in values)
+            kinds[name] = StringKind(name, spec["reason"], frozenset(values), None, longest)
+            continue
+        try:
+            compiled = re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise ValueError(f"string {name}: bad pattern {pattern!r}: {exc}") from None
+        if compiled.fullmatch("") is not None:
+            raise ValueError(f"string {name}: the pattern must not accept an empty string")
+        if spec.get("max_length") is None:
+            raise ValueError(f"string {name}: a pattern needs a max_length")
+        kinds[name] = StringKind(name, spec["reason"], frozenset(), compiled, max_length)
+    return kinds
+
+
+def _string_kind(type_name: str, kinds: Mapping[str, StringKind]) -> tuple[StringKind, bool]:
+    """("str:serial" or "list[str:serial]") -> (kind, is_list); ValueError if unknown."""
+    match = re.fullmatch(r"(list\[)?str:(\w+)(\])?", type_name)
+    if match is None or bool(match.group(1)) != bool(match.group(3)):
+        raise ValueError(f"unknown field type {type_name!r}")
+    if match.group(2) not in kinds:
+        raise ValueError(f"{type_name!r}: no [string.{match.group(2)}] declared")
+    return kinds[match.group(2)], bool(match.group(1))
+
+
 def _checker(
-    type_name: str, objects: Mapping[str, ObjectSpec], forbidden: frozenset[str]
+    type_name: str,
+    objects: Mapping[str, ObjectSpec],
+    forbidden: frozenset[str],
+    kinds: Mapping[str, StringKind] | None = None,
 ) -> Checker:
+    if type_name.startswith(("str:", "list[str:")):
+        kind, is_list = _string_kind(type_name, kinds or {})
+        return _list_of(kind.accepts) if is_list else kind.accepts
     if type_name in _SCALARS:
         return _SCALARS[type_name]
     if type_name.startswith("enum:"):
@@ -172,9 +246,14 @@ def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
     """Build and validate the schema from the parsed events.toml (raises ValueError)."""
     tiers = tuple(doc["tiers"])
     forbidden = frozenset(w.lower() for w in doc.get("forbidden", []))
+    kinds = parse_string_kinds(doc.get("string", {}))
+    free_text = {"str", "list[str]"}
     objects: dict[str, ObjectSpec] = {}
     for name, raw in doc.get("object", {}).items():
-        obj_fields = {k: _SCALARS[t] for k, t in raw["fields"].items()}
+        for fname, ftype in raw["fields"].items():
+            if ftype in free_text:
+                raise ValueError(f"object {name}: {fname!r} is free text; declare a [string]")
+        obj_fields = {k: _checker(t, {}, forbidden, kinds) for k, t in raw["fields"].items()}
         for fname in obj_fields:
             if is_forbidden_name(fname, forbidden):
                 raise ValueError(f"object {name}: field {fname!r} is forbidden content")
@@ -196,6 +275,8 @@ def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
                 raise ValueError(f"{etype}: {fname!r} is an envelope key")
             if is_forbidden_name(fname, forbidden):
                 raise ValueError(f"{etype}: field {fname!r} is forbidden content (PP-18)")
+            if types[fname] in free_text:
+                raise ValueError(f"{etype}: {fname!r} is free text; declare a [string] kind")
         required = frozenset(raw.get("required", []))
         if not required <= types.keys():
             raise ValueError(
@@ -206,15 +287,15 @@ def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
             if types.get(m) != "count":
                 raise ValueError(f"{etype}: metric {m!r} is not a declared count field")
         service_field = raw.get("service_field")
-        if service_field is not None and types.get(service_field) != "key":
-            raise ValueError(f"{etype}: service_field {service_field!r} is not a key field")
+        if service_field is not None and types.get(service_field) != "str:service":
+            raise ValueError(f"{etype}: service_field {service_field!r} is not a str:service")
         metric_value = raw.get("metric_value")
         if metric_value is not None and types.get(metric_value) != "count":
             raise ValueError(f"{etype}: metric_value {metric_value!r} is not a count field")
         events[etype] = EventSpec(
             type=etype,
             tier=raw["tier"],
-            fields={k: _checker(t, objects, forbidden) for k, t in types.items()},
+            fields={k: _checker(t, objects, forbidden, kinds) for k, t in types.items()},
             field_types=types,
             required=required,
             source=raw["source"],
@@ -224,7 +305,9 @@ def parse_schema(doc: Mapping[str, Any]) -> EventSchema:
             metric_map=dict(raw.get("metric_map", {})),
             metric_value=metric_value,
         )
-    return EventSchema(tiers=tiers, forbidden=forbidden, events=events, objects=objects)
+    return EventSchema(
+        tiers=tiers, forbidden=forbidden, events=events, objects=objects, strings=kinds
+    )
 
 
 @lru_cache(maxsize=1)
@@ -342,12 +425,7 @@ def validate_event(
                 index, cid, Reject.UNDECLARED_FIELD, f"{key}: not a field of {etype!r}."
             )
         if not check(value):
-            return Rejection(
-                index,
-                cid,
-                Reject.WRONG_TYPE,
-                f"{key}: expected {spec.field_types[key]}.",
-            )
+            return _refusal(index, cid, key, value, spec.field_types[key], schema)
         payload[key] = value
     missing = spec.required - payload.keys()
     if missing:
@@ -356,6 +434,30 @@ def validate_event(
         )
     service = payload.get(spec.service_field) if spec.service_field else None
     return ValidEvent(index, cid, etype, device_ts, device_ts.date(), service, payload)
+
+
+def _refusal(
+    index: int, cid: str, key: str, value: Any, type_name: str, schema: EventSchema
+) -> Rejection:
+    """Why a field's value was refused: the wrong JSON type, or a string outside its declared
+    kind (with the kind's own reason, and which list item)."""
+    if not type_name.startswith(("str:", "list[str:")):
+        return Rejection(index, cid, Reject.WRONG_TYPE, f"{key}: expected {type_name}.")
+    kind, is_list = _string_kind(type_name, schema.strings)
+    if not is_list:
+        if not isinstance(value, str):
+            return Rejection(index, cid, Reject.WRONG_TYPE, f"{key}: expected a string.")
+        return Rejection(index, cid, Reject.BAD_VALUE, f"{key}: {kind.reason}")
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        return Rejection(
+            index, cid, Reject.WRONG_TYPE, f"{key}: expected a list of at most {MAX_LIST}."
+        )
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            return Rejection(index, cid, Reject.WRONG_TYPE, f"{key}[{i}]: expected a string.")
+        if not kind.accepts(item):
+            return Rejection(index, cid, Reject.BAD_VALUE, f"{key}[{i}]: {kind.reason}")
+    return Rejection(index, cid, Reject.WRONG_TYPE, f"{key}: expected {type_name}.")
 
 
 def validate_events(
@@ -524,7 +626,23 @@ def _struct(
     )
 
 
+def _msgspec_string(kind: StringKind) -> Any:
+    if kind.values:
+        return Literal[tuple(sorted(kind.values))]
+    assert kind.pattern is not None  # noqa: S101 (parse_string_kinds guarantees one)
+    return Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=kind.max_length, pattern=rf"^(?:{kind.pattern.pattern})\Z"
+        ),
+    ]
+
+
 def _msgspec_type(type_name: str, schema: EventSchema, objects: dict[str, Any]) -> Any:
+    if type_name.startswith(("str:", "list[str:")):
+        kind, is_list = _string_kind(type_name, schema.strings)
+        one: Any = _msgspec_string(kind)  # a constrained type built at run time
+        return Annotated[list[one], msgspec.Meta(max_length=MAX_LIST)] if is_list else one
     if type_name in _MSGSPEC_SCALARS:
         return _MSGSPEC_SCALARS[type_name]
     if type_name.startswith("enum:"):

@@ -265,7 +265,6 @@ def test_a_system_report_sets_the_model_and_software_version_of_the_households_p
             {"serial": "EO-MOVE-0002", "model": "Move", "software_version": "15.3"},
             {"serial": "EO-ERA-0003", "model": "Era", "software_version": "9.9"},
             {"serial": "EO-UNKNOWN-9", "model": "Ghost", "software_version": "1.0"},
-            {"serial": "EO-MOVE-0002", "software_version": "x" * 33},
         ],
     )
     body = post_batch(client, token, [newer, older]).json()
@@ -337,6 +336,14 @@ _EDGES: dict[str, list[Any]] = {  # per field type: values at and just past each
     "count": [-1, 0, 10_000_000, 10_000_001, True, 1.0, None, "4", 2**70],
     "list[str]": [[], [""], ["x"] * 50, ["x"] * 51, "x", [1], ["x" * 201], None],
     "list[key]": [[], ["a\n"], ["A"], ["x"] * 50, ["x"] * 51, ["ok"], [None]],
+    # String kinds (events.toml [string.*]): declared values and patterns, just inside and out.
+    "str:service": ["tunewave", "Tunewave", "tune wave", "spotify", "", 3, "local", "x" * 41],
+    "list[str:service]": [[], ["local"], ["nope"], ["tunewave"] * 50, ["tunewave"] * 51, [3]],
+    "str:serial": ["EO-ONE-0001", "EO", "EO--1", "EO-" + "1" * 16, "EO-" + "1" * 17, "é-1", 5],
+    "str:account_id": ["acct-77", "-acct", "a" * 40, "a" * 41, "a b", "", None],
+    "str:software_version": ["16.4", "16.4.1-beta2", "1" * 33, "v16", "16.", "", 16.4],
+    "list[str:controller_os]": [["iOS 17.4"], ["iOS"], ["Hey Jude 1.0"], ["Android 15"], []],
+    "list[str:hardware_model]": [["ONE"], ["One"], ["O"], ["X" * 12], ["X" * 13], ["a b"]],
     "enum:unavailable|dropout": ["dropout", "unavailable", "crash", "", None, ["dropout"]],
     "list[object:product]": [
         [_OBJ],
@@ -346,6 +353,8 @@ _EDGES: dict[str, list[Any]] = {  # per field type: values at and just past each
         [{**_OBJ, "model": None}],
         [{**_OBJ, "software_version": 15}],
         [{**_OBJ, "model": "x" * 201}],
+        [{"serial": "EO-ONE-0001", "model": "Bohemian Rhapsody"}],
+        [{"serial": "EO-ONE-0001", "software_version": "16.4"}],
         [_OBJ] * 200,
         [_OBJ] * 201,
         _OBJ,

@@ -61,7 +61,8 @@ def test_anything_about_what_is_played_rejects_the_event(extra: str) -> None:
         ({**event("usage", "c1"), "service_minutes": "42"}, rules.Reject.WRONG_TYPE),
         ({**event("usage", "c1"), "service_minutes": -1}, rules.Reject.WRONG_TYPE),
         ({**event("usage", "c1"), "service_minutes": True}, rules.Reject.WRONG_TYPE),
-        ({**event("usage", "c1"), "service": "Tune Wave"}, rules.Reject.WRONG_TYPE),
+        ({**event("usage", "c1"), "service": "Tune Wave"}, rules.Reject.BAD_VALUE),
+        ({**event("usage", "c1"), "service": 7}, rules.Reject.WRONG_TYPE),
         ({**event("playback_error", "c1"), "kind": "crash"}, rules.Reject.WRONG_TYPE),
         (
             {**event("system_report", "c1"), "products": [{"serial": "A1B2", "title": "x"}]},
