@@ -216,6 +216,8 @@ LOGGING = {
 }
 
 # --- Hearth business settings.
+# Where links in emails point (no request at hand when a task sends them).
+HEARTH_SITE_URL = os.environ.get("HEARTH_SITE_URL", "http://localhost:8000").rstrip("/")
 HEARTH_BRAND = {
     "name": "Ember & Oak Audio",
     "legal_name": "Ember & Oak Audio Inc.",

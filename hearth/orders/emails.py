@@ -137,7 +137,15 @@ def send_pay_again(*, order_id: int, at: dt.datetime) -> bool:
     """Once per payment: the authorisation lapsed and its renewal was declined."""
 
     def build(order: Order) -> EmailMessage:
-        return _message(order, "pay_again")
+        from django.urls import reverse
+
+        from hearth.orders.services import pay_again_token
+
+        path = reverse("orders:pay_again", args=[pay_again_token(order)])
+        context = {**_context(order), "pay_url": f"{settings.HEARTH_SITE_URL}{path}"}
+        body = render_to_string("orders/email/pay_again.txt", context)
+        subject, _sep, text = body.partition("\n")
+        return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
 
     with transaction.atomic():
         payment_id = Order.objects.get(pk=order_id).payment_id

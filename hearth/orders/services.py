@@ -653,6 +653,74 @@ def _reauthorise(*, order: Order, actor: Any, at: dt.datetime) -> Order | None:
     return locked
 
 
+PAY_AGAIN_SALT = "hearth.orders.pay_again"
+
+
+def pay_again_token(order: Order) -> str:
+    """A signed link token for the customer to pay again for ``order``'s current payment: it
+    stops working once a new payment is made (it names the declined payment)."""
+    from django.core import signing
+
+    return signing.dumps([order.number, order.payment_id], salt=PAY_AGAIN_SALT, compress=True)
+
+
+def order_for_pay_again(token: str) -> Order | None:
+    """The order a pay-again token was made for, while it still waits for that payment (30 days)."""
+    from django.core import signing
+
+    try:
+        number, payment_id = signing.loads(token, salt=PAY_AGAIN_SALT, max_age=30 * 24 * 3600)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    order = Order.objects.filter(number=number, payment_id=payment_id).first()
+    if order is None or order.hold_reason != HoldReason.PAYMENT_EXPIRED:
+        return None
+    if order.status != OrderStatus.ON_HOLD:
+        return None
+    return order
+
+
+def pay_again(*, order: Order, payment_token: str, actor: Any, at: dt.datetime) -> Order:
+    """The customer paid again (a new card or PayPal) for an order whose lapsed authorisation
+    could not be renewed: the new payment replaces it and the order is released (captured).
+    A declined payment raises :class:`PaymentDeclined` and changes nothing."""
+    from hearth.payments.services import authorise
+
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.ON_HOLD or locked.hold_reason != HoldReason.PAYMENT_EXPIRED:
+            raise _move_refused(locked.status, OrderStatus.RELEASED)
+        auth = authorise(
+            token=payment_token,
+            amount=locked.grand_total,
+            reference=locked.number,
+            idempotency_key=f"pay-again-{locked.number}-{locked.payment_id}",
+            payer_email=locked.email,
+            actor=_user(actor),
+        )
+        if str(auth.status) == "declined":
+            declined = auth
+        else:
+            declined = None
+            locked.payment_id = auth.payment_id
+            locked.hold_reason = ""
+            locked.save(update_fields=["payment_id", "hold_reason"])
+            audit.record(
+                actor=actor,
+                action=AuditAction.MONEY_MOVED,
+                obj=locked,
+                fields=["payment_id", "hold_reason"],
+            )
+    if declined is not None:
+        raise PaymentDeclined(
+            declined.message or _("The payment was not authorised."),
+            payment_id=declined.payment_id,
+            decline_code=declined.decline_code,
+            fraud_suspected=bool(declined.fraud_suspected),
+        )
+    return release_order(order=locked, actor=actor, at=at)
+
+
 def release_order(*, order: Order, actor: Any, at: dt.datetime) -> Order:
     """Capture the payment and release the order to fulfilment (TOS-8); clears a review (TOS-21).
 

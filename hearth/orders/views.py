@@ -110,6 +110,45 @@ def guest_cancel(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/guest_cancelled.html", {"message": message}, status=status)
 
 
+@require_http_methods(["GET", "POST"])
+def pay_again(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer pays again for an order whose payment hold lapsed and could not be renewed:
+    the emailed link opens this page; paying goes through the provider's hosted card page."""
+    from hearth.payments.services import start_card_session
+
+    order = services.order_for_pay_again(token)
+    if order is None:
+        raise Http404
+    if request.method == "POST":
+        url = start_card_session(
+            amount=order.grand_total,
+            reference=order.number,
+            return_url=reverse("orders:pay_again_return", args=[token]),
+            cancel_url=reverse("orders:pay_again", args=[token]),
+        )
+        return HttpResponseRedirect(url)
+    return render(request, "orders/pay_again.html", {"order": order})
+
+
+@require_http_methods(["GET"])
+def pay_again_return(request: HttpRequest, token: str) -> HttpResponse:
+    order = services.order_for_pay_again(token)
+    if order is None:
+        raise Http404
+    try:
+        paid = services.pay_again(
+            order=order,
+            payment_token=request.GET.get("payment_token", ""),
+            actor=request.user,
+            at=clock.now(),
+        )
+    except DomainError as exc:
+        return render(
+            request, "orders/pay_again.html", {"order": order, "error": exc.message}, status=402
+        )
+    return render(request, "orders/pay_again.html", {"order": paid, "paid": True})
+
+
 @login_required
 def my_order_invoice(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_for_owner(user=request.user, number=number)

@@ -186,3 +186,48 @@ def test_a_declined_renewal_holds_the_order_and_asks_the_customer_to_pay_again(
     mails = [m for m in smtp_server.wait_for(2) if "pay again" in m["Subject"]]
     assert [m["Subject"] for m in mails] == [f"Your order {order.number}: please pay again"]
     assert "Nothing was charged" in mails[0].get_body(("plain",)).get_content()
+
+
+@pytest.mark.promise("TOS-8")
+def test_the_customer_pays_again_from_the_emailed_link_and_the_order_is_released(
+    backorder, smtp_server, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.test import Client
+
+    from hearth.core import clock
+    from hearth.payments.models import PaymentToken
+
+    order = place("long", 1, at=T0)
+    PaymentToken.objects.filter(payments__payment_id=order.payment_id).update(
+        behaviour="decline_insufficient_funds"
+    )
+    with clock.frozen(TEN_DAYS_LATER), django_capture_on_commit_callbacks(execute=True):
+        allocate_received_stock(variant=SUB, quantity=1, actor=None, at=TEN_DAYS_LATER)
+    [mail] = [m for m in smtp_server.wait_for(2) if "pay again" in m["Subject"]]
+    link = re.search(
+        r"https?://[^/\s]+(/orders/pay-again/\S+/)", mail.get_body(("plain",)).get_content()
+    )
+    assert link is not None, mail.get_body(("plain",)).get_content()
+    path = link.group(1)
+    customer = Client()
+    with clock.frozen(TEN_DAYS_LATER):
+        page = customer.get(path)
+        assert page.status_code == 200
+        assert "Pay 563.87 CAD again" in page.content.decode()
+        started = customer.post(path)
+        assert started.status_code == 302
+        assert started["Location"].startswith("/pay/sandbox/card/")
+        paid = customer.get(f"{path}paid/?payment_token={card_token(APPROVE_VISA)}")
+    assert paid.status_code == 200
+    order.refresh_from_db()
+    assert (order.status, order.hold_reason) == ("released", "")
+    assert payment(order.payment_id).captured_amount == Decimal("563.87")
+    assert customer.get(path).status_code == 404  # the link names the declined payment
+
+
+def test_a_forged_pay_again_link_is_not_found(backorder):
+    from django.test import Client
+
+    assert Client().get("/orders/pay-again/not-a-token/").status_code == 404
