@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from hearth.orders.models import Order
@@ -128,7 +129,7 @@ def place_or_replay(
         idempotency_key=idempotency_key,
         channel=channel,
         at=at,
-        actor=customer if getattr(customer, "pk", None) else None,
+        actor=customer if getattr(customer, "pk", None) else AnonymousUser(),  # a guest
         request_hash=request_hash,
     )
 

@@ -538,6 +538,25 @@ def _create(
         delivery_earliest=dates[1],
         delivery_latest=dates[2],
     )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATED,
+        obj=order,
+        fields=[
+            "customer",
+            "email",
+            "contact_name",
+            "phone",
+            "address_lines",
+            "city",
+            "province",
+            "postal_code",
+            "country",
+            "grand_total",
+            "payment_id",
+            "status",
+        ],
+    )
     OrderLine.objects.bulk_create(
         [
             OrderLine(
