@@ -304,7 +304,7 @@ def quote(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, Any]:
         at=clock.now(),
     )
     summary = result.summary
-    tax = summary.tax
+    price = summary.price
     return {
         "lines": _lines_out(summary),
         "subtotal": f"{summary.subtotal:.2f}",
@@ -312,14 +312,9 @@ def quote(request: HttpRequest, payload: CheckoutQuoteIn) -> dict[str, Any]:
         "discount_code": result.discount.code if result.discount else None,
         "shipping_method": result.method.code,
         "shipping": f"{summary.shipping:.2f}",
-        "components": [
-            {"code": c.code, "rate": str(c.rate), "amount": f"{c.amount:.2f}"}
-            for c in tax.components
-        ]
-        if tax
-        else None,
-        "total_tax": f"{tax.total_tax:.2f}" if tax else None,
-        "grand_total": f"{tax.grand_total:.2f}" if tax else None,
+        "components": price.components() if price else None,
+        "total_tax": str(price.total_tax) if price else None,
+        "grand_total": str(price.total) if price else None,
         "ship_date": result.dates.ship_date,
         "delivery_earliest": result.dates.delivery_earliest,
         "delivery_latest": result.dates.delivery_latest,

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
+from hearth.core.money import round_cents
+
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 
 #: Most units of one SKU in one basket line (a household, not a reseller: TOS-3 "end user").
@@ -74,21 +75,17 @@ def normalise_code(raw: str | None) -> str:
     return "".join((raw or "").split()).upper()
 
 
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def discount_amount(*, kind: DiscountKind | str, value: Decimal, subtotal: Decimal) -> Decimal:
     """The amount off ``subtotal`` (lines before tax): percent rounded half-up, capped at it."""
     if subtotal <= 0:
         return ZERO
     if kind == DiscountKind.PERCENT:
-        amount = _cents(subtotal * value / HUNDRED)
+        amount = round_cents(subtotal * value / HUNDRED)
     elif kind == DiscountKind.FIXED:
-        amount = _cents(value)
+        amount = round_cents(value)
     else:
         raise ValueError(f"unknown discount kind {kind!r}")
-    return max(ZERO, min(amount, _cents(subtotal)))
+    return max(ZERO, min(amount, round_cents(subtotal)))
 
 
 def _iso(moment: dt.datetime) -> str:

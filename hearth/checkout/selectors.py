@@ -15,10 +15,10 @@ from django.utils.translation import gettext
 from hearth.catalog.selectors import variants_by_sku
 from hearth.checkout import rules
 from hearth.checkout.models import Basket
+from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
 from hearth.privacy.models import Purpose
 from hearth.privacy.rules import Kind as ConsentRuleKind
 from hearth.privacy.selectors import current_consents
-from hearth.tax.rules import TaxLine, TaxQuote, quote
 
 SESSION_BASKET = "checkout_basket"
 ZERO = Decimal("0.00")
@@ -46,7 +46,7 @@ class BasketSummary:
     subtotal: Decimal  # lines before tax and before the discount
     discount: Decimal
     shipping: Decimal
-    tax: TaxQuote | None  # None while the destination province is not known
+    price: OrderPrice | None  # orders' one pricing path; None while the province is not known
     total: Decimal | None  # what the customer pays, once tax is known
 
     @property
@@ -94,9 +94,11 @@ def summarise(
     on: dt.date | None = None,
     discount: Decimal = ZERO,
     shipping: Decimal = ZERO,
+    shipping_method: str = "standard",
 ) -> BasketSummary:
     """Price ``lines`` from the catalogue; tax (each component) once ``province`` and ``on``
-    are known. Lines no longer sold, or above the stock on hand, carry a ``problem``."""
+    are known, through orders' :func:`~hearth.orders.pricing.price_order` (the path placing
+    and the invoice take). Lines no longer sold, or above the stock on hand, carry a ``problem``."""
     variants = variants_by_sku([sku for sku, _ in lines])
     out: list[SummaryLine] = []
     for sku, quantity in lines:
@@ -143,13 +145,21 @@ def summarise(
         )
     subtotal = sum((line.line_total for line in out), ZERO)
     discount = min(discount, subtotal)
-    tax = None
+    price = None
     total = None
     if province and on is not None and out:
-        tax_lines = [TaxLine(line.unit_price, line.quantity) for line in out]
-        tax = quote(lines=tax_lines, shipping=shipping, province=province, on=on, discount=discount)
-        total = tax.grand_total
-    return BasketSummary(tuple(out), subtotal, discount, shipping, tax, total)
+        price = price_order(
+            pricing_draft(
+                out,
+                province=province,
+                on=on,
+                shipping_method=shipping_method,
+                shipping_fee=shipping,
+                discount=discount,
+            )
+        )
+        total = price.total.amount
+    return BasketSummary(tuple(out), subtotal, discount, shipping, price, total)
 
 
 def basket_summary(

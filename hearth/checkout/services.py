@@ -239,6 +239,7 @@ def quote_checkout(
         on=on,
         discount=preview.amount if preview else ZERO,
         shipping=method.fee,
+        shipping_method=method.code,
     )
     estimate = delivery_estimate(placed_at=at, payment_confirmed_at=None, method=method.code)
     # The same dates the order will carry (delayed lines ship together from their latest date).

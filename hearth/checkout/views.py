@@ -439,7 +439,7 @@ def _render_review(
             "payment": placing.payment_label(state["payment"]),
             "tax_components": [
                 (c.code, f"{(c.rate * 100).normalize():f}", c.amount)
-                for c in (quote.summary.tax.components if quote.summary.tax else ())
+                for c in (quote.summary.price.tax if quote.summary.price else ())
             ],
         },
     )

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from hearth.core.clock import EASTERN
 from hearth.orders.models import Order
+from hearth.orders.selectors import order_price
 
 
 def _rate(rate: str) -> str:
@@ -30,7 +31,9 @@ def _rate(rate: str) -> str:
 
 
 def render_invoice_pdf(order: Order) -> bytes:
-    """The order's tax invoice as PDF bytes."""
+    """The order's tax invoice as PDF bytes; the amounts from :func:`order_price` (the one
+    pricing path, checked against the charge)."""
+    price = order_price(order)
     brand: Mapping[str, Any] = settings.HEARTH_BRAND  # str values, a list for the address
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=LETTER, invariant=1, pageCompression=0)
@@ -64,7 +67,7 @@ def render_invoice_pdf(order: Order) -> bytes:
             down()
         text(left, _("GST/HST registration number: %(n)s") % {"n": brand.get("gst_hst_number", "")})
         down()
-        if any(c["code"] == "QST" for c in order.tax_components) and brand.get("qst_number"):
+        if any(c.code == "QST" for c in price.tax) and brand.get("qst_number"):
             text(left, _("QST registration number: %(n)s") % {"n": brand["qst_number"]})
             down()
         down(3)
@@ -106,15 +109,15 @@ def render_invoice_pdf(order: Order) -> bytes:
             text(right, amount, align="r", bold=bold)
             down()
 
-        total_row(_("Goods before tax"), f"{order.subtotal:.2f}")
-        if order.discount:
-            total_row(_("Discount"), f"-{order.discount:.2f}")
-        total_row(_("Shipping"), f"{order.shipping:.2f}")
-        total_row(_("Taxable subtotal"), f"{order.subtotal - order.discount + order.shipping:.2f}")
-        for component in order.tax_components:
-            total_row(f"{component['code']} {_rate(component['rate'])}", component["amount"])
-        total_row(_("Total tax"), f"{order.total_tax:.2f}")
-        total_row(_("Total (CAD)"), f"{order.grand_total:.2f}", bold=True)
+        total_row(_("Goods before tax"), str(price.goods))
+        if price.discount.amount:
+            total_row(_("Discount"), f"-{price.discount}")
+        total_row(_("Shipping"), str(price.shipping))
+        total_row(_("Taxable subtotal"), str(price.subtotal))
+        for component in price.tax:
+            total_row(f"{component.code} {_rate(str(component.rate))}", f"{component.amount:.2f}")
+        total_row(_("Total tax"), str(price.total_tax))
+        total_row(_("Total (CAD)"), str(price.total), bold=True)
         down(4)
         text(left, _("Prices in Canadian dollars. Thank you for your order."), size=8)
     pdf.showPage()

@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from hearth.core.clock import EASTERN
 from hearth.orders import rules
 from hearth.orders.models import Order, OrderStatus
+from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
 from hearth.privacy.erasure import Blocker
 
 OPEN = [s.value for s in rules.OPEN_STATUSES]
@@ -32,6 +34,33 @@ def order_for_owner(*, user: Any, number: str) -> Order:
     if order is None:
         raise Http404
     return order
+
+
+class PriceMismatch(RuntimeError):
+    """An order's stored charge is not what the pricing path gives for its stored inputs: a bug
+    (or a rate table edited after the fact). Never invoice a price other than the one charged."""
+
+
+def order_price(order: Order) -> OrderPrice:
+    """The order's price through the one pricing path, from what the order stored: its lines'
+    unit prices, the discount, the shipping fee, the province, the day it was placed (Eastern)
+    and the BC PST number. Equal to what was authorised (raises :class:`PriceMismatch` if not)."""
+    price = price_order(
+        pricing_draft(
+            order.lines.all(),
+            province=order.province,
+            on=order.placed_at.astimezone(EASTERN).date(),
+            shipping_method=order.shipping_method,
+            shipping_fee=order.shipping,
+            discount=order.discount,
+            bc_pst_number=order.bc_pst_number or None,
+        )
+    )
+    if price.total.amount != order.grand_total or price.components() != order.tax_components:
+        raise PriceMismatch(
+            f"order {order.number}: priced {price.total}, charged {order.grand_total}"
+        )
+    return price
 
 
 def order_by_number(number: str) -> Order | None:

@@ -31,6 +31,7 @@ from hearth.orders.models import (
     OrderRefund,
     OrderStatus,
 )
+from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
 from hearth.orders.rules import OrderDraft
 
 STANDARD = "standard"
@@ -402,7 +403,6 @@ def place_order_or_replay(
     from hearth.catalog.services import release_stock, reserve_stock
     from hearth.payments.services import authorise
     from hearth.privacy.selectors import version_keys_in_force
-    from hearth.tax.rules import TaxLine, quote
 
     declined = None
     try:
@@ -415,18 +415,21 @@ def place_order_or_replay(
             ship_date, earliest, latest, fee = _estimate(
                 at, None, plan, draft.shipping_method or STANDARD
             )
-            tax = quote(
-                lines=[TaxLine(unit_price=p.unit_price, quantity=p.quantity) for p in priced],
-                shipping=fee,
-                province=address["province"],
-                on=at.astimezone(EASTERN).date(),
-                bc_pst_number=draft.bc_pst_number or None,
-                discount=discount,
+            price = price_order(
+                pricing_draft(
+                    priced,
+                    province=address["province"],
+                    on=at.astimezone(EASTERN).date(),
+                    shipping_method=draft.shipping_method or STANDARD,
+                    shipping_fee=fee,
+                    discount=discount,
+                    bc_pst_number=draft.bc_pst_number,
+                )
             )
             reserve_stock(lines=lines)
             auth = authorise(
                 token=payment_token,
-                amount=tax.grand_total,
+                amount=price.total.amount,
                 reference=number,
                 idempotency_key=idempotency_key,
                 payer_email=draft.email,
@@ -444,7 +447,7 @@ def place_order_or_replay(
                     goods=goods,
                     discount=discount,
                     fee=fee,
-                    tax=tax,
+                    price=price,
                     versions=version_keys_in_force(at),
                     auth=auth,
                     payment_method=payment_method,
@@ -480,7 +483,7 @@ def _create(
     goods: Decimal,
     discount: Decimal,
     fee: Decimal,
-    tax: Any,
+    price: OrderPrice,
     versions: dict[str, str],
     auth: Any,
     payment_method: str,
@@ -516,12 +519,9 @@ def _create(
         discount_code=(draft.discount_code or "").strip().upper() if discount else "",
         shipping=fee,
         shipping_method=draft.shipping_method or STANDARD,
-        tax_components=[
-            {"code": c.code, "rate": str(c.rate), "amount": f"{c.amount:.2f}"}
-            for c in tax.components
-        ],
-        total_tax=tax.total_tax,
-        grand_total=tax.grand_total,
+        tax_components=price.components(),
+        total_tax=price.total_tax.amount,
+        grand_total=price.total.amount,
         bc_pst_number=draft.bc_pst_number or "",
         terms_version=versions.get("terms", ""),
         privacy_version=versions.get("privacy", ""),
@@ -1215,7 +1215,7 @@ class OrderQuote:
     goods: Decimal
     discount: Decimal
     shipping: Decimal
-    tax: Any  # hearth.tax.rules.TaxQuote
+    price: OrderPrice  # the one pricing path's answer: what placing would charge
     ship_date: dt.date | None
     delivery_earliest: dt.date | None
     delivery_latest: dt.date | None
@@ -1226,7 +1226,6 @@ def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuo
     """Everything placing would check and charge, without placing: catalogue prices, the
     discount's preview, tax, ship date and the versions in force. Raises the same DomainErrors."""
     from hearth.privacy.selectors import version_keys_in_force
-    from hearth.tax.rules import TaxLine, quote
 
     lines = _check_draft(draft, channel=channel, payment_method=rules.PaymentMethod.CARD)
     address = _checked_address(draft)
@@ -1247,13 +1246,16 @@ def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuo
     ship_date, earliest, latest, fee = _estimate(
         at, None, rules.ship_plan(priced), draft.shipping_method or STANDARD
     )
-    tax = quote(
-        lines=[TaxLine(unit_price=p.unit_price, quantity=p.quantity) for p in priced],
-        shipping=fee,
-        province=address["province"],
-        on=at.astimezone(EASTERN).date(),
-        bc_pst_number=draft.bc_pst_number or None,
-        discount=discount,
+    price = price_order(
+        pricing_draft(
+            priced,
+            province=address["province"],
+            on=at.astimezone(EASTERN).date(),
+            shipping_method=draft.shipping_method or STANDARD,
+            shipping_fee=fee,
+            discount=discount,
+            bc_pst_number=draft.bc_pst_number,
+        )
     )
     return OrderQuote(
         priced,
@@ -1261,7 +1263,7 @@ def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuo
         goods,
         discount,
         fee,
-        tax,
+        price,
         ship_date,
         earliest,
         latest,

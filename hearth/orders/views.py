@@ -312,7 +312,7 @@ def phone_summary(request: HttpRequest, draft_id: str) -> HttpResponse:
         from hearth.payments.services import start_agent_card_session
 
         url = start_agent_card_session(
-            amount=quoted.tax.grand_total,
+            amount=quoted.price.total.amount,
             reference=f"phone-{draft_id}",
             return_url=reverse("orders:phone_place", args=[draft_id]),
             cancel_url=reverse("orders:phone_summary", args=[draft_id]),

@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_variables
 from hearth.core import audit, clock
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
+from hearth.core.money import round_cents
 from hearth.payments import cardtables, rules
 from hearth.payments.errors import PaymentsErrorCode
 from hearth.payments.models import (
@@ -82,7 +83,7 @@ def _amount(value: Any, *, field: str = "amount", allow_zero: bool = False) -> D
             _("The amount must be a positive amount in dollars and cents."),
             field=field,
         )
-    return amount.quantize(Decimal("0.01"))
+    return round_cents(amount)  # already at most two places: only the exponent is normalised
 
 
 # --- Hosted pages: the provider's own card entry and PayPal approval.

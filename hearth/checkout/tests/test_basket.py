@@ -103,16 +103,16 @@ def test_summary_prices_from_the_catalogue_and_shows_each_tax_component(
     services.add_to_basket(basket=basket, sku="EO-ONE-CHR", quantity=2, at=AT)
     services.add_to_basket(basket=basket, sku="EO-BAR-BLK", quantity=1, at=AT)
     untaxed = selectors.basket_summary(basket)
-    assert (untaxed.subtotal, untaxed.tax, untaxed.total) == (D("997.00"), None, None)
+    assert (untaxed.subtotal, untaxed.price, untaxed.total) == (D("997.00"), None, None)
     taxed = selectors.basket_summary(
         basket, "QC", dt.date(2026, 11, 2), discount=D("97.00"), shipping=D("24.95")
     )
-    assert taxed.tax is not None
-    assert [(c.code, c.rate, c.amount) for c in taxed.tax.components] == [
+    assert taxed.price is not None
+    assert [(c.code, c.rate, c.amount) for c in taxed.price.tax] == [
         ("GST", D("0.05"), D("46.25")),
         ("QST", D("0.09975"), D("92.26")),
     ]
-    assert taxed.tax.subtotal == D("924.95")
+    assert taxed.price.subtotal.amount == D("924.95")
     assert taxed.total == D("1063.46")
 
 
