@@ -1,4 +1,8 @@
-"""Back office: staff edit products, prices (before tax) and stock. Who may is in roles.toml.
+"""Back office: staff edit products and prices (before tax). Who may is in roles.toml.
+
+Stock on hand is shown, never edited here: a new variant starts at 0 and units come and go
+only through the warehouse's receiving (with a reference) and adjustments (with a reason), each
+audited (issue #11). The variant's page links there.
 
 Every save of a variant, from its own page, the variant list or the product's inline, changes
 the expected ship date through :func:`hearth.catalog.services.set_expected_ship_date`, so the
@@ -14,6 +18,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hearth.catalog import services
@@ -54,7 +60,6 @@ class VariantForm(forms.ModelForm):
             "sku",
             "colour",
             "price",
-            "stock_on_hand",
             "low_stock_threshold",
             "availability",
             "expected_ship_date",
@@ -67,7 +72,22 @@ class VariantForm(forms.ModelForm):
         return int(value)
 
 
-class VariantInline(admin.TabularInline):
+class StockReadOnly:
+    """Stock on hand shown read-only, with the way to change it: the warehouse's stock page."""
+
+    @admin.display(description=_("stock on hand"))
+    def current_stock(self, variant: Variant) -> str:
+        if variant.pk is None:
+            return str(_("0 (receive stock on the warehouse's stock page)"))
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            variant.stock_on_hand,
+            reverse("fulfilment:stock"),
+            _("Receive or adjust on the warehouse's stock page"),
+        )
+
+
+class VariantInline(StockReadOnly, admin.TabularInline):
     model = Variant
     form = VariantForm
     extra = 0
@@ -75,11 +95,12 @@ class VariantInline(admin.TabularInline):
         "sku",
         "colour",
         "price",
-        "stock_on_hand",
+        "current_stock",
         "low_stock_threshold",
         "availability",
         "expected_ship_date",
     )
+    readonly_fields = ("current_stock",)
 
 
 @admin.register(Product)
@@ -106,10 +127,22 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
-    """Prices and stock at a glance, editable in the list."""
+class VariantAdmin(StockReadOnly, admin.ModelAdmin):
+    """Prices and stock at a glance; prices, availability and dates editable in the list, stock
+    on hand only through the warehouse's audited receiving and adjustments."""
 
     form = VariantForm
+    fields = (
+        "product",
+        "sku",
+        "colour",
+        "price",
+        "current_stock",
+        "low_stock_threshold",
+        "availability",
+        "expected_ship_date",
+    )
+    readonly_fields = ("current_stock",)
 
     list_display = (
         "sku",
@@ -121,7 +154,7 @@ class VariantAdmin(admin.ModelAdmin):
         "availability",
         "expected_ship_date",
     )
-    list_editable = ("price", "stock_on_hand", "availability", "expected_ship_date")
+    list_editable = ("price", "availability", "expected_ship_date")
     list_filter = ("availability", "product__category")
     search_fields = ("sku", "product__name", "colour")
     list_select_related = ("product",)
