@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "hearth.devices",
     "hearth.orders",
     "hearth.checkout",
+    "hearth.discounts",
     "hearth.payments",
     "hearth.web",
 ]

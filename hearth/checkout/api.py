@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from hearth.checkout import discounts, placing, selectors, services
+from hearth.checkout import placing, selectors, services
 from hearth.checkout.errors import CheckoutErrorCode
 from hearth.checkout.rules import MAX_LINE_QUANTITY, MAX_LINES
 from hearth.checkout.selectors import BasketSummary
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.schemas import ErrorOut
+from hearth.discounts import services as discounts
 from hearth.orders import selectors as order_selectors
 from hearth.orders.models import Order
 from hearth.orders.rules import request_fingerprint

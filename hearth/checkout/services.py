@@ -18,14 +18,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 
 from hearth.catalog.selectors import variant_by_sku
-from hearth.checkout import discounts, rules
-from hearth.checkout.discounts import DiscountPreview
+from hearth.checkout import rules
 from hearth.checkout.errors import CheckoutErrorCode
 from hearth.checkout.models import Basket, BasketLine
 from hearth.checkout.selectors import SESSION_BASKET, ZERO, BasketSummary, basket_for, summarise
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
+from hearth.discounts import services as discounts
+from hearth.discounts.services import DiscountPreview
 from hearth.fulfilment.rules import Estimate, ShippingMethod, shipping_method, shipping_methods
 from hearth.fulfilment.selectors import delivery_estimate, translated
 from hearth.orders.selectors import ShipDates, ship_dates
@@ -212,7 +213,7 @@ def quote_checkout(
     at: dt.datetime,
 ) -> CheckoutQuote:
     """Price an order before placing: lines from the catalogue, the discount (via
-    :func:`~hearth.checkout.discounts.preview`, so invalid codes count towards the throttle),
+    :func:`~hearth.discounts.services.preview`, so invalid codes count towards the throttle),
     shipping fee, each tax component for ``province`` (when known) and the delivery estimate.
 
     Raises ``empty_basket``, discount refusals (field ``discount_code``) and

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hearth.checkout import discounts, placing, selectors, services
+from hearth.checkout import placing, selectors, services
 from hearth.checkout.forms import (
     AddressForm,
     AddToBasketForm,
@@ -35,6 +35,7 @@ from hearth.checkout.forms import (
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
+from hearth.discounts import services as discounts
 from hearth.fulfilment.selectors import care_contact_message
 
 SESSION_STATE = services.CHECKOUT_SESSION_STATE

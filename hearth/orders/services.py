@@ -20,6 +20,8 @@ from hearth.core.clock import EASTERN
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
+from hearth.discounts import selectors as discount_selectors
+from hearth.discounts import services as discounts
 from hearth.orders import rules
 from hearth.orders.errors import OrdersErrorCode, PaymentDeclined
 from hearth.orders.models import (
@@ -295,10 +297,8 @@ def _priced(lines: list[tuple[str, int]]) -> list[rules.PricedLine]:
 def _discount(draft: OrderDraft, goods: Decimal, at: dt.datetime, number: str) -> Decimal:
     if not draft.discount_code:
         return ZERO
-    from hearth.checkout.discounts import redeem
-
     return Decimal(
-        redeem(
+        discounts.redeem(
             code=draft.discount_code,
             subtotal=goods,
             email=draft.email,
@@ -625,9 +625,7 @@ def _create(
 
 
 def _misuse_flagged(email: str) -> bool:
-    from hearth.checkout.discounts import misuse_flagged
-
-    return misuse_flagged(email=email)
+    return discount_selectors.misuse_flagged(email=email)
 
 
 # --- After placing.
@@ -1233,8 +1231,6 @@ def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuo
     goods = rules.goods_total(priced)
     discount = ZERO
     if draft.discount_code:
-        from hearth.checkout import discounts
-
         shown = discounts.preview(
             code=draft.discount_code,
             subtotal=goods,

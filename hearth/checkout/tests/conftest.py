@@ -1,4 +1,5 @@
-"""Checkout fixtures: a small catalogue, test-card tokens from the sandbox, discount codes."""
+"""Checkout fixtures: a small catalogue, test-card tokens from the sandbox, discount codes
+(``make_code``, from the discounts app's factories)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from django.apps import apps
 from django.db import connection, connections
 
 from hearth.catalog.models import Product, Variant
-from hearth.checkout.models import DiscountCode
 from hearth.core import clock
+from hearth.discounts.tests.factories import make_code  # noqa: F401  (checkout tests use codes)
 
 # Monday 2 November 2026, 10:00 in Toronto: before the noon cut-off on a business day.
 AT = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)
@@ -98,18 +99,6 @@ def card_token(number: str = VISA, *, at: dt.datetime = AT) -> str:
         at=at,
     )
     return parse_qs(urlsplit(back).query)["payment_token"][0]
-
-
-def make_code(code: str = "SPRING10", **overrides: Any) -> DiscountCode:
-    fields: dict[str, Any] = {
-        "code": code,
-        "kind": "percent",
-        "value": Decimal("10.00"),
-        "valid_from": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        "valid_until": dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
-    }
-    fields.update(overrides)
-    return DiscountCode.objects.create(**fields)
 
 
 ADDRESS = {

@@ -148,9 +148,10 @@ def test_a_discounted_order_from_a_customer_flagged_for_code_guessing_is_held(sp
     import datetime as dt
     from decimal import Decimal
 
-    from hearth.checkout import discounts
-    from hearth.checkout.tests.conftest import make_code
     from hearth.core import clock
+    from hearth.discounts import selectors as discount_selectors
+    from hearth.discounts import services as discounts
+    from hearth.discounts.tests.factories import make_code
 
     make_code()
     earlier = T0 - dt.timedelta(hours=2)
@@ -164,7 +165,7 @@ def test_a_discounted_order_from_a_customer_flagged_for_code_guessing_is_held(sp
                     shopper="s1",
                     email="ada@example.com",
                 )
-    assert discounts.misuse_flagged(email="ada@example.com") is True
+    assert discount_selectors.misuse_flagged(email="ada@example.com") is True
     order = place_order(
         draft=dataclasses.replace(draft(), discount_code="SPRING10"),
         payment_token=card_token(APPROVE_VISA),
@@ -182,7 +183,7 @@ def test_a_discounted_order_from_a_customer_flagged_for_code_guessing_is_held(sp
 def test_an_unflagged_customer_s_discounted_order_is_not_held(speaker):
     import dataclasses
 
-    from hearth.checkout.tests.conftest import make_code
+    from hearth.discounts.tests.factories import make_code
 
     make_code()
     order = place_order(

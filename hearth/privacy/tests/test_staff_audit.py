@@ -31,8 +31,8 @@ NOW = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
 VISIBLE_ROW: dict[str, dict[str, Any]] = {
     "orders.OrderToShip": {"status": "released"},
     "privacy.ConsentRecord": {"household_id": 7},
-    "checkout.DiscountRedemption": {"code__kind": "fixed"},
-    "checkout.DiscountMisuseFlag": {"code__kind": "fixed"},
+    "discounts.DiscountRedemption": {"code__kind": "fixed"},
+    "discounts.DiscountMisuseFlag": {"code__kind": "fixed"},
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from hearth.checkout.models import DiscountCode, DiscountMisuseFlag, DiscountRedemption
+from hearth.discounts.models import DiscountCode, DiscountMisuseFlag, DiscountRedemption
 
 
 @admin.register(DiscountCode)

@@ -13,10 +13,19 @@ import pytest
 from hearth.catalog.models import Availability
 from hearth.checkout.services import quote_checkout
 from hearth.orders.services import place_order
-from hearth.orders.tests.conftest import APPROVE_VISA, T0, card_token, draft, make_variant
+from hearth.orders.tests.conftest import (  # noqa: F401  (fixtures: orders' setup and speaker)
+    APPROVE_VISA,
+    T0,
+    card_token,
+    draft,
+    make_variant,
+    quick_setup,
+    speaker,
+)
 
 
 @pytest.mark.promise("TOS-20")
+@pytest.mark.usefixtures("speaker")
 @pytest.mark.parametrize("method", ["standard", "express"])
 @pytest.mark.parametrize(
     ("expected", "ship"),
@@ -27,7 +36,7 @@ from hearth.orders.tests.conftest import APPROVE_VISA, T0, card_token, draft, ma
     ],
 )
 def test_review_and_confirmation_give_the_same_dates_with_a_backordered_item(
-    speaker, method, expected, ship
+    method, expected, ship
 ):
     make_variant(
         "EO-SUB-WAL",

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from hearth.checkout import discounts
-from hearth.checkout.models import DiscountAttempt, DiscountMisuseFlag, DiscountRedemption
-from hearth.checkout.tests.conftest import AT, make_code
 from hearth.core.errors import DomainError
+from hearth.discounts import services as discounts
+from hearth.discounts.models import DiscountAttempt, DiscountMisuseFlag, DiscountRedemption
+from hearth.discounts.tests.factories import make_code
 from hearth.privacy.crypto import keyed_hash
 
 D = Decimal
+AT = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)
 SHOPPER = discounts.shopper_key("session:abc")
 pytestmark = pytest.mark.django_db
 

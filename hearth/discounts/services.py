@@ -1,11 +1,12 @@
-"""Discount codes: ``redeem`` at placement (inside the order's transaction) and ``preview`` before.
+"""Discount codes' writes: ``redeem`` at placement (inside the order's transaction) and ``preview``
+before (which records an invalid attempt).
 
 ``redeem`` is what orders call: it locks the code's row so that total and per-customer limits
 hold under concurrent orders, and records the redemption. ``preview`` answers the checkout form
 and the API before placing; it is also where guessing is stopped: each invalid code a shopper
-tries is recorded, and at :data:`~hearth.checkout.rules.INVALID_ATTEMPT_LIMIT` invalid attempts
+tries is recorded, and at :data:`~hearth.discounts.rules.INVALID_ATTEMPT_LIMIT` invalid attempts
 inside the window the shopper is throttled (code ``discount_throttled``, HTTP 429) and a
-:class:`~hearth.checkout.models.DiscountMisuseFlag` is raised for staff review (TOS-9).
+:class:`~hearth.discounts.models.DiscountMisuseFlag` is raised for staff review (TOS-9).
 A code below its minimum spend is not counted as misuse: the shopper may add to the basket.
 """
 
@@ -18,19 +19,19 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext
 
-from hearth.checkout import rules
-from hearth.checkout.errors import DISCOUNT_MESSAGES, CheckoutErrorCode
-from hearth.checkout.models import (
+from hearth.core.errors import DomainError
+from hearth.discounts import rules
+from hearth.discounts.errors import DISCOUNT_MESSAGES, DiscountErrorCode
+from hearth.discounts.models import (
     DiscountAttempt,
     DiscountCode,
     DiscountMisuseFlag,
     DiscountRedemption,
 )
-from hearth.core.errors import DomainError
 from hearth.privacy.crypto import keyed_hash
 
 FIELD = "discount_code"
-NOT_MISUSE = {CheckoutErrorCode.DISCOUNT_BELOW_MINIMUM.value}
+NOT_MISUSE = {DiscountErrorCode.DISCOUNT_BELOW_MINIMUM.value}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +50,11 @@ class DiscountPreview:
 
 def refusal_error(refusal: rules.Refusal) -> DomainError:
     """The translated DomainError for a discount refusal, on the ``discount_code`` field."""
-    code = CheckoutErrorCode(refusal.code)
+    code = DiscountErrorCode(refusal.code)
     message = str(DISCOUNT_MESSAGES[code])
     if refusal.params:
         message = message % refusal.params
-    status = 429 if code == CheckoutErrorCode.DISCOUNT_THROTTLED else 400
+    status = 429 if code == DiscountErrorCode.DISCOUNT_THROTTLED else 400
     return DomainError(code, message, field=FIELD, status=status)
 
 
@@ -232,16 +233,3 @@ def _record_invalid_attempt(
                 codes_tried=", ".join(sorted(set(tried))),
                 flagged_at=at,
             )
-
-
-def misuse_flagged(*, email: str) -> bool:
-    """Whether a discount-misuse flag waits for review for this customer (orders holds their
-    discounted order for the acceptance review, TOS-9)."""
-    if not email:
-        return False
-    return DiscountMisuseFlag.objects.filter(email_hash=keyed_hash(email), reviewed=False).exists()
-
-
-def misuse_flags(*, reviewed: bool = False) -> list[DiscountMisuseFlag]:
-    """Flags waiting for staff review (TOS-9)."""
-    return list(DiscountMisuseFlag.objects.filter(reviewed=reviewed))
