@@ -126,3 +126,14 @@ def smtp_server(settings):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_device_auth_cache() -> object:
+    """Each test starts with an empty device-token cache (a worker-process cache in production:
+    see hearth/devices/selectors.py)."""
+    from hearth.devices.selectors import forget_device_tokens
+
+    forget_device_tokens()
+    yield
+    forget_device_tokens()

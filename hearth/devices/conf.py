@@ -16,8 +16,20 @@ def retention_days() -> int:
 
 
 def insert_method() -> str:
-    """HEARTH_TELEMETRY_INSERT: "executemany" (default) or "copy" (PostgreSQL only)."""
-    return str(
+    """HEARTH_TELEMETRY_INSERT: "auto" (default: multi-row VALUES on SQLite, COPY on
+    PostgreSQL), or "executemany" (one prepared statement per row, the former path)."""
+    value = str(
         getattr(settings, "HEARTH_TELEMETRY_INSERT", None)
-        or os.environ.get("HEARTH_TELEMETRY_INSERT", "executemany")
+        or os.environ.get("HEARTH_TELEMETRY_INSERT", "auto")
     )
+    return value if value in {"auto", "executemany", "copy", "values"} else "auto"
+
+
+def device_auth_ttl() -> float:
+    """HEARTH_DEVICE_AUTH_TTL: seconds a telemetry device-token answer is cached in a worker
+    process (default 5; 0 turns the cache off). A change to a household made in another process
+    reaches the ingest path within this time at most."""
+    value = getattr(settings, "HEARTH_DEVICE_AUTH_TTL", None)
+    if value is None:
+        value = os.environ.get("HEARTH_DEVICE_AUTH_TTL", "5")
+    return max(0.0, float(value))

@@ -1,11 +1,16 @@
-"""The ingestion hot path, off the ORM: one prepared statement per batch (DESIGN.md, "Hot paths").
+"""The ingestion hot path, off the ORM: one statement per batch (DESIGN.md, "Hot paths").
 
-``insert_events`` writes already-validated rows with one ``executemany`` through
-``connection.cursor()``; duplicates (same household, day and client event ID) are skipped by the
-database (``INSERT OR IGNORE`` on SQLite, ``ON CONFLICT DO NOTHING`` on PostgreSQL), so a replayed
-batch stores nothing new. On PostgreSQL, ``method="copy"`` instead copies the rows into a
-temporary table and moves them with one ``INSERT .. SELECT .. ON CONFLICT DO NOTHING``.
-Everything else in the app uses the ORM.
+``insert_events`` writes already-validated rows in one transaction; duplicates (same household,
+day and client event ID) are skipped by the database, so a replayed batch stores nothing new.
+The default (``method="auto"``) is each database's fastest bulk path (issue #12 item 5, ADR 0004):
+
+- SQLite: multi-row ``INSERT OR IGNORE .. VALUES (..), (..), ..`` (up to ``VALUES_ROWS`` rows
+  per statement, so a 1,000-event batch is two statements with two cached plans);
+- PostgreSQL: ``COPY`` into a session temporary table, then one
+  ``INSERT .. SELECT .. ON CONFLICT DO NOTHING`` into the (partitioned) table.
+
+``method="executemany"`` keeps the former path (one prepared statement per row), for comparison
+and as a fall-back. Everything else in the app uses the ORM.
 """
 
 # ruff: noqa: S608 (SQL built only from module constants and generated partition names)
@@ -14,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import Any, Literal
 
 from django.db import connections, transaction
@@ -42,7 +49,18 @@ COLUMNS = (
 Row = tuple[int, str, str, str, dt.datetime, dt.datetime, dt.date, str | None, str]
 
 _COLS = ", ".join(COLUMNS)
-_SQLITE_INSERT = f"INSERT OR IGNORE INTO {TABLE} ({_COLS}) VALUES ({', '.join(['?'] * 9)})"
+_SQLITE_ROW = f"({', '.join(['?'] * len(COLUMNS))})"
+_SQLITE_INSERT = f"INSERT OR IGNORE INTO {TABLE} ({_COLS}) VALUES {_SQLITE_ROW}"
+# Rows per multi-row VALUES statement: 500 x 9 = 4,500 parameters, under SQLite's default limit
+# of 32,766 (3.32+); a fixed size keeps the number of distinct statements (and plans) small.
+VALUES_ROWS = 500
+
+
+@functools.lru_cache(maxsize=VALUES_ROWS)
+def _sqlite_values_sql(n: int) -> str:
+    return f"INSERT OR IGNORE INTO {TABLE} ({_COLS}) VALUES {', '.join([_SQLITE_ROW] * n)}"
+
+
 _PG_INSERT = (
     f"INSERT INTO {TABLE} ({_COLS}) VALUES ({', '.join(['%s'] * 9)}) "
     "ON CONFLICT (household_id, day, client_event_id) DO NOTHING"
@@ -54,6 +72,9 @@ def _sqlite_ts(value: dt.datetime) -> str:
     if value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
     return value.replace(tzinfo=None).isoformat(" ")
+
+
+Method = Literal["auto", "executemany", "copy", "values"]
 
 
 def _sqlite_params(rows: Sequence[Row]) -> list[tuple[Any, ...]]:
@@ -81,17 +102,29 @@ def insert_events(
     rows: Sequence[Row],
     *,
     using: str = "default",
-    method: Literal["executemany", "copy"] = "executemany",
+    method: Method = "auto",
 ) -> int:
-    """Insert ``rows`` once each; return how many were new. One statement, one transaction."""
+    """Insert ``rows`` once each; return how many were new. One transaction; ``auto`` is
+    multi-row VALUES on SQLite and COPY on PostgreSQL."""
     if not rows:
         return 0
+    rows = _first_of_each_key(rows)
     connection = connections[using]
     vendor = connection.vendor
     if vendor == "sqlite":
         with _sqlite_writer_lock(str(connection.settings_dict["NAME"])):
             return _insert(connection, using, rows, method)
     return _insert(connection, using, rows, method)
+
+
+def _first_of_each_key(rows: Sequence[Row]) -> Sequence[Row]:
+    """The first row of each dedup key (household, day, client event ID), in order: a batch
+    that repeats an event stores its first copy on every path, whatever order a bulk
+    ``INSERT .. SELECT`` would visit the rows in."""
+    seen: dict[tuple[int, dt.date, str], Row] = {}
+    for row in rows:
+        seen.setdefault((row[0], row[6], row[1]), row)
+    return rows if len(seen) == len(rows) else list(seen.values())
 
 
 _lock_files: dict[str, Any] = {}
@@ -123,15 +156,23 @@ def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> in
             params = _sqlite_params(rows)
             # The raw sqlite3 cursor: "?" placeholders, no per-row query rewriting.
             with connection.cursor() as cursor:
+                raw = cursor.cursor
                 before = connection.connection.total_changes
-                sqlite3.Cursor.executemany(cursor.cursor, _SQLITE_INSERT, params)
+                if method == "executemany":
+                    sqlite3.Cursor.executemany(raw, _SQLITE_INSERT, params)
+                else:
+                    for start in range(0, len(params), VALUES_ROWS):
+                        chunk = params[start : start + VALUES_ROWS]
+                        sqlite3.Cursor.execute(
+                            raw, _sqlite_values_sql(len(chunk)), list(chain.from_iterable(chunk))
+                        )
                 return int(connection.connection.total_changes - before)
         if vendor == "postgresql":
             with connection.cursor() as cursor:
-                if method == "copy":
-                    return _pg_copy(cursor.cursor, rows)
-                cursor.cursor.executemany(_PG_INSERT, rows)
-                return int(cursor.cursor.rowcount)
+                if method == "executemany":
+                    cursor.cursor.executemany(_PG_INSERT, rows)
+                    return int(cursor.cursor.rowcount)
+                return _pg_copy(cursor.cursor, rows)
     raise NotImplementedError(f"no telemetry insert path for {vendor!r}")
 
 
@@ -152,6 +193,6 @@ def _pg_copy(cursor: Any, rows: Sequence[Row]) -> int:
     return int(cursor.rowcount)
 
 
-def raw_insert(rows: Sequence[Row], *, using: str = "default") -> int:
-    """The benchmark's yardstick: the same statement with no validation and no HTTP."""
-    return insert_events(rows, using=using)
+def raw_insert(rows: Sequence[Row], *, using: str = "default", method: Method = "auto") -> int:
+    """The same statements with no validation and no HTTP."""
+    return insert_events(rows, using=using, method=method)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 from django.db.models import QuerySet
 
-from hearth.devices import rules
+from hearth.devices import conf, rules
 from hearth.devices.models import Household, Tier
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import Purpose
@@ -45,6 +48,46 @@ def household_for_token(token: str) -> Household | None:
     if not token or len(token) > 200:
         return None
     return Household.objects.filter(token_hash=keyed_hash(token)).select_related("customer").first()
+
+
+# The ingest path's device-token cache (issue #12 item 5): keyed hash of the token -> (household
+# row as read, monotonic expiry). In-process, LRU-bounded, short TTL (HEARTH_DEVICE_AUTH_TTL,
+# default 5 s; 0 turns it off). A change made through this process's services clears it at once;
+# a change made in another process (another gunicorn worker) reaches a cached token within the
+# TTL at most. Fresh on every batch whatever the cache holds: the consent ledger (tier_in_force).
+_AUTH_MAX = 10_000
+_auth_cache: OrderedDict[str, tuple[Household, float]] = OrderedDict()
+_auth_lock = threading.Lock()
+
+
+def household_for_device_token(token: str) -> Household | None:
+    """``household_for_token`` through the short-lived cache: what the telemetry batch endpoint
+    authenticates with. Unknown tokens are not cached (a token created a moment ago works)."""
+    ttl = conf.device_auth_ttl()
+    if ttl <= 0 or not token or len(token) > 200:
+        return household_for_token(token)
+    digest = keyed_hash(token)
+    now = time.monotonic()
+    with _auth_lock:
+        hit = _auth_cache.get(digest)
+        if hit is not None and hit[1] > now:
+            _auth_cache.move_to_end(digest)
+            return hit[0]
+    household = Household.objects.filter(token_hash=digest).select_related("customer").first()
+    if household is not None:
+        with _auth_lock:
+            _auth_cache[digest] = (household, now + ttl)
+            _auth_cache.move_to_end(digest)
+            while len(_auth_cache) > _AUTH_MAX:
+                _auth_cache.popitem(last=False)
+    return household
+
+
+def forget_device_tokens() -> None:
+    """Drop every cached device-token answer of this process: called by each service that
+    changes a household's tier, registration, owner or existence."""
+    with _auth_lock:
+        _auth_cache.clear()
 
 
 def households_of(user: Any) -> QuerySet[Household]:

@@ -37,7 +37,7 @@ from hearth.devices.models import (
     Tier,
     WeeklyServiceHouseholds,
 )
-from hearth.devices.selectors import tier_in_force
+from hearth.devices.selectors import forget_device_tokens, tier_in_force
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import record_consent
@@ -330,6 +330,8 @@ def register_household(
             fields=["email", "postal_code", "country", "tier", "tier_changed_at"]
             + (["customer", "confirmed_at"] if household.confirmed_at is None else []),
         )
+        forget_device_tokens()
+        transaction.on_commit(forget_device_tokens)
         _ledger(household, tier=new_tier, at=at, source=source, actor=actor)
         if rules.is_lowering(rules.event_schema(), old_tier, new_tier):
             _enqueue_purge(household.id)
@@ -396,6 +398,8 @@ def confirm_registration(*, token: str, at: dt.datetime, actor: Actor | None = N
             obj=household,
             fields=["customer", "confirmed_at"],
         )
+        forget_device_tokens()
+        transaction.on_commit(forget_device_tokens)
     return household
 
 
@@ -403,6 +407,7 @@ def confirm_registration(*, token: str, at: dt.datetime, actor: Actor | None = N
 def link_confirmed_households(user: Any, email: str, at: dt.datetime) -> int:
     """Households whose owner confirmed this email (and that no account holds yet) become the
     account's: called by privacy's ``subjects.link_proven_email`` once the email is proven."""
+    transaction.on_commit(forget_device_tokens)
     return Household.objects.filter(
         customer__isnull=True, confirmed_at__isnull=False, email_hash=keyed_hash(email)
     ).update(customer=user)
@@ -442,6 +447,8 @@ def change_tier(
             obj=household,
             fields=["tier", "tier_changed_at"],
         )
+        forget_device_tokens()
+        transaction.on_commit(forget_device_tokens)
         _ledger(household, tier=new_tier, at=at, source=source, actor=actor)
         if rules.is_lowering(rules.event_schema(), old_tier, new_tier):
             _enqueue_purge(household.id)
@@ -470,6 +477,8 @@ def unregister(
         household.confirmed_at = None
         household.confirm_token_hash = ""
         household.save()
+        forget_device_tokens()
+        transaction.on_commit(forget_device_tokens)
         if was_registered:  # recorded after the row changed, as the owner had it
             audit.record(
                 actor=actor,
@@ -522,6 +531,8 @@ def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
         Household.objects.filter(pk__in=lowered).update(
             tier=Tier.REGISTERED_OPT_OUT, tier_changed_at=record.at
         )
+        forget_device_tokens()
+        transaction.on_commit(forget_device_tokens)
         # Purged now, in the withdrawal's transaction: a person's few households, and no task
         # left holding their household IDs (an erasure withdraws every consent first).
         for household_id in lowered:

@@ -1,0 +1,134 @@
+"""Every insert path stores exactly what the precise per-event rules accept (issue #12 item 5).
+
+``auto`` is multi-row VALUES on SQLite and COPY (temporary table, then one ``INSERT .. SELECT ..
+ON CONFLICT DO NOTHING``) on PostgreSQL; ``executemany`` is the former path. Run this file on
+both databases (DATABASE_URL=postgres://...) to cover COPY.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hearth.core import clock
+from hearth.devices import repository, rules, services
+from hearth.devices.models import Household, HouseholdProduct, TelemetryEvent
+from hearth.devices.selectors import tier_in_force
+from hearth.devices.tests.ingest_helpers import NOW, TIERS, new_household, set_tier
+from hearth.devices.tests.test_ingest_api import _raw_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+METHODS = ["auto", "executemany"]
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def households(client: Client) -> dict[str, Household]:
+    made = {}
+    for i, tier in enumerate(TIERS):
+        hid, _token = new_household(client, [f"EO-ONE-09{i:02d}"])
+        set_tier(hid, tier)
+        made[tier] = Household.objects.select_related("customer").get(pk=hid)
+    return made
+
+
+def _expected(events: list[Any], household: Household) -> dict[tuple[str, dt.date], tuple]:
+    """What the precise validator (one event at a time, no fast path) accepts, first copy of
+    each (day, client event ID) kept: the rows that must be stored, and nothing else."""
+    schema = rules.event_schema()
+    tier = tier_in_force(household, NOW)
+    oldest = NOW - dt.timedelta(days=90)
+    rows: dict[tuple[str, dt.date], tuple] = {}
+    for i, raw in enumerate(events):
+        result = rules.validate_event(raw, i, schema=schema, tier=tier, now=NOW, oldest=oldest)
+        if isinstance(result, rules.ValidEvent):
+            rows.setdefault(
+                (result.client_event_id, result.day),
+                (result.type, tier, result.device_ts, result.service, result.payload),
+            )
+    return rows
+
+
+def _stored(household: Household) -> dict[tuple[str, dt.date], tuple]:
+    return {
+        (cid, day): (etype, tier, ts, service, payload)
+        for cid, day, etype, tier, ts, service, payload in TelemetryEvent.objects.filter(
+            household_id=household.id
+        ).values_list(
+            "client_event_id",
+            "day",
+            "type",
+            "tier_at_receipt",
+            "device_ts",
+            "service",
+            "payload",
+        )
+    }
+
+
+@pytest.mark.promise("PP-16")
+@pytest.mark.promise("PP-18")
+@pytest.mark.parametrize("method", METHODS)
+@settings(
+    max_examples=40,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(events=st.lists(_raw_event(), max_size=25), tier=st.sampled_from(TIERS))
+def test_each_insert_path_stores_exactly_what_the_per_event_rules_accept(
+    households: dict[str, Household], method: str, events: list[Any], tier: str
+) -> None:
+    events = json.loads(json.dumps(events))  # JSON values only, as decode_batch gives
+    household = households[tier]
+    TelemetryEvent.objects.all().delete()
+    HouseholdProduct.objects.all().delete()  # a product_added serial would be claimed elsewhere
+    expected = _expected(events, household)
+    with override_settings(HEARTH_TELEMETRY_INSERT=method):
+        first = services.ingest_batch(household=household, events=events, at=NOW, from_json=True)
+        assert first.stored == len(expected)
+        assert _stored(household) == expected
+        again = services.ingest_batch(household=household, events=events, at=NOW, from_json=True)
+    assert again.stored == 0  # a replayed batch stores nothing new
+    assert again.accepted == first.accepted
+    assert _stored(household) == expected
+    assert TelemetryEvent.objects.exclude(household_id=household.id).count() == 0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_batch_longer_than_one_values_statement_is_stored_whole_and_once(method: str) -> None:
+    at = NOW
+    rows: list[repository.Row] = [
+        (
+            123456789012,
+            f"c{i % 1200}",  # 1,200 distinct IDs in 1,300 rows: repeats across the statements
+            "usage",
+            "registered_opt_in",
+            at - dt.timedelta(seconds=i % 1200),
+            at,
+            (at - dt.timedelta(seconds=i % 1200)).date(),
+            "tunewave",
+            json.dumps({"service": "tunewave", "service_minutes": i}),
+        )
+        for i in range(1300)
+    ]
+    assert len(rows) > repository.VALUES_ROWS * 2
+    assert repository.insert_events(rows, method=method) == 1200  # type: ignore[arg-type]
+    assert repository.insert_events(rows[:700], method=method) == 0  # type: ignore[arg-type]
+    assert TelemetryEvent.objects.count() == 1200
+    # The first copy of a repeated ID is the one kept, on every path.
+    assert TelemetryEvent.objects.get(client_event_id="c5").payload == {
+        "service": "tunewave",
+        "service_minutes": 5,
+    }
+    assert TelemetryEvent.objects.filter(client_event_id="c1300").exists() is False
