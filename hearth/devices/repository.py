@@ -151,6 +151,7 @@ def _sqlite_writer_lock(name: str) -> Iterator[None]:
 
 def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> int:
     vendor = connection.vendor
+    outer = connection.in_atomic_block  # inside a caller's transaction: no commit after us
     with transaction.atomic(using=using):
         if vendor == "sqlite":
             params = _sqlite_params(rows)
@@ -172,11 +173,14 @@ def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> in
                 if method == "executemany":
                     cursor.cursor.executemany(_PG_INSERT, rows)
                     return int(cursor.cursor.rowcount)
-                return _pg_copy(cursor.cursor, rows)
+                return _pg_copy(cursor.cursor, rows, clear=outer)
     raise NotImplementedError(f"no telemetry insert path for {vendor!r}")
 
 
-def _pg_copy(cursor: Any, rows: Sequence[Row]) -> int:
+def _pg_copy(cursor: Any, rows: Sequence[Row], *, clear: bool) -> int:
+    """COPY into the session's temporary table, then one INSERT .. SELECT. The temporary table
+    empties itself at commit; inside a caller's transaction (``clear``) it is emptied here, or
+    the next batch in that transaction would move these rows again (say, after a purge)."""
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS devices_event_incoming (household_id bigint, "
         "client_event_id varchar(64), type varchar(32), tier_at_receipt varchar(20), "
@@ -190,7 +194,10 @@ def _pg_copy(cursor: Any, rows: Sequence[Row]) -> int:
         f"INSERT INTO {TABLE} ({_COLS}) SELECT {_COLS} FROM devices_event_incoming "
         "ON CONFLICT (household_id, day, client_event_id) DO NOTHING"
     )
-    return int(cursor.rowcount)
+    stored = int(cursor.rowcount)
+    if clear:
+        cursor.execute("DELETE FROM devices_event_incoming")
+    return stored
 
 
 def raw_insert(rows: Sequence[Row], *, using: str = "default", method: Method = "auto") -> int:

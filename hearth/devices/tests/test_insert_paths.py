@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +133,33 @@ def test_a_batch_longer_than_one_values_statement_is_stored_whole_and_once(metho
         "service_minutes": 5,
     }
     assert TelemetryEvent.objects.filter(client_event_id="c1300").exists() is False
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_batch_inside_a_callers_transaction_stores_only_its_own_rows(method: str) -> None:
+    def batch(prefix: str) -> list[repository.Row]:
+        return [
+            (
+                123456789012,
+                f"{prefix}{i}",
+                "usage",
+                "registered_opt_in",
+                NOW,
+                NOW,
+                NOW.date(),
+                "tunewave",
+                "{}",
+            )
+            for i in range(3)
+        ]
+
+    with transaction.atomic():
+        assert repository.insert_events(batch("a"), method=method) == 3  # type: ignore[arg-type]
+        TelemetryEvent.objects.all().delete()  # purged in the same transaction
+        assert repository.insert_events(batch("b"), method=method) == 3  # type: ignore[arg-type]
+    # The purged rows do not come back with the next batch (COPY's staging table is emptied).
+    assert sorted(TelemetryEvent.objects.values_list("client_event_id", flat=True)) == [
+        "b0",
+        "b1",
+        "b2",
+    ]
