@@ -7,10 +7,8 @@ only the shape the checked address travels in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 
 class Province(StrEnum):
@@ -49,27 +47,3 @@ class DeliveryAddress:
     province: Province
     postal_code: str
     country: str = "CA"
-
-    def as_mapping(self) -> dict[str, Any]:
-        """The plain form orders store and forms show (``lines`` as a list)."""
-        return {
-            "lines": list(self.lines),
-            "city": self.city,
-            "province": str(self.province),
-            "postal_code": self.postal_code,
-            "country": self.country,
-        }
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any]) -> DeliveryAddress:
-        """From the plain form; raises ValueError for a province that is not one of the 13."""
-        province = Province.parse(raw.get("province"))
-        if province is None:
-            raise ValueError(f"unknown province {raw.get('province')!r}")
-        return cls(
-            lines=tuple(str(line) for line in raw.get("lines") or ()),
-            city=str(raw.get("city") or ""),
-            province=province,
-            postal_code=str(raw.get("postal_code") or ""),
-            country=str(raw.get("country") or "CA"),
-        )

@@ -20,6 +20,7 @@ from hearth.core.clock import EASTERN
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
+from hearth.core.places import DeliveryAddress
 from hearth.discounts import selectors as discount_selectors
 from hearth.discounts import services as discounts
 from hearth.orders import rules
@@ -33,7 +34,7 @@ from hearth.orders.models import (
     OrderRefund,
     OrderStatus,
 )
-from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
+from hearth.orders.pricing import OrderPrice, price_order, pricing_draft, province_of
 from hearth.orders.rules import OrderDraft
 
 STANDARD = "standard"
@@ -232,7 +233,7 @@ def _check_draft(draft: OrderDraft, *, channel: str, payment_method: str) -> lis
     return rules.merged_lines(draft.lines)
 
 
-def _checked_address(draft: OrderDraft) -> dict[str, Any]:
+def _checked_address(draft: OrderDraft) -> DeliveryAddress:
     from hearth.fulfilment.selectors import check_delivery_address
 
     raw = draft.shipping_address
@@ -252,13 +253,13 @@ def _checked_address(draft: OrderDraft) -> dict[str, Any]:
         raise DomainError(
             OrdersErrorCode.ADDRESS_REFUSED, result.problems[0].message, fields=fields
         )
-    return {
-        "lines": list(result.lines) or lines,
-        "city": str(raw.get("city") or "").strip(),
-        "province": result.province or "",
-        "postal_code": result.postal_code or "",
-        "country": result.country or "",
-    }
+    return DeliveryAddress(
+        lines=tuple(result.lines or lines),
+        city=str(raw.get("city") or "").strip(),
+        province=province_of(result.province),
+        postal_code=result.postal_code or "",
+        country=result.country or "",
+    )
 
 
 def _priced(lines: list[tuple[str, int]]) -> list[rules.PricedLine]:
@@ -418,7 +419,7 @@ def place_order_or_replay(
             price = price_order(
                 pricing_draft(
                     priced,
-                    province=address["province"],
+                    province=address.province,
                     on=at.astimezone(EASTERN).date(),
                     shipping_method=draft.shipping_method or STANDARD,
                     shipping_fee=fee,
@@ -479,7 +480,7 @@ def _create(
     draft: OrderDraft,
     number: str,
     priced: list[rules.PricedLine],
-    address: dict[str, Any],
+    address: DeliveryAddress,
     goods: Decimal,
     discount: Decimal,
     fee: Decimal,
@@ -509,11 +510,11 @@ def _create(
         email=draft.email.strip().lower(),
         contact_name=draft.name.strip(),
         phone=draft.phone.strip(),
-        address_lines="\n".join(address["lines"]),
-        city=address["city"],
-        province=address["province"],
-        postal_code=address["postal_code"],
-        country=address["country"],
+        address_lines="\n".join(address.lines),
+        city=address.city,
+        province=address.province,
+        postal_code=address.postal_code,
+        country=address.country,
         subtotal=goods,
         discount=discount,
         discount_code=(draft.discount_code or "").strip().upper() if discount else "",
@@ -1209,7 +1210,7 @@ def find_or_create_customer(*, email: str, full_name: str, actor: Any) -> Any:
 @dataclass(frozen=True)
 class OrderQuote:
     lines: list[rules.PricedLine]
-    address: dict[str, Any]
+    address: DeliveryAddress
     goods: Decimal
     discount: Decimal
     shipping: Decimal
@@ -1245,7 +1246,7 @@ def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuo
     price = price_order(
         pricing_draft(
             priced,
-            province=address["province"],
+            province=address.province,
             on=at.astimezone(EASTERN).date(),
             shipping_method=draft.shipping_method or STANDARD,
             shipping_fee=fee,
