@@ -32,6 +32,8 @@ class FulfilmentErrorCode(StrEnum):
     UNKNOWN_SKU = "unknown_sku"
     UNKNOWN_REASON = "unknown_reason"
     STOCK_WOULD_BE_NEGATIVE = "stock_would_be_negative"
+    REST_DATE_REQUIRED = "rest_date_required"
+    REST_DATE_IN_PAST = "rest_date_in_past"
     LOOKUP_THROTTLED = "lookup_throttled"
     CASE_ALREADY_RESOLVED = "case_already_resolved"
 

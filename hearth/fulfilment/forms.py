@@ -27,6 +27,16 @@ class ReceiptForm(forms.Form):
         max_length=80,
         help_text=_("The supplier's packing list or purchase order number."),
     )
+    rest_expected_ship_date = forms.DateField(
+        label=_("Expected ship date for the rest"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Required when orders for this SKU would still wait after this receipt (see the "
+            "list of waiting orders): they are re-dated and each customer is emailed. Not in "
+            "the past."
+        ),
+    )
 
 
 class AdjustmentForm(forms.Form):

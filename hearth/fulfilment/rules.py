@@ -423,6 +423,24 @@ class AdjustmentReason(StrEnum):
     SUPPLIER_RETURN = "supplier_return"
 
 
+class RestDateProblem(StrEnum):
+    """Why the expected ship date given for the orders a receipt leaves waiting is refused."""
+
+    REQUIRED = "rest_date_required"
+    IN_THE_PAST = "rest_date_in_past"
+
+
+def rest_date_problem(
+    *, still_waiting: int, date: dt.date | None, today: dt.date
+) -> RestDateProblem | None:
+    """Receiving stock with ``still_waiting`` orders left waiting after it: their new expected
+    ship date is required (they are re-dated and told, TOS-20) and may not be before ``today``
+    (the warehouse's date); with nobody left waiting it is optional. None when acceptable."""
+    if date is None:
+        return RestDateProblem.REQUIRED if still_waiting > 0 else None
+    return RestDateProblem.IN_THE_PAST if date < today else None
+
+
 def is_low_stock(stock_on_hand: int, threshold: int) -> bool:
     """The warehouse's home lists a variant at or below its threshold."""
     return stock_on_hand <= threshold

@@ -298,6 +298,14 @@ def open_exception_cases() -> list[DeliveryExceptionCase]:
     )
 
 
+def waiting_for_stock() -> list[Any]:
+    """SKUs that open pre-orders and backorders wait for (orders, units), for the receiving form:
+    a receipt that leaves some of them waiting needs their new expected ship date."""
+    from hearth.orders.selectors import waiting_for_stock_by_sku
+
+    return waiting_for_stock_by_sku()
+
+
 def recent_stock_movements(limit: int = 20) -> tuple[list[StockReceipt], list[StockAdjustment]]:
     return (
         list(StockReceipt.objects.select_related("received_by")[:limit]),

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hearth.catalog import selectors as catalog_selectors
 from hearth.catalog import services as catalog_services
@@ -498,14 +499,23 @@ def _known_sku(sku: str) -> str:
 
 
 def receive_stock(
-    *, sku: str, quantity: int, reference: str, actor: Any, at: dt.datetime
+    *,
+    sku: str,
+    quantity: int,
+    reference: str,
+    actor: Any,
+    at: dt.datetime,
+    rest_expected_ship_date: dt.date | None = None,
 ) -> StockReceipt:
     """Units of a SKU arrived from the supplier, the receipt kept. The orders app first sets
     units aside for the pre-orders and backorders waiting for them, oldest first
-    (``allocate_received_stock``); what is left over goes to stock on hand.
+    (``allocate_received_stock``); what is left over goes to stock on hand. The orders still
+    waiting after it are re-dated to ``rest_expected_ship_date``, which the variant also takes,
+    one email per re-dated order (TOS-20).
 
     Refused, nothing changed: a quantity that is not a whole number of at least 1, an empty
-    reference, an unknown SKU.
+    reference, an unknown SKU, no ``rest_expected_ship_date`` while orders would still wait
+    (``rest_date_required``), one before today in Toronto (``rest_date_in_past``).
     """
     quantity = _quantity(quantity, allow_negative=False)
     sku = _known_sku(sku)
@@ -517,10 +527,22 @@ def receive_stock(
             field="reference",
         )
     with transaction.atomic():
+        from hearth.orders.selectors import orders_waiting_after_receipt
         from hearth.orders.services import allocate_received_stock
 
+        still_waiting = orders_waiting_after_receipt(sku=sku, quantity=quantity)
+        _check_rest_date(
+            sku=sku,
+            still_waiting=still_waiting,
+            date=rest_expected_ship_date,
+            today=at.astimezone(EASTERN).date(),
+        )
         allocation = allocate_received_stock(
-            variant=sku, quantity=quantity, actor=_actor(actor), at=at
+            variant=sku,
+            quantity=quantity,
+            actor=_actor(actor),
+            at=at,
+            next_expected_ship_date=rest_expected_ship_date,
         )
         catalog_services.change_stock(sku=sku, delta=allocation.left_over)
         receipt = StockReceipt.objects.create(
@@ -532,6 +554,30 @@ def receive_stock(
         )
         _audit(actor=actor, obj=receipt, fields=["sku", "quantity", "reference"])
     return receipt
+
+
+def _check_rest_date(*, sku: str, still_waiting: int, date: dt.date | None, today: dt.date) -> None:
+    problem = rules.rest_date_problem(still_waiting=still_waiting, date=date, today=today)
+    if problem is rules.RestDateProblem.REQUIRED:
+        raise DomainError(
+            FulfilmentErrorCode.REST_DATE_REQUIRED,
+            ngettext(
+                "%(count)d order would still wait for %(sku)s after this receipt: enter the "
+                "expected ship date for the rest.",
+                "%(count)d orders would still wait for %(sku)s after this receipt: enter the "
+                "expected ship date for the rest.",
+                still_waiting,
+            )
+            % {"count": still_waiting, "sku": sku},
+            field="rest_expected_ship_date",
+        )
+    if problem is rules.RestDateProblem.IN_THE_PAST:
+        raise DomainError(
+            FulfilmentErrorCode.REST_DATE_IN_PAST,
+            _("The expected ship date for the rest cannot be in the past (today is %(today)s).")
+            % {"today": today.isoformat()},
+            field="rest_expected_ship_date",
+        )
 
 
 def adjust_stock(

@@ -214,6 +214,7 @@ def stock(request: HttpRequest) -> HttpResponse:
                         reference=data["reference"],
                         actor=request.user,
                         at=clock.now(),
+                        rest_expected_ship_date=data["rest_expected_ship_date"],
                     )
                 else:
                     done = services.adjust_stock(
@@ -242,6 +243,7 @@ def stock(request: HttpRequest) -> HttpResponse:
             "adjust_form": adjust_form,
             "done": done,
             "low_stock": selectors.low_stock(),
+            "waiting": selectors.waiting_for_stock(),
             "receipts": receipts,
             "adjustments": adjustments,
         },

@@ -274,3 +274,50 @@ def late_orders_count() -> int:
     from hearth.core.clock import EASTERN
 
     return late_orders(today=clock.now().astimezone(EASTERN).date()).count()
+
+
+# --- Pre-order and backorder lines waiting for received stock (TOS-20), for the warehouse.
+
+
+@dataclass(frozen=True)
+class StockWait:
+    """Open orders waiting for received stock of one SKU: how many orders and units."""
+
+    sku: str
+    orders: int
+    units: int
+
+
+def _waiting_lines(sku: str | None = None) -> QuerySet[Any]:
+    from hearth.orders.models import OrderLine
+
+    lines = OrderLine.objects.filter(
+        allocated_at__isnull=True,
+        availability__in=sorted(rules.DELAYED),
+        order__status__in=sorted(rules.OPEN_STATUSES),
+    )
+    if sku is not None:
+        lines = lines.filter(sku=sku)
+    return lines
+
+
+def waiting_for_stock_by_sku() -> list[StockWait]:
+    """Every SKU that open pre-orders or backorders wait for, with their order and unit counts."""
+    orders: dict[str, set[int]] = {}
+    units: dict[str, int] = {}
+    for sku, order_id, quantity in _waiting_lines().values_list("sku", "order_id", "quantity"):
+        orders.setdefault(sku, set()).add(order_id)
+        units[sku] = units.get(sku, 0) + quantity
+    return [StockWait(sku, len(orders[sku]), units[sku]) for sku in sorted(orders)]
+
+
+def orders_waiting_after_receipt(*, sku: str, quantity: int) -> int:
+    """How many open orders would still wait for ``sku`` after ``quantity`` units are received
+    and allocated oldest first, as ``services.allocate_received_stock`` does."""
+    lines = list(
+        _waiting_lines(sku)
+        .order_by("order__placed_at", "order_id", "pk")
+        .values_list("order_id", "quantity")
+    )
+    filled = rules.fifo_allocation([q for _order, q in lines], max(quantity, 0))
+    return len({order_id for order_id, _q in lines[filled:]})

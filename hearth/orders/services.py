@@ -1088,8 +1088,9 @@ def allocate_received_stock(
     Each order that got stock is re-dated from now (it ships together: from now when nothing
     else waits, else from its other lines' dates), records an event and, on commit, gets one
     email; a placed order with nothing left waiting is released (the payment is captured, TOS-8).
-    Orders still waiting are re-dated to ``next_expected_ship_date`` when given (through the
-    catalogue, so the usual TOS-20 email goes, once per order). Returns an :class:`Allocation`.
+    When ``next_expected_ship_date`` is given, the variant takes it as its expected ship date and
+    the orders still waiting are re-dated to it (the usual TOS-20 email, once per order); the
+    warehouse refuses a date in the past before calling. Returns an :class:`Allocation`.
     """
     from hearth.orders import tasks
 
@@ -1153,17 +1154,35 @@ def allocate_received_stock(
         used = sum(line.quantity for line in taken)
         for order_id in released:
             release_order(order=Order.objects.get(pk=order_id), actor=actor, at=at)
-        if next_expected_ship_date is not None and left:
-            from hearth.catalog.services import set_expected_ship_date
-
-            set_expected_ship_date(
-                sku=sku, expected_ship_date=next_expected_ship_date, actor=actor, at=at
+        if next_expected_ship_date is not None:
+            _re_date_the_rest(
+                sku=sku, new=next_expected_ship_date, waiting=bool(left), actor=actor, at=at
             )
     return Allocation(
         allocated=[line.order.number for line in taken],
         waiting=list(dict.fromkeys(line.order.number for line in left)),
         left_over=quantity - used,
     )
+
+
+def _re_date_the_rest(
+    *, sku: str, new: dt.date, waiting: bool, actor: Any, at: dt.datetime
+) -> None:
+    """The variant of a pre-order or backorder SKU takes ``new`` as its expected ship date
+    (through the catalogue, whose listener re-dates its open orders); then every order still
+    waiting that does not carry ``new`` yet is re-dated too: the variant may already have had
+    that date, or be sold in stock by now while older backorders still wait. Each re-dated
+    order gets one email (``notify_expected_ship_date_changed`` skips lines already dated)."""
+    from hearth.catalog.models import Variant
+    from hearth.catalog.rules import is_stock_checked
+    from hearth.catalog.services import set_expected_ship_date
+
+    variant = Variant.objects.filter(sku=sku).values("availability", "expected_ship_date").first()
+    old = variant["expected_ship_date"] if variant else None
+    if variant is not None and not is_stock_checked(variant["availability"]):
+        set_expected_ship_date(sku=sku, expected_ship_date=new, actor=actor, at=at)
+    if waiting:
+        notify_expected_ship_date_changed(sku=sku, old=old, new=new, actor=actor, at=at)
 
 
 def waiting_for_stock(order: Order) -> bool:

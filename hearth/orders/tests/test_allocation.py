@@ -231,3 +231,35 @@ def test_a_forged_pay_again_link_is_not_found(backorder):
     from django.test import Client
 
     assert Client().get("/orders/pay-again/not-a-token/").status_code == 404
+
+
+@pytest.mark.promise("TOS-20")
+def test_backorders_still_waiting_after_the_variant_went_in_stock_are_re_dated_once(
+    backorder, smtp_server, django_capture_on_commit_callbacks
+):
+    first = place("first", 1, at=T0)
+    second = place("second", 1, at=T0 + dt.timedelta(hours=1))
+    # The product is sold in stock again (no expected date), two backorders still wait.
+    Variant.objects.filter(sku=SUB).update(
+        availability=Availability.IN_STOCK, expected_ship_date=None
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = allocate_received_stock(
+            variant=SUB, quantity=1, actor=None, at=RECEIVED_AT, next_expected_ship_date=JUNE
+        )
+    assert (result.allocated, result.waiting) == ([first.number], [second.number])
+    second.refresh_from_db()
+    assert (second.ship_date, second.lines.get().expected_ship_date) == (JUNE, JUNE)
+    variant = Variant.objects.get(sku=SUB)
+    assert (variant.availability, variant.expected_ship_date) == (Availability.IN_STOCK, None)
+    mails = smtp_server.wait_for(2)
+    assert sorted((m["To"], m["Subject"]) for m in mails) == [
+        ("first@example.com", f"Your order {first.number}: the item you waited for is in"),
+        ("second@example.com", f"A new expected ship date for your order {second.number}"),
+    ]
+    # The same date again re-dates and tells nobody.
+    with django_capture_on_commit_callbacks(execute=True):
+        allocate_received_stock(
+            variant=SUB, quantity=0, actor=None, at=RECEIVED_AT, next_expected_ship_date=JUNE
+        )
+    assert len(smtp_server.messages) == 2
