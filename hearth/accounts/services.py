@@ -90,20 +90,19 @@ def sign_up(
         obj=user,
         fields=["email", "full_name", "password", "adult_attested_at", "date_joined"],
     )
-    record_consent(
-        purpose=Purpose.MARKETING_EMAIL,
-        granted=bool(marketing_email),
-        kind=ConsentKind.EXPRESS,
-        source=source,
-        at=at,
-        user=user,
-        evidence=(
-            "sign-up form: marketing email box ticked"
-            if marketing_email
-            else "sign-up form: marketing email box left unticked"
-        ),
-        actor=actor,
-    )
+    # An unticked box is not an opt-out (a new account has no consent to withdraw): it records
+    # nothing, so a later purchase's implied consent has effect (PP-5; issue #10 follow-up).
+    if marketing_email:
+        record_consent(
+            purpose=Purpose.MARKETING_EMAIL,
+            granted=True,
+            kind=ConsentKind.EXPRESS,
+            source=source,
+            at=at,
+            user=user,
+            evidence="sign-up form: marketing email box ticked",
+            actor=actor,
+        )
     return user
 
 

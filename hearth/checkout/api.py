@@ -149,10 +149,25 @@ class CheckoutOrderIn(Schema):
     shipping_method: str = Field(default="standard", max_length=20)
     payment_method: str = Field(examples=["card"], description="card or paypal")
     payment_token: str = Field(max_length=100, description="From the provider's page (tok_/pp_).")
-    marketing_email: bool = Field(
+    marketing_email: bool | None = Field(
+        default=None,
+        strict=True,
+        description=(
+            "Express consent to news and offers by email (PP-9): true only if the buyer asked "
+            "for them. False withdraws the signed-in customer's express consent if they had "
+            "one, and is not an opt-out otherwise (the purchase's implied consent, 2 years, "
+            "applies). Left out: the buyer's current choice stays as it is."
+        ),
+    )
+    marketing_opt_out: bool = Field(
         default=False,
         strict=True,
-        description="True only if the buyer asked for news and offers (PP-8).",
+        description=(
+            'The opt-out at the point of collection (PP-8): true if the buyer said "Do not '
+            'email me about products related to my purchase". Recorded as a withdrawal that '
+            "the purchase's implied consent never overrides. True together with "
+            "marketing_email true is refused (400 marketing_choices_conflict)."
+        ),
     )
     lines: list[CheckoutLineIn] | None = Field(
         default=None,
@@ -436,6 +451,7 @@ def _place(
             "name": payload.name,
             "phone": payload.phone,
             "marketing_email": payload.marketing_email,
+            "marketing_opt_out": payload.marketing_opt_out,
         },
         address=payload.shipping_address.model_dump(),
         attestations=payload.attestations.model_dump(),

@@ -16,6 +16,7 @@ from hearth.fulfilment.address import AddressCheck
 from hearth.fulfilment.errors import AddressProblemCode
 from hearth.fulfilment.selectors import check_delivery_address
 from hearth.privacy.notices import NoticeFormMixin
+from hearth.privacy.rules import choices_conflict
 
 PROVINCE_CHOICES = [("", _("Choose…"))] + [(code, code) for code in PROVINCES]
 # Canada first; other countries are offered so that the shopper is told where to turn (TOS-16).
@@ -89,17 +90,40 @@ class ContactForm(NoticeFormMixin, forms.Form):
         help_text=_("Only for the carrier, if they cannot find the address."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
-    # PP-8: the choice not to receive marketing is offered here, where the email is collected:
-    # the box is unticked unless the buyer ticks it, and every message has an unsubscribe link.
+    # PP-5, PP-8, PP-9: two separate choices, each saying what it does. The express box is
+    # unticked unless the customer's express consent is in force (leaving it unticked is not an
+    # opt-out); the opt-out box refuses the email a purchase would otherwise allow (implied
+    # consent, 2 years). Every message also has an unsubscribe link.
     marketing_email = forms.BooleanField(
-        label=_("Yes, send me news and offers by email."),
+        label=_("Email me news and offers"),
+        required=False,
+        initial=False,
+        help_text=_("You can unsubscribe from any email we send."),
+    )
+    marketing_opt_out = forms.BooleanField(
+        label=_("Do not email me about products related to my purchase"),
         required=False,
         initial=False,
         help_text=_(
-            "Leave this unticked to opt out of news and offers. You can unsubscribe from any "
-            "email we send."
+            "Without this, we may email you about products related to your purchase for two "
+            "years after it (unless you ask for news and offers above)."
         ),
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if choices_conflict(
+            express_ticked=cleaned.get("marketing_email"),
+            opted_out=bool(cleaned.get("marketing_opt_out")),
+        ):
+            self.add_error(
+                "marketing_opt_out",
+                _(
+                    "You asked for news and offers and also not to be emailed about products: "
+                    "untick one of the two boxes."
+                ),
+            )
+        return cleaned
 
     def clean_email(self) -> str:
         # The same check as placing (issue #10 item 19): syntax, and no CR/LF header injection.

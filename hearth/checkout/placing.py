@@ -119,7 +119,11 @@ def place_or_replay(
             accurate=bool(attestations.get("accurate")),
         ),
         discount_code=discount_code or None,
-        marketing_opt_in=bool(contact.get("marketing_email")),
+        # None: the API's field left out, the choice stays as it is.
+        marketing_opt_in=(
+            None if contact.get("marketing_email") is None else bool(contact["marketing_email"])
+        ),
+        marketing_opt_out=bool(contact.get("marketing_opt_out")),
         **extra,
     )
     return place_order_or_replay(

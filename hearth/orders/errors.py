@@ -30,6 +30,7 @@ class OrdersErrorCode(StrEnum):
     REFUND_REFUSED = "refund_refused"
     REASON_REQUIRED = "reason_required"
     CANCEL_TOO_LATE = "cancel_too_late"
+    MARKETING_CHOICES_CONFLICT = "marketing_choices_conflict"
 
 
 class PaymentDeclined(DomainError):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hearth.core.email_address import valid_email_address
 from hearth.privacy.notices import NoticeFormMixin
+from hearth.privacy.rules import choices_conflict
 
 
 class PhoneCustomerForm(NoticeFormMixin, forms.Form):
@@ -72,8 +73,14 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
         label=_("BC PST number (purchase for resale, BC only)"), max_length=20, required=False
     )
     discount_code = forms.CharField(label=_("Discount code"), max_length=40, required=False)
+    # PP-5, PP-8, PP-9: two questions asked separately. Not ticking the first is not an opt-out
+    # (it withdraws only an express consent the customer had); the second is.
     marketing_opt_in = forms.BooleanField(
-        label=_("The customer wants news and offers by email"), required=False
+        label=_('Asked and answered yes: "Email me news and offers"'), required=False
+    )
+    marketing_opt_out = forms.BooleanField(
+        label=_('Asked and answered yes: "Do not email me about products related to my purchase"'),
+        required=False,
     )
 
     def __init__(
@@ -112,6 +119,14 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
         if not lines and "lines" not in self.errors:
             self.add_error("lines", _("Add at least one product."))
         data["lines"] = lines
+        if choices_conflict(
+            express_ticked=data.get("marketing_opt_in"),
+            opted_out=bool(data.get("marketing_opt_out")),
+        ):
+            self.add_error(
+                "marketing_opt_out",
+                _("News and offers and the opt-out cannot both be chosen: ask the customer again."),
+            )
         return data
 
     def clean_lines(self) -> list[list[Any]]:

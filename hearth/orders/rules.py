@@ -192,7 +192,11 @@ class OrderDraft:
     attestations: Attestations
     discount_code: str | None = None
     bc_pst_number: str | None = None
-    marketing_opt_in: bool = False
+    # The express box ("Email me news and offers"); None: not asked, the choice stays as it is.
+    marketing_opt_in: bool | None = False
+    # The opt-out at the point of collection ("Do not email me about products related to my
+    # purchase", PP-8): a withdrawal that the purchase's implied consent never overrides.
+    marketing_opt_out: bool = False
     shipping_method: str = "standard"
 
 

@@ -36,6 +36,7 @@ from hearth.orders.models import (
 )
 from hearth.orders.pricing import OrderPrice, price_order, pricing_draft, province_of
 from hearth.orders.rules import OrderDraft
+from hearth.privacy import rules as privacy_rules
 
 STANDARD = "standard"
 ZERO = Decimal("0.00")
@@ -201,6 +202,17 @@ def _check_draft(draft: OrderDraft, *, channel: str, payment_method: str) -> lis
         }
         raise DomainError(
             OrdersErrorCode.ATTESTATION_REQUIRED, messages[missing], field=f"attestations.{missing}"
+        )
+    if privacy_rules.choices_conflict(
+        express_ticked=draft.marketing_opt_in, opted_out=draft.marketing_opt_out
+    ):
+        raise DomainError(
+            OrdersErrorCode.MARKETING_CHOICES_CONFLICT,
+            _(
+                "You asked for news and offers and also not to be emailed about products: "
+                "untick one of the two boxes."
+            ),
+            field="marketing_opt_out",
         )
     if draft.bc_pst_number and channel != rules.Channel.PHONE:
         raise DomainError(
@@ -592,20 +604,27 @@ def _create(
         # A discount used by a customer flagged for guessing codes: a person decides (TOS-9).
         review = True
         order = hold_order(order=order, reason=HoldReason.DISCOUNT_MISUSE, actor=None, at=at)
-    record_consent(
-        purpose=Purpose.MARKETING_EMAIL,
-        granted=bool(draft.marketing_opt_in),
-        kind=ConsentKind.EXPRESS,
-        source="checkout",
-        at=at,
-        user=customer,
-        email=order.email,
-        evidence=f"order {number}: news and offers box "
-        + ("ticked" if draft.marketing_opt_in else "left unticked"),
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
+    # PP-5, PP-8, PP-9: the express box records a grant, or a withdrawal only of an express
+    # consent in force (the box was shown ticked); the opt-out box records a withdrawal.
+    express_before = customer is not None and _express_marketing(customer, at)
+    for choice in privacy_rules.collected_choices(
+        express_before=express_before,
+        express_ticked=draft.marketing_opt_in,
+        opted_out=draft.marketing_opt_out,
+    ):
+        record_consent(
+            purpose=Purpose.MARKETING_EMAIL,
+            granted=choice.granted,
+            kind=ConsentKind.EXPRESS,
+            source="checkout" if channel != rules.Channel.PHONE else "phone order",
+            at=at,
+            user=customer,
+            email=order.email,
+            evidence=f"order {number}: {choice.evidence}",
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
     # CASL implied consent arises from the purchase (2 years); the ledger's derivation never
-    # lets it override the box left unticked just above, nor an earlier unsubscribe.
+    # lets it override the opt-out or withdrawal just above, nor an earlier unsubscribe.
     record_implied_consent(
         implied_from=ImpliedFrom.PURCHASE,
         source=f"order ({channel})",
@@ -623,6 +642,16 @@ def _create(
     if not review:
         transaction.on_commit(lambda: tasks.release_paid_order.enqueue(order_id))
     return order
+
+
+def _express_marketing(customer: Any, at: dt.datetime) -> bool:
+    """The customer's express consent to news and offers by email is in force: what the
+    checkout's box shows them, so that unticking it is a withdrawal."""
+    from hearth.privacy.models import Purpose
+    from hearth.privacy.selectors import current_consents
+
+    state = current_consents(at=at, user=customer)[Purpose.MARKETING_EMAIL]
+    return state.granted and state.kind == privacy_rules.Kind.EXPRESS
 
 
 def _misuse_flagged(email: str) -> bool:

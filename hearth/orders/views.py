@@ -219,6 +219,7 @@ def _draft(data: dict[str, Any]) -> rules.OrderDraft:
         discount_code=form["discount_code"] or None,
         bc_pst_number=form["bc_pst_number"] or None,
         marketing_opt_in=form["marketing_opt_in"],
+        marketing_opt_out=bool(form.get("marketing_opt_out")),
         shipping_method=form.get("shipping_method") or "standard",
     )
 

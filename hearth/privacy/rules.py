@@ -113,6 +113,45 @@ def _in_force(state: ConsentState, at: dt.datetime) -> bool:
     return state.expires_at is None or at <= state.expires_at
 
 
+@dataclass(frozen=True)
+class CollectedChoice:
+    """One consent record a point of collection (checkout, phone order) appends: ``granted``
+    and what the person did, for the record's evidence."""
+
+    granted: bool
+    evidence: str
+
+
+def choices_conflict(*, express_ticked: bool | None, opted_out: bool) -> bool:
+    """ "Email me news and offers" and "Do not email me about products related to my purchase"
+    both ticked: we do not guess which one the person meant."""
+    return bool(express_ticked) and opted_out
+
+
+def collected_choices(
+    *, express_before: bool, express_ticked: bool | None, opted_out: bool
+) -> tuple[CollectedChoice, ...]:
+    """The marketing-email records a purchase's two boxes append (PP-5, PP-8, PP-9), before the
+    purchase's implied consent is written.
+
+    ``express_before``: the person's express consent was in force (the box was shown ticked);
+    ``express_ticked``: the express box as submitted (None: not asked, the choice is unchanged);
+    ``opted_out``: the opt-out box was ticked. An unticked express box is not an opt-out: it
+    records nothing unless it withdraws an express consent in force. A ticked opt-out is a
+    withdrawal, which no implied consent overrides (:func:`consent_state`). Callers reject
+    :func:`choices_conflict` first.
+    """
+    if opted_out:
+        return (CollectedChoice(False, "opt-out box ticked"),)
+    if express_ticked is None:
+        return ()
+    if express_ticked:
+        return (CollectedChoice(True, "news and offers box ticked"),)
+    if express_before:
+        return (CollectedChoice(False, "news and offers box unticked"),)
+    return ()
+
+
 # --- Data requests (PIPEDA s.8(3)-(4); Law 25 s.32): 30 days, one extension of 30 days.
 
 REQUEST_DAYS = 30

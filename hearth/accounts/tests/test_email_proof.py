@@ -132,16 +132,17 @@ def test_stranger_signing_up_with_a_victims_email_sees_and_erases_nothing_of_the
         assert secret not in page
     attacker.post("/my-stuff/confirm-password/", {"password": ATTACKER_PASSWORD})
     download = json.loads(attacker.get("/my-stuff/my-data.json").content)
-    assert set(download) == {"accounts", "privacy"}
+    # Only the new account itself (its unticked marketing box records nothing, issue #10).
+    assert set(download) == {"accounts"}
     assert "Order" not in json.dumps(download) and "Household" not in json.dumps(download)
-    assert "DataRequest" not in download["privacy"]
+    assert "DataRequest" not in json.dumps(download)
     api = attacker.post(
         "/api/v1/privacy/me/export",
         json.dumps({"password": ATTACKER_PASSWORD}),
         content_type="application/json",
     ).json()
-    assert set(api["data"]) == {"accounts", "privacy"}
-    assert "DataRequest" not in api["data"]["privacy"]
+    assert set(api["data"]) == {"accounts"}
+    assert "DataRequest" not in json.dumps(api["data"])
 
     # Erasing the attacker's account leaves every row of the victim as it was.
     with django_capture_on_commit_callbacks(execute=True):

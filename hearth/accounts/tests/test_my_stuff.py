@@ -14,6 +14,7 @@ from hearth.privacy import selectors as privacy_selectors
 from hearth.privacy.erasure import register_blocker, unregister_blocker
 from hearth.privacy.inventory import declared_fields
 from hearth.privacy.rules import Blocker
+from hearth.privacy.services import record_consent
 
 from .conftest import PASSWORD, T0, make_customer, reauth
 
@@ -150,6 +151,15 @@ def test_data_download_holds_every_inventory_field_held_about_the_customer(
     customer_client, customer, frozen_now
 ):
     _add(customer)
+    record_consent(
+        purpose="marketing_email",
+        granted=True,
+        kind="express",
+        source="my_stuff",
+        at=T0,
+        user=customer,
+        evidence="box ticked",
+    )
     reauth(customer_client)
     response = customer_client.get("/my-stuff/my-data.json")
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -181,7 +191,8 @@ def test_data_download_holds_every_inventory_field_held_about_the_customer(
         if name != "id"
     }
     assert accounts_fields <= exported
-    assert data["privacy"]["ConsentRecord"]  # the sign-up choice is part of their data
+    # Their consent choices are part of their data.
+    assert len(data["privacy"]["ConsentRecord"]) == 1
 
 
 @pytest.mark.promise("PP-15")

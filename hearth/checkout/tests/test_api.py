@@ -235,3 +235,60 @@ def test_the_checkout_journey_is_in_the_openapi_document(api_client: Client) -> 
         assert f"{BASE}{path}" in paths, path
     parameters = paths[f"{BASE}/orders"]["post"]["parameters"]
     assert [(p["name"], p["in"]) for p in parameters] == [("Idempotency-Key", "header")]
+
+
+@pytest.mark.promise("PP-8")
+@pytest.mark.promise("PP-9")
+@pytest.mark.parametrize(
+    ("choices", "records"),
+    [
+        ({}, [("implied", True)]),
+        ({"marketing_email": False}, [("implied", True)]),
+        ({"marketing_email": True}, [("express", True), ("implied", True)]),
+        ({"marketing_opt_out": True}, [("express", False), ("implied", True)]),
+    ],
+)
+def test_the_api_records_the_two_marketing_choices(
+    api_client: Client, choices: dict[str, bool], records: list[tuple[str, bool]]
+) -> None:
+    from hearth.privacy.models import ConsentRecord
+
+    call(api_client, "post", "/basket/lines", {"sku": "EO-ONE-CHR", "quantity": 1})
+    body = order_body(card_token(VISA), **choices)
+    status, _ = call(api_client, "post", "/orders", body, **{"Idempotency-Key": "order-mkt-1"})
+    assert status == 201
+    assert list(ConsentRecord.objects.order_by("id").values_list("kind", "granted")) == records
+
+
+@pytest.mark.promise("PP-8")
+def test_the_api_refuses_news_and_the_opt_out_together(api_client: Client) -> None:
+    from hearth.privacy.models import ConsentRecord
+
+    body = order_body(
+        card_token(VISA),
+        lines=[{"sku": "EO-ONE-CHR", "quantity": 1}],
+        marketing_email=True,
+        marketing_opt_out=True,
+    )
+    status, answer = call(api_client, "post", "/orders", body, **{"Idempotency-Key": "order-mkt-2"})
+    assert (status, answer["error"]["code"], list(answer["error"]["fields"])) == (
+        400,
+        "marketing_choices_conflict",
+        ["marketing_opt_out"],
+    )
+    assert (Order.objects.count(), Payment.objects.count(), ConsentRecord.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_the_marketing_fields_are_documented_in_openapi(api_client: Client) -> None:
+    schema = api_client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    props = schema["CheckoutOrderIn"]["properties"]
+    assert "not an opt-out" in props["marketing_email"]["description"]
+    assert (
+        "Do not email me about products related to my purchase"
+        in (props["marketing_opt_out"]["description"])
+    )
+    assert props["marketing_opt_out"]["default"] is False

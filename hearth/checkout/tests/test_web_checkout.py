@@ -15,10 +15,11 @@ from django.test import Client
 
 from hearth.checkout.models import Basket
 from hearth.checkout.selectors import basket_lines
-from hearth.checkout.tests.conftest import DECLINE_FUNDS, VISA, make_code
+from hearth.checkout.tests.conftest import AT, DECLINE_FUNDS, VISA, make_code
 from hearth.orders.models import Order
 from hearth.payments.models import Payment
 from hearth.privacy.models import ConsentRecord
+from hearth.privacy.selectors import may_contact
 
 pytestmark = pytest.mark.usefixtures("frozen_clock", "speaker")
 
@@ -141,21 +142,49 @@ def test_a_double_click_or_replayed_form_places_one_order_and_charges_once(
 
 
 @pytest.mark.promise("PP-8")
-def test_the_marketing_choice_at_checkout_lands_in_the_consent_ledger(client: Client) -> None:
+@pytest.mark.promise("PP-5")
+def test_the_checkout_offers_news_and_a_separate_opt_out_both_unticked(client: Client) -> None:
     add(client)
     client.post("/checkout/age/", {"adult": "yes"})
     contact_page = text(client.get("/checkout/contact/"))
-    assert "Leave this unticked to opt out of news and offers." in contact_page
-    assert 'name="marketing_email"' in contact_page
-    assert "checked" not in contact_page.split('name="marketing_email"')[1].split(">")[0]
-    place(client, to_review(client))  # the box left unticked: opted out
-    record = ConsentRecord.objects.get(kind="express")
-    assert (record.email, record.purpose, record.granted, record.source) == (
-        "ada@example.com",
-        "marketing_email",
-        False,
-        "checkout",
+    assert "Email me news and offers" in contact_page
+    assert "Do not email me about products related to my purchase" in contact_page
+    assert "Leave this unticked to opt out" not in contact_page
+    for name in ("marketing_email", "marketing_opt_out"):
+        tag = contact_page.split(f'name="{name}"')[1].split(">")[0]
+        assert "checked" not in tag, name
+    place(client, to_review(client))  # both left unticked: not an opt-out
+    assert list(ConsentRecord.objects.values_list("kind", "granted", "source")) == [
+        ("implied", True, "order (web)")
+    ]
+    assert may_contact(purpose="marketing_email", at=AT, email="ada@example.com") is True
+
+
+@pytest.mark.promise("PP-8")
+def test_the_opt_out_box_at_checkout_is_a_withdrawal_the_purchase_does_not_override(
+    client: Client,
+) -> None:
+    place(client, to_review(client, contact={**CONTACT, "marketing_opt_out": "on"}))
+    assert list(
+        ConsentRecord.objects.order_by("id").values_list("kind", "granted", "evidence")
+    ) == [
+        ("express", False, f"order {Order.objects.get().number}: opt-out box ticked"),
+        ("implied", True, f"order {Order.objects.get().number} placed"),
+    ]
+    assert may_contact(purpose="marketing_email", at=AT, email="ada@example.com") is False
+
+
+@pytest.mark.promise("PP-8")
+def test_both_boxes_ticked_is_refused_at_the_field(client: Client) -> None:
+    add(client)
+    client.post("/checkout/age/", {"adult": "yes"})
+    response = client.post(
+        "/checkout/contact/",
+        {**CONTACT, "marketing_email": "on", "marketing_opt_out": "on"},
     )
+    assert response.status_code == 200
+    assert "untick one of the two boxes" in text(response)
+    assert ConsentRecord.objects.count() == 0
 
 
 @pytest.mark.promise("PP-8")

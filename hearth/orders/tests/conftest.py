@@ -128,7 +128,8 @@ def draft(
     address: dict | None = None,
     attestations: rules.Attestations | None = None,
     bc_pst_number: str | None = None,
-    marketing_opt_in: bool = False,
+    marketing_opt_in: bool | None = False,
+    marketing_opt_out: bool = False,
     email: str = "ada@example.com",
 ) -> rules.OrderDraft:
     return rules.OrderDraft(
@@ -141,6 +142,7 @@ def draft(
         attestations=attestations or rules.Attestations(adult=True, end_user=True, accurate=True),
         bc_pst_number=bc_pst_number,
         marketing_opt_in=marketing_opt_in,
+        marketing_opt_out=marketing_opt_out,
     )
 
 

@@ -222,3 +222,58 @@ def test_the_phone_order_needs_a_product(speaker, staff_client):
     response = agent.post(build_url, _build_form(lines=""))
     assert response.status_code == 200
     assert "Add at least one product." in response.content.decode()
+
+
+def _phone_order(agent, **choices: str) -> Order:
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace Hopper"})[
+        "Location"
+    ]
+    summary_url = agent.post(build_url, _build_form(**choices))["Location"]
+    card_page = agent.post(summary_url)["Location"]
+    session_id = parse_qs(urlsplit(card_page).query)["session"][0]
+    place_url = agent.post(
+        card_page,
+        {
+            "session": session_id,
+            "card_number": APPROVE_VISA,
+            "exp_month": "12",
+            "exp_year": "2030",
+            "cvc": "123",
+        },
+    )["Location"]
+    token = parse_qs(urlsplit(place_url).query)["payment_token"][0]
+    assert agent.post(place_url.split("?")[0], {"payment_token": token}).status_code == 302
+    return Order.objects.get()
+
+
+@pytest.mark.promise("PP-8")
+@pytest.mark.promise("PP-5")
+@pytest.mark.parametrize(
+    ("choices", "records", "may"),
+    [
+        ({}, [("implied", True)], True),
+        ({"marketing_opt_in": "on"}, [("express", True), ("implied", True)], True),
+        ({"marketing_opt_out": "on"}, [("express", False), ("implied", True)], False),
+    ],
+)
+def test_a_phone_order_records_the_two_marketing_answers(
+    speaker, staff_client, choices, records, may
+):
+    from hearth.privacy.models import ConsentRecord
+    from hearth.privacy.selectors import may_contact
+
+    order = _phone_order(staff_client("sales_agent"), **choices)
+    assert list(ConsentRecord.objects.order_by("id").values_list("kind", "granted")) == records
+    assert may_contact(purpose="marketing_email", at=order.placed_at, user=order.customer) is may
+
+
+@pytest.mark.promise("PP-8")
+def test_a_phone_order_with_both_marketing_answers_is_sent_back_to_the_agent(speaker, staff_client):
+    agent = staff_client("sales_agent")
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace Hopper"})[
+        "Location"
+    ]
+    response = agent.post(build_url, _build_form(marketing_opt_in="on", marketing_opt_out="on"))
+    assert response.status_code == 200
+    assert "cannot both be chosen" in response.content.decode()
+    assert Order.objects.count() == 0

@@ -219,3 +219,37 @@ def test_material_versions_are_pending_until_acknowledged():
 )
 def test_taxonomy_problems(keys, problems):
     assert rules.taxonomy_problems(keys) == problems
+
+
+@pytest.mark.promise("PP-8")
+@pytest.mark.promise("PP-9")
+@pytest.mark.parametrize(
+    ("express_before", "ticked", "opted_out", "expected"),
+    [
+        (False, False, False, ()),
+        (False, None, False, ()),
+        (True, None, False, ()),
+        (False, True, False, (rules.CollectedChoice(True, "news and offers box ticked"),)),
+        (True, True, False, (rules.CollectedChoice(True, "news and offers box ticked"),)),
+        (True, False, False, (rules.CollectedChoice(False, "news and offers box unticked"),)),
+        (False, False, True, (rules.CollectedChoice(False, "opt-out box ticked"),)),
+        (True, False, True, (rules.CollectedChoice(False, "opt-out box ticked"),)),
+    ],
+)
+def test_an_unticked_express_box_withdraws_only_an_express_consent_in_force(
+    express_before, ticked, opted_out, expected
+):
+    assert (
+        rules.collected_choices(
+            express_before=express_before, express_ticked=ticked, opted_out=opted_out
+        )
+        == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("ticked", "opted_out", "conflict"),
+    [(True, True, True), (True, False, False), (False, True, False), (None, True, False)],
+)
+def test_news_and_the_opt_out_together_conflict(ticked, opted_out, conflict):
+    assert rules.choices_conflict(express_ticked=ticked, opted_out=opted_out) is conflict
