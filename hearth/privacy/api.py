@@ -179,18 +179,21 @@ class ErasureOut(Schema):
 
 @router.post(
     "/me/erasure",
-    response={200: ErasureOut, 409: ErrorOut},
+    response={200: ErasureOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
     auth=django_auth,
-    summary="Erase my data (409 while something must be kept)",
+    summary="Erase my data (409 while something must be kept; 429 after too many wrong passwords)",
 )
 def my_erasure(request: HttpRequest, payload: ErasureIn) -> dict[str, Any]:
-    if not request.user.check_password(payload.password):
-        raise DomainError(
-            PrivacyErrorCode.UNKNOWN_FIELD,
-            _("Enter your password again to confirm."),
-            field="password",
-        )
-    outcome = services.request_erasure(user=request.user, at=clock.now(), actor=request.user)
+    at = clock.now()
+    # The password check counts toward the sign-in throttle, as the export's does (429 after
+    # too many failures from this account or this client).
+    verify_password(
+        user=request.user,  # type: ignore[arg-type]
+        password=payload.password,
+        client=client_of(request),
+        at=at,
+    )
+    outcome = services.request_erasure(user=request.user, at=at, actor=request.user)
     if not outcome.erased:
         when = outcome.available_on.isoformat() if outcome.available_on else _("a later date")
         reasons = " ".join(b.reason for b in outcome.blockers)

@@ -168,3 +168,28 @@ def test_only_privacy_officers_see_the_request_queue(client, policies, make_user
     assert [(r["kind"], r["deadline"], r["days_left"], r["overdue"]) for r in rows] == [
         ("access", "2026-12-20", 30, False)
     ]
+
+
+@pytest.mark.promise("PP-15")
+def test_wrong_erasure_passwords_count_toward_the_sign_in_throttle(client, policies, make_user):
+    from hearth.accounts.models import User
+
+    me = make_user(email="robin@example.com", password="correct horse battery 9")
+    client.force_login(me)
+    for _attempt in range(5):
+        wrong = post(client, "/api/v1/privacy/me/erasure", {"password": "nope"})
+        assert (wrong.status_code, wrong.json()["error"]["code"]) == (400, "bad_credentials")
+    # Even the right password is now refused, and nothing is erased.
+    blocked = post(client, "/api/v1/privacy/me/erasure", {"password": "correct horse battery 9"})
+    assert (blocked.status_code, blocked.json()["error"]["code"]) == (429, "throttled")
+    assert "Too many failed sign-ins" in blocked.json()["error"]["message"]
+    assert User.objects.get(pk=me.pk).email == "robin@example.com"
+    # The same throttle guards signing in and the export.
+    export = post(client, "/api/v1/privacy/me/export", {"password": "correct horse battery 9"})
+    assert export.status_code == 429
+    sign_in = post(
+        client.__class__(),
+        "/api/v1/accounts/signin",
+        {"email": "robin@example.com", "password": "correct horse battery 9"},
+    )
+    assert sign_in.status_code == 429
