@@ -140,19 +140,29 @@ def _out(household: Household) -> dict:
     }
 
 
+def _client(request: HttpRequest) -> str:
+    """The client address the claim-code throttle keys on (as the sign-in throttle does)."""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
 @router.post(
     "/households",
-    response={201: HouseholdCreated, 400: ErrorOut, 409: ErrorOut},
+    response={201: HouseholdCreated, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut},
     summary="Create a household (PP-16: only serial numbers)",
     description=(
         "Unauthenticated: anyone may create a household with serials no household holds. A "
         "serial already in a household moves only when that household releases it, or with "
-        "the claim code from its box (`claim_codes`); otherwise 409 and nothing is created."
+        "the claim code from its box (`claim_codes`); otherwise 409 and nothing is created. "
+        "After 5 wrong claim codes in 15 minutes for a serial, or from a client, claiming "
+        "answers 429 `claim_throttled` (even with the right code) until the window passes."
     ),
 )
 def create_household(request: HttpRequest, payload: HouseholdIn) -> Status:
     household, token = services.create_household(
-        serials=payload.serials, claim_codes=payload.claim_codes, at=clock.now()
+        serials=payload.serials,
+        claim_codes=payload.claim_codes,
+        at=clock.now(),
+        client=_client(request),
     )
     return Status(201, {"household_id": household.id, "token": token, "tier": household.tier})
 
@@ -170,8 +180,15 @@ def read_household(request: HttpRequest, household_id: int) -> dict:
 @router.post(
     "/households/{household_id}/products",
     auth=device_auth,
-    response={200: HouseholdOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Add products (serial numbers only)",
+    response={
+        200: HouseholdOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        429: ErrorOut,
+    },
+    summary="Add products (serial numbers only; 429 after repeated wrong claim codes)",
 )
 def add_products(request: HttpRequest, household_id: int, payload: ProductsIn) -> dict:
     household = _own(request, household_id)
@@ -180,6 +197,7 @@ def add_products(request: HttpRequest, household_id: int, payload: ProductsIn) -
         serials=payload.serials,
         claim_codes=payload.claim_codes,
         at=clock.now(),
+        client=_client(request),
     )
     return _out(household)
 

@@ -18,4 +18,5 @@ class DevicesErrorCode(StrEnum):
     MALFORMED_BATCH = "malformed_batch"
     SERIAL_CLAIMED = "serial_claimed"
     BAD_CLAIM_CODE = "bad_claim_code"
+    CLAIM_THROTTLED = "claim_throttled"
     UNKNOWN_SERIAL = "unknown_serial"

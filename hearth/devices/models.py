@@ -92,6 +92,27 @@ class ClaimCode(models.Model):
         return self.serial
 
 
+class ClaimFailure(models.Model):
+    """One wrong claim code, keyed by a keyed hash of the serial or of the client address: the
+    claim-code throttle (5 in 15 minutes per serial and per client). No plaintext; rows older
+    than the window are purged on the next failure."""
+
+    class Kind(models.TextChoices):
+        SERIAL = "serial", _("serial number")
+        CLIENT = "client", _("client address")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    key_digest = models.CharField(_("key digest"), max_length=128, db_index=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("wrong claim code")
+        verbose_name_plural = _("wrong claim codes")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
 class TelemetryEvent(models.Model):
     """One accepted event. Written only by ``repository.insert_events``; deduplicated on
     (household_id, day, client_event_id); ``day`` is the UTC date of ``device_ts`` and the

@@ -9,6 +9,8 @@ import hmac
 import re
 import secrets
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -20,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hearth.accounts.rules import THROTTLE_WINDOW, throttle_verdict
 from hearth.comms.services import queue_email
 from hearth.core import audit, clock
 from hearth.core.audit import Actor, AuditAction, SystemActor
@@ -30,6 +33,7 @@ from hearth.devices import conf, outreach, repository, rules
 from hearth.devices.errors import DevicesErrorCode
 from hearth.devices.models import (
     ClaimCode,
+    ClaimFailure,
     DailyRollupHousehold,
     Household,
     HouseholdProduct,
@@ -64,7 +68,7 @@ HOUSEHOLD_DEVICE = SystemActor("household device")
 
 
 def create_household(
-    *, serials: Any, at: dt.datetime, claim_codes: Any = None
+    *, serials: Any, at: dt.datetime, claim_codes: Any = None, client: str = ""
 ) -> tuple[Household, str]:
     """A household with a random 12-digit ID and its products' serials; returns the device token,
     which is shown once and never stored (only its keyed hash). A serial already in another
@@ -78,10 +82,11 @@ def create_household(
             field="serials",
         )
     codes = _clean_claim_codes(claim_codes)
+    check_claim_allowed(serials=list(codes), client=client, at=at)
     token = random_token()
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with _counting_wrong_codes(client=client, at=at), transaction.atomic():
                 household = Household.objects.create(
                     id=random_numeric_id(12),
                     token_hash=keyed_hash(token),
@@ -93,6 +98,76 @@ def create_household(
         except IntegrityError:  # an ID collision (or a serial taken meanwhile): draw again
             continue
     raise RuntimeError("could not draw a free household ID")
+
+
+# --- The claim-code throttle: wrong codes per serial and per client, as the sign-in one.
+
+
+class _WrongClaimCode(DomainError):
+    """A claim code that does not match its serial's (409 ``bad_claim_code``)."""
+
+    status = 409
+
+    def __init__(self, serial: str) -> None:
+        super().__init__(
+            DevicesErrorCode.BAD_CLAIM_CODE,
+            _("The claim code for %(serial)s does not match the one on its box.")
+            % {"serial": serial},
+            field="claim_codes",
+        )
+        self.serial = serial
+
+
+def _claim_keys(serials: list[str], client: str) -> list[tuple[str, str]]:
+    keys = [(ClaimFailure.Kind.SERIAL.value, keyed_hash(f"serial:{s}")) for s in serials]
+    if client:
+        keys.append((ClaimFailure.Kind.CLIENT.value, keyed_hash(f"client:{client}")))
+    return keys
+
+
+def check_claim_allowed(*, serials: list[str], client: str, at: dt.datetime) -> None:
+    """Raise ``claim_throttled`` (429) when any of these serials, or this client, had too many
+    wrong claim codes in the last 15 minutes. Nothing to check without claim codes."""
+    if not serials:
+        return
+    since = at - THROTTLE_WINDOW
+    for kind, key in _claim_keys(serials, client):
+        failures = list(
+            ClaimFailure.objects.filter(kind=kind, key_digest=key, at__gt=since).values_list(
+                "at", flat=True
+            )
+        )
+        verdict = throttle_verdict(failures, now=at)
+        if verdict.blocked and verdict.retry_at is not None:
+            minutes = max(1, -(-int((verdict.retry_at - at).total_seconds()) // 60))
+            raise DomainError(
+                DevicesErrorCode.CLAIM_THROTTLED,
+                _(
+                    "Too many wrong claim codes. For the owner's security, claiming is paused "
+                    "for %(minutes)s minutes. Check the code printed on the box."
+                )
+                % {"minutes": minutes},
+                field="claim_codes",
+                status=429,
+            )
+
+
+def record_claim_failure(*, serial: str, client: str, at: dt.datetime) -> None:
+    with transaction.atomic():
+        ClaimFailure.objects.filter(at__lte=at - THROTTLE_WINDOW).delete()
+        ClaimFailure.objects.bulk_create(
+            [ClaimFailure(kind=k, key_digest=d, at=at) for k, d in _claim_keys([serial], client)]
+        )
+
+
+@contextmanager
+def _counting_wrong_codes(*, client: str, at: dt.datetime) -> Iterator[None]:
+    """Around the transaction that claims: a wrong code is recorded after its rollback."""
+    try:
+        yield
+    except _WrongClaimCode as error:
+        record_claim_failure(serial=error.serial, client=client, at=at)
+        raise
 
 
 def _clean_claim_codes(claim_codes: Any) -> dict[str, str | None]:
@@ -150,13 +225,7 @@ def _add_products(
                 status=409,
             )
         if not _claim_proved(serial, codes[serial]):
-            raise DomainError(
-                DevicesErrorCode.BAD_CLAIM_CODE,
-                _("The claim code for %(serial)s does not match the one on its box.")
-                % {"serial": serial},
-                field="claim_codes",
-                status=409,
-            )
+            raise _WrongClaimCode(serial)
         moves.append(product)
     moved = ["household", "added_at", "model", "software_version"]
     for product in moves:
@@ -173,7 +242,12 @@ def _add_products(
 
 
 def add_products(
-    *, household: Household, serials: Any, at: dt.datetime, claim_codes: Any = None
+    *,
+    household: Household,
+    serials: Any,
+    at: dt.datetime,
+    claim_codes: Any = None,
+    client: str = "",
 ) -> list[str]:
     cleaned = rules.clean_serials(serials)
     if cleaned is None:
@@ -183,7 +257,8 @@ def add_products(
             field="serials",
         )
     codes = _clean_claim_codes(claim_codes)
-    with transaction.atomic():
+    check_claim_allowed(serials=list(codes), client=client, at=at)
+    with _counting_wrong_codes(client=client, at=at), transaction.atomic():
         _add_products(household, cleaned, at=at, claim_codes=codes)
     return cleaned
 
