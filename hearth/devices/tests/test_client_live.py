@@ -143,3 +143,29 @@ def test_simulate_fleet_command_prints_events_per_second(live_server, capsys):
     out = capsys.readouterr().out
     assert "households: 3 (" in out
     assert "accepted events/s: " in out
+
+
+@pytest.mark.promise("PP-16")
+def test_the_simulator_keeps_working_with_claim_codes_run_after_run(live_server):
+    """Issue #10 follow-up item 4: the simulator draws fresh serials, so its households never
+    need a claim code; a second run against the same store is not refused or throttled."""
+    from hearth.devices.models import ClaimFailure, HouseholdProduct
+
+    runs = [
+        run_fleet(
+            base_url=live_server.url,
+            households=3,
+            seconds=20,
+            batch=50,
+            threads=1,
+            max_events=60,
+            seed=3,
+        )
+        for _run in range(2)
+    ]
+    assert [sum(r.households.values()) for r in runs] == [3, 3]
+    assert [(r.rejected, r.failed_batches) for r in runs] == [(0, 0), (0, 0)]
+    assert Household.objects.count() == 6
+    products = HouseholdProduct.objects.values_list("serial", flat=True)
+    assert len(set(products)) == len(products) > 0
+    assert ClaimFailure.objects.count() == 0
