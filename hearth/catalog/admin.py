@@ -28,17 +28,8 @@ from hearth.core import clock
 
 
 def _save_variant(request: HttpRequest, variant: Variant) -> None:
-    """Save ``variant`` with its stored ship date, then change that date through the service."""
-    wanted = variant.expected_ship_date
-    if variant.pk is not None:
-        stored = Variant.objects.filter(pk=variant.pk).values_list("expected_ship_date", flat=True)
-        variant.expected_ship_date = stored.first()
-    variant.save()
-    if variant.expected_ship_date != wanted:
-        services.set_expected_ship_date(
-            sku=variant.sku, expected_ship_date=wanted, actor=request.user, at=clock.now()
-        )
-        variant.expected_ship_date = wanted
+    """Save ``variant`` through the service (audited; a new ship date tells its listeners)."""
+    services.save_variant(variant=variant, actor=request.user, at=clock.now())
 
 
 class VariantForm(forms.ModelForm):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import F
@@ -20,12 +20,20 @@ from hearth.catalog import rules
 from hearth.catalog.demo import ProductEntry
 from hearth.catalog.errors import CatalogErrorCode
 from hearth.catalog.models import Availability, Product, Variant
+from hearth.core import audit
+from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
 
 
 class ShipDateListener(Protocol):
     def __call__(
-        self, *, sku: str, old: dt.date | None, new: dt.date | None, actor: Any, at: dt.datetime
+        self,
+        *,
+        sku: str,
+        old: dt.date | None,
+        new: dt.date | None,
+        actor: Actor | None,
+        at: dt.datetime,
     ) -> object: ...
 
 
@@ -47,7 +55,7 @@ def on_expected_ship_date_change(listener: ShipDateListener) -> ShipDateListener
 
 
 def set_expected_ship_date(
-    *, sku: str, expected_ship_date: dt.date | None, actor: Any, at: dt.datetime
+    *, sku: str, expected_ship_date: dt.date | None, actor: Actor | None, at: dt.datetime
 ) -> Variant:
     """Set (or clear, with None) a variant's expected ship date, in one transaction (TOS-20).
 
@@ -78,9 +86,46 @@ def set_expected_ship_date(
             )
         variant.expected_ship_date = expected_ship_date
         variant.save(update_fields=["expected_ship_date"])
+        audit.record(
+            actor=actor, action=AuditAction.CHANGED, obj=variant, fields=["expected_ship_date"]
+        )
         if delayed:
             for listener in list(_ship_date_listeners):
                 listener(sku=variant.sku, old=old, new=expected_ship_date, actor=actor, at=at)
+    return variant
+
+
+def save_variant(*, variant: Variant, actor: Actor | None, at: dt.datetime) -> Variant:
+    """Save a back-office edit of ``variant`` (its price, stock on hand, availability...) with one
+    audit row naming the fields changed (none when nothing changed; a new variant: created).
+
+    A new expected ship date goes through :func:`set_expected_ship_date` after the save, so its
+    listeners are told (TOS-20) and it is recorded there.
+    """
+    wanted = variant.expected_ship_date
+    with transaction.atomic():
+        stored = (
+            Variant.objects.select_for_update().filter(pk=variant.pk).first()
+            if variant.pk is not None
+            else None
+        )
+        if stored is None:
+            variant.save()
+            names = [f.name for f in Variant._meta.concrete_fields if not f.primary_key]
+            audit.record(actor=actor, action=AuditAction.CREATED, obj=variant, fields=names)
+            return variant
+        variant.expected_ship_date = stored.expected_ship_date
+        changed = [
+            f.name
+            for f in Variant._meta.concrete_fields
+            if not f.primary_key and getattr(stored, f.attname) != getattr(variant, f.attname)
+        ]
+        variant.save()
+        if changed:
+            audit.record(actor=actor, action=AuditAction.CHANGED, obj=variant, fields=changed)
+        if wanted != stored.expected_ship_date:
+            set_expected_ship_date(sku=variant.sku, expected_ship_date=wanted, actor=actor, at=at)
+            variant.expected_ship_date = wanted
     return variant
 
 

@@ -252,6 +252,7 @@ def add_line(request: HttpRequest, payload: CheckoutLineIn) -> Status:
         sku=payload.sku,
         quantity=payload.quantity,
         at=clock.now(),
+        actor=request.user,
     )
     return Status(201, _basket_out(request))
 
@@ -270,7 +271,9 @@ def change_line(request: HttpRequest, sku: str, payload: CheckoutQuantityIn) -> 
             field="sku",
             status=404,
         )
-    services.change_quantity(basket=found, sku=sku, quantity=payload.quantity, at=clock.now())
+    services.change_quantity(
+        basket=found, sku=sku, quantity=payload.quantity, at=clock.now(), actor=request.user
+    )
     return _basket_out(request)
 
 
@@ -278,7 +281,7 @@ def change_line(request: HttpRequest, sku: str, payload: CheckoutQuantityIn) -> 
 def remove_line(request: HttpRequest, sku: str) -> dict[str, Any]:
     found = selectors.basket_for(request)
     if found is not None:
-        services.remove_line(basket=found, sku=sku, at=clock.now())
+        services.remove_line(basket=found, sku=sku, at=clock.now(), actor=request.user)
     return _basket_out(request)
 
 
@@ -419,7 +422,7 @@ def place(
     if placed.created and payload.lines is None:
         found = selectors.basket_for(request)
         if found is not None:
-            services.empty_basket(basket=found, at=at)
+            services.empty_basket(basket=found, at=at, actor=request.user)
     # Concurrent duplicates: only the call that placed the order answers 201.
     return Status(201 if placed.created else 200, _order_out(placed.order))
 

@@ -22,7 +22,8 @@ from hearth.checkout import rules
 from hearth.checkout.errors import CheckoutErrorCode
 from hearth.checkout.models import Basket, BasketLine
 from hearth.checkout.selectors import SESSION_BASKET, ZERO, BasketSummary, basket_for, summarise
-from hearth.core import clock
+from hearth.core import audit, clock
+from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
 from hearth.discounts import services as discounts
@@ -85,8 +86,16 @@ def _check_line(*, sku: str, quantity: int, field: str) -> None:
         raise _quantity_error(refusal, field=field)
 
 
+def _audit_line(
+    *, basket: Basket, actor: Actor | None, action: AuditAction, obj: Any, fields: list[str]
+) -> None:
+    """One audit row for an edit of a basket linked to a person (a guest's basket is nobody's)."""
+    if basket.user_id is not None:
+        audit.record(actor=actor, action=action, obj=obj, fields=fields)
+
+
 def add_to_basket(
-    *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Any = None
+    *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Actor | None = None
 ) -> BasketLine:
     """Add ``quantity`` units of ``sku`` (added to any already there), checked against stock.
 
@@ -113,15 +122,19 @@ def add_to_basket(
                 line = BasketLine.objects.get(basket=basket, sku=sku)
                 line.quantity = total
                 line.save(update_fields=["quantity"])
+            fields = ["sku", "quantity"]
         else:
             line.quantity = total
             line.save(update_fields=["quantity"])
+            fields = ["quantity"]
         Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+        action = AuditAction.CREATED if fields == ["sku", "quantity"] else AuditAction.CHANGED
+        _audit_line(basket=basket, actor=actor, action=action, obj=line, fields=fields)
     return line
 
 
 def change_quantity(
-    *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Any = None
+    *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Actor | None = None
 ) -> BasketLine | None:
     """Set a line's quantity; 0 removes the line (returns None). Checked against stock."""
     if quantity == 0:
@@ -140,21 +153,33 @@ def change_quantity(
         line.quantity = quantity
         line.save(update_fields=["quantity"])
         Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+        _audit_line(
+            basket=basket, actor=actor, action=AuditAction.CHANGED, obj=line, fields=["quantity"]
+        )
     return line
 
 
-def remove_line(*, basket: Basket, sku: str, at: dt.datetime, actor: Any = None) -> None:
+def remove_line(*, basket: Basket, sku: str, at: dt.datetime, actor: Actor | None = None) -> None:
     """Take ``sku`` out of the basket (nothing happens if it is not there)."""
     with transaction.atomic():
-        BasketLine.objects.filter(basket=basket, sku=sku).delete()
+        line = BasketLine.objects.filter(basket=basket, sku=sku).first()
+        if line is None:
+            return
+        ref = audit.object_ref(line)
+        line.delete()
         Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+        _audit_line(basket=basket, actor=actor, action=AuditAction.DELETED, obj=ref, fields=[])
 
 
-def empty_basket(*, basket: Basket, at: dt.datetime, actor: Any = None) -> None:
+def empty_basket(*, basket: Basket, at: dt.datetime, actor: Actor | None = None) -> None:
     """Remove every line (after the order is placed)."""
     with transaction.atomic():
-        basket.lines.all().delete()
+        removed, _detail = basket.lines.all().delete()
         Basket.objects.filter(pk=basket.pk).update(updated_at=at)
+        if removed:
+            _audit_line(
+                basket=basket, actor=actor, action=AuditAction.DELETED, obj=basket, fields=["lines"]
+            )
 
 
 def merge_basket_on_sign_in(request: HttpRequest, user: Any) -> Basket | None:

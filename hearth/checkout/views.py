@@ -151,7 +151,11 @@ def basket_change(request: HttpRequest, sku: str) -> HttpResponse:
         return redirect("checkout:basket")
     try:
         services.change_quantity(
-            basket=basket, sku=sku, quantity=form.cleaned_data["quantity"], at=clock.now()
+            basket=basket,
+            sku=sku,
+            quantity=form.cleaned_data["quantity"],
+            at=clock.now(),
+            actor=request.user,
         )
     except DomainError as error:
         messages.error(request, str(error.message))
@@ -164,7 +168,7 @@ def basket_change(request: HttpRequest, sku: str) -> HttpResponse:
 def basket_remove(request: HttpRequest, sku: str) -> HttpResponse:
     basket = selectors.basket_for(request)
     if basket is not None:
-        services.remove_line(basket=basket, sku=sku, at=clock.now())
+        services.remove_line(basket=basket, sku=sku, at=clock.now(), actor=request.user)
         messages.success(request, _("Removed from your basket."))
     return redirect("checkout:basket")
 
@@ -497,7 +501,7 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     request.session[SESSION_PLACED] = placed
     request.session.pop(SESSION_STATE, None)
     if basket is not None:
-        services.empty_basket(basket=basket, at=clock.now())
+        services.empty_basket(basket=basket, at=clock.now(), actor=request.user)
     return redirect("checkout:confirmation", number=order.number)
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from hearth.core import audit
+from hearth.core.audit import Actor, AuditAction
 from hearth.devices.models import TelemetryEvent, Tier
 from hearth.devices.models_reports import DropoutCase, DropoutCaseStatus
 from hearth.devices.selectors import household_tier
@@ -195,8 +197,16 @@ def after_ingest(
     return opened
 
 
-def close_case(*, case_id: int, at: dt.datetime, actor: object | None) -> None:
+def close_case(*, case_id: int, at: dt.datetime, actor: Actor | None) -> None:
     """Close a dropout case (the care agent contacted the owner, or decided not to)."""
-    DropoutCase.objects.filter(id=case_id, status=DropoutCaseStatus.OPEN).update(
-        status=DropoutCaseStatus.CLOSED, closed_at=at
-    )
+    with transaction.atomic():
+        closed = DropoutCase.objects.filter(id=case_id, status=DropoutCaseStatus.OPEN).update(
+            status=DropoutCaseStatus.CLOSED, closed_at=at
+        )
+        if closed:
+            audit.record(
+                actor=actor,
+                action=AuditAction.STATE_CHANGED,
+                obj=audit.ObjectRef(label=DropoutCase._meta.label, pk=str(case_id)),
+                fields=["status", "closed_at"],
+            )

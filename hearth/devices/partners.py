@@ -9,6 +9,8 @@ import secrets
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hearth.core import audit
+from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
 from hearth.devices.models_reports import Partner
 from hearth.devices.reports import ReportsErrorCode
@@ -20,10 +22,9 @@ _SERVICE = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 @transaction.atomic
 def create_partner(
-    *, name: str, service: str, at: dt.datetime, actor: object | None
+    *, name: str, service: str, at: dt.datetime, actor: Actor | None
 ) -> tuple[Partner, str]:
     """Create a partner for one music service; return it and its API token (shown once)."""
-    del actor  # the back-office audit trail arrives with the care issue
     name = name.strip()
     if not name:
         raise DomainError(ReportsErrorCode.BAD_PARTNER, _("A partner needs a name."), field="name")
@@ -42,6 +43,12 @@ def create_partner(
     token = TOKEN_PREFIX + secrets.token_hex(32)
     partner = Partner.objects.create(
         name=name, service=service, token_hash=keyed_hash(token), created_at=at
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATED,
+        obj=partner,
+        fields=["name", "service", "token_hash", "active", "created_at"],
     )
     return partner, token
 

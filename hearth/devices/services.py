@@ -481,11 +481,23 @@ def confirm_registration(*, token: str, at: dt.datetime, actor: Actor | None = N
 @transaction.atomic
 def link_confirmed_households(user: Any, email: str, at: dt.datetime) -> int:
     """Households whose owner confirmed this email (and that no account holds yet) become the
-    account's: called by privacy's ``subjects.link_proven_email`` once the email is proven."""
+    account's: called by privacy's ``subjects.link_proven_email`` once the email is proven.
+    The account holder proved the email, so they are the actor of each link's audit row."""
     transaction.on_commit(forget_device_tokens)
-    return Household.objects.filter(
-        customer__isnull=True, confirmed_at__isnull=False, email_hash=keyed_hash(email)
-    ).update(customer=user)
+    linked = list(
+        Household.objects.select_for_update()
+        .filter(customer__isnull=True, confirmed_at__isnull=False, email_hash=keyed_hash(email))
+        .values_list("pk", flat=True)
+    )
+    Household.objects.filter(pk__in=linked).update(customer=user)
+    for household_id in linked:
+        audit.record(
+            actor=user,
+            action=AuditAction.CHANGED,
+            obj=audit.ObjectRef(label=Household._meta.label, pk=str(household_id)),
+            fields=["customer"],
+        )
+    return len(linked)
 
 
 def change_tier(
@@ -577,7 +589,7 @@ def unregister(
     return household
 
 
-def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
+def follow_usage_consent(record: Any, *, actor: Actor | None = None) -> list[int]:
     """Consent listener for product usage statistics: a withdrawal recorded anywhere (My Stuff,
     the privacy API, the back office) lowers every opted-in household it covers to
     ``registered_opt_out`` and purges the usage held, in the same transaction.
@@ -608,6 +620,13 @@ def follow_usage_consent(record: Any, *, actor: Any = None) -> list[int]:
         )
         forget_device_tokens()
         transaction.on_commit(forget_device_tokens)
+        for household_id in lowered:
+            audit.record(
+                actor=actor,
+                action=AuditAction.CHANGED,
+                obj=audit.ObjectRef(label=Household._meta.label, pk=str(household_id)),
+                fields=["tier", "tier_changed_at"],
+            )
         # Purged now, in the withdrawal's transaction: a person's few households, and no task
         # left holding their household IDs (an erasure withdraws every consent first).
         for household_id in lowered:

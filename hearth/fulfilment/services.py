@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,6 +22,7 @@ from django.utils.translation import ngettext
 from hearth.catalog import selectors as catalog_selectors
 from hearth.catalog import services as catalog_services
 from hearth.catalog.rules import normalise_serial
+from hearth.core.audit import Actor
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
 from hearth.fulfilment import carriers, rules
@@ -38,15 +40,21 @@ from hearth.fulfilment.models import (
 )
 from hearth.orders.models import Order, OrderLine
 
+if TYPE_CHECKING:
+    from hearth.accounts.models import User
+
 #: Order statuses the warehouse works on (picking and packed arrive with the order lifecycle).
 PACKABLE = ("released", "picking", "packed")
 
 
-def _actor(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+def _actor(actor: Actor | None) -> User | None:
+    """The signed-in user behind ``actor`` (None for the system): for the "done by" columns."""
+    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
+        return cast("User", actor)  # AUTH_USER_MODEL is accounts.User
+    return None
 
 
-def _to_picking(*, order: Order, actor: Any, at: dt.datetime) -> None:
+def _to_picking(*, order: Order, actor: Actor | None, at: dt.datetime) -> None:
     """A released order starts being picked with its first scan (or its label)."""
     from hearth.orders import services as order_services
 
@@ -54,7 +62,7 @@ def _to_picking(*, order: Order, actor: Any, at: dt.datetime) -> None:
         order_services.start_picking(order=order, actor=_actor(actor), at=at)
 
 
-def _to_packed(*, order: Order, actor: Any, at: dt.datetime, note: str) -> None:
+def _to_packed(*, order: Order, actor: Actor | None, at: dt.datetime, note: str) -> None:
     from hearth.orders import services as order_services
 
     _to_picking(order=order, actor=actor, at=at)
@@ -62,7 +70,7 @@ def _to_packed(*, order: Order, actor: Any, at: dt.datetime, note: str) -> None:
         order_services.mark_packed(order=order, actor=_actor(actor), at=at, note=note)
 
 
-def _audit(*, actor: Any, obj: Any, fields: list[str], changed: bool = False) -> None:
+def _audit(*, actor: Actor | None, obj: Any, fields: list[str], changed: bool = False) -> None:
     from hearth.core.audit import AuditAction, record
 
     action = AuditAction.STATE_CHANGED if changed else AuditAction.CREATED
@@ -94,7 +102,7 @@ def _refuse(
     return DomainError(code, message, field=field, status=status)
 
 
-def scan_serial(*, order: Order, serial: str, actor: Any, at: dt.datetime) -> Unit:
+def scan_serial(*, order: Order, serial: str, actor: Actor | None, at: dt.datetime) -> Unit:
     """Capture one unit's serial for the order line of its SKU (the start of its warranty record).
 
     Refused, nothing kept: a serial of no known format (``serial_format``), one already captured
@@ -173,7 +181,7 @@ def _line_wanting(order: Order, sku: str) -> OrderLine:
     raise AssertionError("check_serial said the SKU wants a unit")  # pragma: no cover
 
 
-def remove_unit(*, unit: Unit, actor: Any, at: dt.datetime) -> None:
+def remove_unit(*, unit: Unit, actor: Actor | None, at: dt.datetime) -> None:
     """Undo a scan before the label is made (a unit put back on the shelf)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=unit.order_line.order_id)
@@ -203,7 +211,7 @@ def ship_to_of(order: Order) -> carriers.ShipTo:
 
 
 def create_label(
-    *, order: Order, actor: Any, at: dt.datetime, carrier_key: str | None = None
+    *, order: Order, actor: Actor | None, at: dt.datetime, carrier_key: str | None = None
 ) -> Shipment:
     """Buy the carrier's label for a packed order: every serialised unit scanned first.
 
@@ -272,7 +280,11 @@ def _weight(order: Order) -> int:
 
 
 def mark_shipped(
-    *, shipment: Shipment, actor: Any, at: dt.datetime, noticed_at: dt.datetime | None = None
+    *,
+    shipment: Shipment,
+    actor: Actor | None,
+    at: dt.datetime,
+    noticed_at: dt.datetime | None = None,
 ) -> tuple[Shipment, bool]:
     """The carrier took the parcel: the order is shipped, each unit's warranty starts today.
 
@@ -311,7 +323,7 @@ def mark_shipped(
     return locked, True
 
 
-def ship_order(*, order: Order, actor: Any, at: dt.datetime) -> tuple[Shipment, bool]:
+def ship_order(*, order: Order, actor: Actor | None, at: dt.datetime) -> tuple[Shipment, bool]:
     """The warehouse hands the parcel to the carrier's driver: ``mark_shipped`` of its shipment.
 
     ``no_label`` when there is no label yet; a second call changes nothing (False).
@@ -326,7 +338,7 @@ def ship_order(*, order: Order, actor: Any, at: dt.datetime) -> tuple[Shipment, 
     return mark_shipped(shipment=shipment, actor=actor, at=at)
 
 
-def cancel_shipment(order: Order, actor: Any, at: dt.datetime) -> None:
+def cancel_shipment(order: Order, actor: Actor | None, at: dt.datetime) -> None:
     """The order was cancelled before it shipped: its scanned serials go back on the shelf and
     its label is voided (registered with orders' ``on_shipment_cancelled``)."""
     from hearth.core.audit import AuditAction, record
@@ -442,7 +454,7 @@ def _apply_event(
 
 
 def resolve_exception_case(
-    *, case: DeliveryExceptionCase, note: str, actor: Any, at: dt.datetime
+    *, case: DeliveryExceptionCase, note: str, actor: Actor | None, at: dt.datetime
 ) -> DeliveryExceptionCase:
     """A care agent closes the case with what was done (reshipped, refunded, customer told)."""
     with transaction.atomic():
@@ -503,7 +515,7 @@ def receive_stock(
     sku: str,
     quantity: int,
     reference: str,
-    actor: Any,
+    actor: Actor | None,
     at: dt.datetime,
     rest_expected_ship_date: dt.date | None = None,
 ) -> StockReceipt:
@@ -581,7 +593,7 @@ def _check_rest_date(*, sku: str, still_waiting: int, date: dt.date | None, toda
 
 
 def adjust_stock(
-    *, sku: str, delta: int, reason: str, note: str = "", actor: Any, at: dt.datetime
+    *, sku: str, delta: int, reason: str, note: str = "", actor: Actor | None, at: dt.datetime
 ) -> StockAdjustment:
     """Change stock on hand for a reason (damaged, count correction, found, ...), on record.
 

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from hearth.core import audit
-from hearth.core.audit import AuditAction
+from hearth.core.audit import Actor, AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
@@ -38,6 +39,9 @@ from hearth.orders.pricing import OrderPrice, price_order, pricing_draft, provin
 from hearth.orders.rules import OrderDraft
 from hearth.privacy import rules as privacy_rules
 
+if TYPE_CHECKING:
+    from hearth.accounts.models import User
+
 STANDARD = "standard"
 ZERO = Decimal("0.00")
 
@@ -58,7 +62,7 @@ def _move_refused(current: str, to: str) -> DomainError:
 
 
 def set_status(
-    *, order: Order, to: str, actor: Any, at: dt.datetime, note: str = "", **changes: Any
+    *, order: Order, to: str, actor: Actor | None, at: dt.datetime, note: str = "", **changes: Any
 ) -> Order:
     """The one transition: move ``order`` to ``to`` if ``rules.ALLOWED_MOVES`` allows it, under a
     row lock, recording an ``OrderEvent`` with the actor. Refused moves change nothing.
@@ -73,7 +77,7 @@ def set_status(
             order=locked,
             from_status=locked.status,
             to_status=to,
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=_user(actor),
             at=at,
             note=note,
         )
@@ -92,7 +96,9 @@ def set_status(
     return locked
 
 
-def hold_order(*, order: Order, reason: str, actor: Any, at: dt.datetime, note: str = "") -> Order:
+def hold_order(
+    *, order: Order, reason: str, actor: Actor | None, at: dt.datetime, note: str = ""
+) -> Order:
     """Put a placed order on hold for acceptance review (TOS-21): it cannot be picked."""
     if reason not in HoldReason.values:
         raise DomainError(
@@ -113,12 +119,12 @@ def hold_order(*, order: Order, reason: str, actor: Any, at: dt.datetime, note: 
 # --- What the warehouse calls (see README): each is one move of the lifecycle.
 
 
-def start_picking(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+def start_picking(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order:
     """released -> picking. Refused for anything not released (on hold, cancelled, ...)."""
     return set_status(order=order, to=OrderStatus.PICKING, actor=actor, at=at)
 
 
-def mark_packed(*, order: Order, actor: Any, at: dt.datetime, note: str = "") -> Order:
+def mark_packed(*, order: Order, actor: Actor | None, at: dt.datetime, note: str = "") -> Order:
     """picking -> packed."""
     return set_status(order=order, to=OrderStatus.PACKED, actor=actor, at=at, note=note)
 
@@ -126,7 +132,7 @@ def mark_packed(*, order: Order, actor: Any, at: dt.datetime, note: str = "") ->
 def mark_shipped(
     *,
     order: Order,
-    actor: Any,
+    actor: Actor | None,
     at: dt.datetime,
     carrier: str = "",
     tracking_number: str = "",
@@ -141,7 +147,7 @@ def mark_shipped(
     )
 
 
-def mark_delivered(*, order: Order, actor: Any, at: dt.datetime, note: str = "") -> Order:
+def mark_delivered(*, order: Order, actor: Actor | None, at: dt.datetime, note: str = "") -> Order:
     """shipped -> delivered (a carrier's webhook or a person)."""
     return set_status(
         order=order, to=OrderStatus.DELIVERED, actor=actor, at=at, note=note, delivered_at=at
@@ -149,7 +155,7 @@ def mark_delivered(*, order: Order, actor: Any, at: dt.datetime, note: str = "")
 
 
 def mark_exception(
-    *, order: Order, kind: str, actor: Any, at: dt.datetime, note: str = ""
+    *, order: Order, kind: str, actor: Actor | None, at: dt.datetime, note: str = ""
 ) -> Order:
     """shipped -> returned_to_sender | lost (``kind`` a ``rules.ShipmentException``)."""
     try:
@@ -174,9 +180,11 @@ def on_shipment_cancelled(callback: Callable[..., None]) -> None:
         _SHIPMENT_CANCELLERS.append(callback)
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor | None) -> User | None:
     """The user behind ``actor`` for user foreign keys (None for the system or a visitor)."""
-    return actor if getattr(actor, "pk", None) else None
+    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated:
+        return cast("User", actor)  # AUTH_USER_MODEL is accounts.User
+    return None
 
 
 # --- Placing an order.
@@ -355,7 +363,7 @@ def place_order(
     idempotency_key: str,
     channel: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Actor | None = None,
     request_hash: str = "",
 ) -> Order:
     """Place an order in one transaction (TOS-1, 3, 4, 5, 9, 11, 12, 20, 21, 25, 26).
@@ -398,7 +406,7 @@ def place_order_or_replay(
     idempotency_key: str,
     channel: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: Actor | None = None,
     request_hash: str = "",
 ) -> PlacedOrder:
     """:func:`place_order`, saying whether this call placed the order (issue #10 item 20).
@@ -446,7 +454,7 @@ def place_order_or_replay(
                 reference=number,
                 idempotency_key=idempotency_key,
                 payer_email=draft.email,
-                actor=actor if getattr(actor, "pk", None) else None,
+                actor=_user(actor),
             )
             if str(auth.status) == "declined":
                 release_stock(lines=lines)
@@ -505,7 +513,7 @@ def _create(
     channel: str,
     at: dt.datetime,
     dates: tuple[dt.date | None, dt.date | None, dt.date | None],
-    actor: Any,
+    actor: Actor | None,
 ) -> Order:
     from hearth.orders import emails, tasks
     from hearth.privacy.models import ConsentKind, ImpliedFrom, Purpose
@@ -589,7 +597,7 @@ def _create(
         order=order,
         from_status="",
         to_status=OrderStatus.PLACED,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=_user(actor),
         at=at,
         note=_("Placed by phone.") if channel == rules.Channel.PHONE else "",
     )
@@ -621,7 +629,7 @@ def _create(
             user=customer,
             email=order.email,
             evidence=f"order {number}: {choice.evidence}",
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=_user(actor),
         )
     # CASL implied consent arises from the purchase (2 years); the ledger's derivation never
     # lets it override the opt-out or withdrawal just above, nor an earlier unsubscribe.
@@ -632,7 +640,7 @@ def _create(
         user=customer,
         email=order.email,
         evidence=f"order {number} placed",
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=_user(actor),
     )
     order_id = order.pk
     # TOS-7, TOS-11: queued in this transaction (they exist if and only if the order does) and
@@ -661,7 +669,7 @@ def _misuse_flagged(email: str) -> bool:
 # --- After placing.
 
 
-def _reauthorise(*, order: Order, actor: Any, at: dt.datetime) -> Order | None:
+def _reauthorise(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order | None:
     """The order's authorisation lapsed (a long backorder): authorise again on the same stored
     credential. Declined: the order goes on hold (``payment_expired``) and the customer is
     emailed to pay again; returns None."""
@@ -727,7 +735,7 @@ def order_for_pay_again(token: str) -> Order | None:
     return order
 
 
-def pay_again(*, order: Order, payment_token: str, actor: Any, at: dt.datetime) -> Order:
+def pay_again(*, order: Order, payment_token: str, actor: Actor | None, at: dt.datetime) -> Order:
     """The customer paid again (a new card or PayPal) for an order whose lapsed authorisation
     could not be renewed: the new payment replaces it and the order is released (captured).
     A declined payment raises :class:`PaymentDeclined` and changes nothing."""
@@ -768,7 +776,7 @@ def pay_again(*, order: Order, payment_token: str, actor: Any, at: dt.datetime) 
     return release_order(order=locked, actor=actor, at=at)
 
 
-def release_order(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+def release_order(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order:
     """Capture the payment and release the order to fulfilment (TOS-8); clears a review (TOS-21).
 
     A lapsed authorisation (a long pre-order or backorder) is renewed first; when the renewal is
@@ -831,7 +839,7 @@ def _reason_code(reason: str) -> CancellationReason:
 
 
 def cancel_order(
-    *, order: Order, reason: str, actor: Any, at: dt.datetime, note: str = ""
+    *, order: Order, reason: str, actor: Actor | None, at: dt.datetime, note: str = ""
 ) -> Order:
     """Cancel an order that has not shipped, for a reason (TOS-9's, the customer's request, or a
     refund before shipment): fulfilment cancels the shipment first, the stock goes back, a
@@ -891,7 +899,7 @@ def cancel_order(
     return order
 
 
-def cancel_by_customer(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+def cancel_by_customer(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order:
     """The customer cancels their own order (My Stuff or the guest order page) until picking
     starts: a full refund or void and an email. After that: refused, nothing changed.
 
@@ -913,7 +921,7 @@ def cancel_by_customer(*, order: Order, actor: Any, at: dt.datetime) -> Order:
 
 
 def refund_order(
-    *, order: Order, amount: Decimal | None, reason: str, actor: Any, at: dt.datetime
+    *, order: Order, amount: Decimal | None, reason: str, actor: Actor | None, at: dt.datetime
 ) -> OrderRefund:
     """Give money back on an order, with a reason, and email the customer.
 
@@ -1007,7 +1015,12 @@ def _plan_of(lines: Any) -> rules.ShipPlan:
 
 
 def notify_expected_ship_date_changed(
-    *, sku: str, old: dt.date | None, new: dt.date | None, at: dt.datetime, actor: Any = None
+    *,
+    sku: str,
+    old: dt.date | None,
+    new: dt.date | None,
+    at: dt.datetime,
+    actor: Actor | None = None,
 ) -> list[Order]:
     """Re-date every open order with a pre-order or backorder line of ``sku`` (TOS-20).
 
@@ -1056,12 +1069,18 @@ def notify_expected_ship_date_changed(
                 latest,
             )
             order.save(update_fields=["ship_date", "delivery_earliest", "delivery_latest"])
+            audit.record(
+                actor=actor,
+                action=AuditAction.CHANGED,
+                obj=order,
+                fields=["ship_date", "delivery_earliest", "delivery_latest"],
+            )
             unknown = _("not known yet")
             event = OrderEvent.objects.create(
                 order=order,
                 from_status=order.status,
                 to_status=order.status,
-                actor=actor if getattr(actor, "pk", None) else None,
+                actor=_user(actor),
                 at=at,
                 note=_("Expected ship date of %(sku)s changed from %(old)s to %(new)s.")
                 % {
@@ -1083,10 +1102,22 @@ def notify_expected_ship_date_changed(
 @transaction.atomic
 def link_guest_orders(user: Any, email: str, at: dt.datetime) -> int:
     """Guest orders placed under ``email`` become the account's: called by privacy's
-    ``subjects.link_proven_email`` only once the account holder proved the email."""
-    return Order.objects.filter(customer__isnull=True, email__iexact=email.strip()).update(
-        customer=user
+    ``subjects.link_proven_email`` only once the account holder proved the email, so the
+    account holder is the actor of each link's audit row."""
+    linked = list(
+        Order.objects.select_for_update()
+        .filter(customer__isnull=True, email__iexact=email.strip())
+        .values_list("pk", flat=True)
     )
+    Order.objects.filter(pk__in=linked).update(customer=user)
+    for order_id in linked:
+        audit.record(
+            actor=user,
+            action=AuditAction.CHANGED,
+            obj=audit.ObjectRef(label=Order._meta.label, pk=str(order_id)),
+            fields=["customer"],
+        )
+    return len(linked)
 
 
 # --- Received stock for pre-order and backorder lines (TOS-20), called by fulfilment.
@@ -1106,7 +1137,7 @@ def allocate_received_stock(
     *,
     variant: Any,
     quantity: int,
-    actor: Any,
+    actor: Actor | None,
     at: dt.datetime,
     next_expected_ship_date: dt.date | None = None,
 ) -> Allocation:
@@ -1219,7 +1250,7 @@ def waiting_for_stock(order: Order) -> bool:
     return any(line.waiting_for_stock for line in order.lines.all())
 
 
-def clear_hold(*, order: Order, actor: Any, at: dt.datetime) -> Order:
+def clear_hold(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order:
     """Accept a held order (TOS-21): released (payment captured), or, while a pre-order or
     backorder line waits for stock, back to placed (released when the stock arrives)."""
     if waiting_for_stock(order):
@@ -1236,7 +1267,7 @@ def clear_hold(*, order: Order, actor: Any, at: dt.datetime) -> Order:
 # --- Phone channel (TOS-5).
 
 
-def find_or_create_customer(*, email: str, full_name: str, actor: Any) -> Any:
+def find_or_create_customer(*, email: str, full_name: str, actor: Actor | None) -> Any:
     """The customer with this email, or a new account without a password (they can set one
     later through "forgot password", which proves the email); used by sales agents on the
     phone. None when an account exists whose email is not proven (a guest order then)."""
@@ -1249,7 +1280,12 @@ def find_or_create_customer(*, email: str, full_name: str, actor: Any) -> Any:
         # An account whose email nobody proved may be someone else's sign-up with this
         # caller's email: the order stays a guest order, linked when the email is proven.
         return user if user.email_verified else None
-    return User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+        audit.record(
+            actor=actor, action=AuditAction.CREATED, obj=user, fields=["email", "full_name"]
+        )
+    return user
 
 
 # --- What the sales agent reads back before charging (TOS-5).

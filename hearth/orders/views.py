@@ -99,7 +99,7 @@ def guest_cancel(request: HttpRequest) -> HttpResponse:
         order = guest_order(**form.cleaned_data)
         if order is not None:
             try:
-                services.cancel_by_customer(order=order, actor=None, at=clock.now())
+                services.cancel_by_customer(order=order, actor=request.user, at=clock.now())
             except DomainError as exc:
                 message, status = str(exc.message), exc.status
             else:

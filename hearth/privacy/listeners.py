@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hearth.core.audit import Actor
+
 ConsentListener = Callable[..., object]
 
 _listeners: dict[str, list[ConsentListener]] = {}
@@ -32,6 +34,6 @@ def listeners_for(purpose: str) -> list[ConsentListener]:
     return list(_listeners.get(purpose, ()))
 
 
-def notify(record: Any, *, actor: Any) -> None:
+def notify(record: Any, *, actor: Actor | None) -> None:
     for fn in listeners_for(record.purpose):
         fn(record, actor=actor)

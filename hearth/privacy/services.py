@@ -344,10 +344,21 @@ def annotate_data_request(*, request: DataRequest, note: str, actor: Actor | Non
 @transaction.atomic
 def link_data_requests(user: Any, email: str, at: dt.datetime) -> int:
     """Requests made by this email without an account become the account's once the account
-    holder proved the email (``subjects.link_proven_email``)."""
-    return DataRequest.objects.filter(
-        user__isnull=True, requester_email_hash=keyed_hash(email.strip().lower())
-    ).update(user=user)
+    holder proved the email (``subjects.link_proven_email``); the holder is each link's actor."""
+    linked = list(
+        DataRequest.objects.select_for_update()
+        .filter(user__isnull=True, requester_email_hash=keyed_hash(email.strip().lower()))
+        .values_list("pk", flat=True)
+    )
+    DataRequest.objects.filter(pk__in=linked).update(user=user)
+    for request_id in linked:
+        audit.record(
+            actor=user,
+            action=AuditAction.CHANGED,
+            obj=audit.ObjectRef(label=DataRequest._meta.label, pk=str(request_id)),
+            fields=["user"],
+        )
+    return len(linked)
 
 
 def extend_data_request(
@@ -466,7 +477,7 @@ def _pass_on(
     kind: str,
     why: str,
     at: dt.datetime,
-    actor: Any,
+    actor: Actor | None,
     data_request: DataRequest | None,
 ) -> list[Disclosure]:
     what_by_processor: dict[str, list[str]] = {}
@@ -493,7 +504,7 @@ def notify_processors_of_correction(
     user: Any,
     fields: Iterable[str],
     at: dt.datetime,
-    actor: Any = None,
+    actor: Actor | None = None,
     data_request: DataRequest | None = None,
 ) -> list[Disclosure]:
     """Pass a correction on to every processor that holds the corrected fields.

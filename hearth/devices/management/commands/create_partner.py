@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hearth.core import clock
+from hearth.core.audit import SystemActor
 from hearth.core.errors import DomainError
 from hearth.devices.partners import create_partner
 
@@ -21,7 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             partner, token = create_partner(
-                name=options["name"], service=options["service"], at=clock.now(), actor=None
+                name=options["name"],
+                service=options["service"],
+                at=clock.now(),
+                actor=SystemActor("create_partner command"),
             )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
