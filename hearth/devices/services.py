@@ -487,6 +487,7 @@ def link_confirmed_households(user: Any, email: str, at: dt.datetime) -> int:
     linked = list(
         Household.objects.select_for_update()
         .filter(customer__isnull=True, confirmed_at__isnull=False, email_hash=keyed_hash(email))
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     Household.objects.filter(pk__in=linked).update(customer=user)

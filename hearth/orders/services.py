@@ -454,7 +454,7 @@ def place_order_or_replay(
                 reference=number,
                 idempotency_key=idempotency_key,
                 payer_email=draft.email,
-                actor=_user(actor),
+                actor=actor,
             )
             if str(auth.status) == "declined":
                 release_stock(lines=lines)
@@ -681,7 +681,7 @@ def _reauthorise(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order
         auth = reauthorise(
             payment_id=locked.payment_id,
             idempotency_key=f"reauth-{locked.number}-{locked.payment_id}",
-            actor=_user(actor),
+            actor=actor,
         )
         audit.record(actor=actor, action=AuditAction.MONEY_MOVED, obj=locked, fields=["payment_id"])
         if auth.status == "declined":
@@ -751,7 +751,7 @@ def pay_again(*, order: Order, payment_token: str, actor: Actor | None, at: dt.d
             reference=locked.number,
             idempotency_key=f"pay-again-{locked.number}-{locked.payment_id}",
             payer_email=locked.email,
-            actor=_user(actor),
+            actor=actor,
         )
         if str(auth.status) == "declined":
             declined = auth
@@ -873,7 +873,7 @@ def cancel_order(
                     payment_id=order.payment_id,
                     amount=paid.refundable,
                     idempotency_key=f"refund-{order.number}",
-                    actor=_user(actor),
+                    actor=actor,
                 )
                 OrderRefund.objects.create(
                     order=order,
@@ -889,7 +889,7 @@ def cancel_order(
                 void(
                     payment_id=order.payment_id,
                     idempotency_key=f"void-{order.number}",
-                    actor=_user(actor),
+                    actor=actor,
                 )
                 audit.record(
                     actor=actor, action=AuditAction.MONEY_MOVED, obj=order, fields=["payment_id"]
@@ -981,7 +981,7 @@ def refund_order(
             payment_id=locked.payment_id,
             amount=wanted,
             idempotency_key=f"refund-{locked.number}-{count + 1}",
-            actor=_user(actor),
+            actor=actor,
         )
         made = OrderRefund.objects.create(
             order=locked, amount=wanted, reason=reason, actor=_user(actor), at=at
@@ -1107,6 +1107,7 @@ def link_guest_orders(user: Any, email: str, at: dt.datetime) -> int:
     linked = list(
         Order.objects.select_for_update()
         .filter(customer__isnull=True, email__iexact=email.strip())
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     Order.objects.filter(pk__in=linked).update(customer=user)

@@ -348,6 +348,7 @@ def link_data_requests(user: Any, email: str, at: dt.datetime) -> int:
     linked = list(
         DataRequest.objects.select_for_update()
         .filter(user__isnull=True, requester_email_hash=keyed_hash(email.strip().lower()))
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     DataRequest.objects.filter(pk__in=linked).update(user=user)
