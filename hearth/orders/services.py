@@ -1227,7 +1227,7 @@ def allocate_received_stock(
 
 
 def _re_date_the_rest(
-    *, sku: str, new: dt.date, waiting: bool, actor: Any, at: dt.datetime
+    *, sku: str, new: dt.date, waiting: bool, actor: Actor | None, at: dt.datetime
 ) -> None:
     """The variant of a pre-order or backorder SKU takes ``new`` as its expected ship date
     (through the catalogue, whose listener re-dates its open orders); then every order still
