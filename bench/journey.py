@@ -69,6 +69,9 @@ CHOICES = {
 TICK = re.compile(r"adult|end_user|accurate|attest|terms|age", re.I)
 # Forms of the site's chrome that are never the page's main form.
 CHROME = re.compile(r"/i18n/|setlang|logout|sign-?out|/cookies|/notice|acknowledge|search", re.I)
+STOCK_UP = (
+    "from hearth.catalog.models import Variant;Variant.objects.update(stock_on_hand=1_000_000)"
+)
 CONFIRMATION = re.compile(r"/checkout/confirmation/([^/]+)/")
 
 
@@ -193,13 +196,20 @@ class Journey:
     seconds: float
 
 
-def walk(base: str, n: int, product_path: str) -> Journey:
+def walk(base: str, n: int, product_path: str, transport: object = None) -> Journey:
+    """One guest's journey; ``transport`` (an ``httpx.WSGITransport``) walks it in-process, as
+    ``bench/request_cost.py`` does to time and profile each request."""
     import httpx
 
     started = time.perf_counter()
     requests = 0
     place_ms = 0.0
-    with httpx.Client(base_url=base, follow_redirects=True, timeout=60) as client:
+    with httpx.Client(
+        base_url=base,
+        follow_redirects=True,
+        timeout=60,
+        transport=transport,  # type: ignore[arg-type]
+    ) as client:
 
         def go(
             method: str, url: str, data: dict | None = None, referer: str = ""
@@ -301,6 +311,9 @@ def serve(database_url: str | None, workers: int) -> Iterator[Server]:
         run = {"cwd": ROOT, "env": env, "check": True, "stdout": subprocess.DEVNULL}
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], **run)  # type: ignore[call-overload]
         subprocess.run([PYTHON, "manage.py", "load_demo", "-v0"], **run)  # type: ignore[call-overload]
+        # The demo catalogue holds 8 to 40 of each variant: enough for a demo, not for hundreds
+        # of journeys (they ran out after ~25 orders and then every buyer stopped at the basket).
+        subprocess.run([PYTHON, "manage.py", "shell", "-c", STOCK_UP], **run)  # type: ignore[call-overload]
         port = free_port()
         config = ROOT / "hearth" / "gunicorn.conf.py"
         command = [PYTHON, "-m", "gunicorn", "hearth.wsgi", "-b", f"127.0.0.1:{port}"]

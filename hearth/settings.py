@@ -117,9 +117,16 @@ TEMPLATES = [
 # --- Database: SQLite (WAL) embedded by default, PostgreSQL when DATABASE_URL says so.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hearth.sqlite3'}")
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+# Persistent connections (issue #12 item 6): a connection is kept for CONN_MAX_AGE seconds and
+# checked before reuse (a failed health check opens a new one, so a restarted PostgreSQL costs
+# one request, not an error). For SQLite this also saves the open and the PRAGMAs of every
+# request; it is safe with gunicorn's sync workers (one connection per worker thread).
+_db = dj_database_url.parse(
+    DATABASE_URL,
+    conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+    conn_health_checks=True,
+)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("basket/<str:sku>/remove/", views.basket_remove, name="basket_remove"),
     path("checkout/", views.start, name="start"),
     path("checkout/age/", views.age, name="age"),
+    path("checkout/details/", views.details, name="details"),
     path("checkout/contact/", views.contact, name="contact"),
     path("checkout/address/", views.address, name="address"),
     path("checkout/outside-canada/", views.outside_canada, name="outside_canada"),

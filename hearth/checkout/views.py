@@ -42,6 +42,9 @@ SESSION_STATE = services.CHECKOUT_SESSION_STATE
 SESSION_PLACED = "checkout_placed"  # {place token: order number}: replays land on the order
 # The 18+ question comes first, before any personal information (issue #10 item 11).
 STEPS = ("age", "contact", "address", "delivery", "payment")
+# Asked together on the one-page form (``details``); their own pages stay for the review page's
+# "change" links and for a session that lost one of them.
+DETAILS_STEPS = ("contact", "address", "delivery", "payment")
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
@@ -185,7 +188,10 @@ def start(request: HttpRequest) -> HttpResponse:
     if summary.problems:
         messages.error(request, _("Some items in your basket need your attention first."))
         return redirect("checkout:basket")
-    return redirect(f"checkout:{_missing_step(_state(request), 'review') or 'review'}")
+    missing = _missing_step(_state(request), "review")
+    if missing in DETAILS_STEPS:  # one page asks them all (issue #12 item 3)
+        return redirect("checkout:details")
+    return redirect(f"checkout:{missing or 'review'}")
 
 
 def age(request: HttpRequest) -> HttpResponse:
@@ -199,7 +205,7 @@ def age(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["adult"]:
             state["age"] = {"adult": True}
             _save(request, state)
-            return redirect("checkout:contact")
+            return redirect("checkout:details")
         request.session.pop(SESSION_STATE, None)
         return render(request, "checkout/under_age.html")
     return render(request, "checkout/age.html", {"form": form})
@@ -265,6 +271,110 @@ def address(request: HttpRequest) -> HttpResponse:
         _save(request, state)
         return redirect("checkout:delivery")
     return render(request, "checkout/address.html", {"form": form})
+
+
+def _contact_initial(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
+    initial = dict(state.get("contact") or {})
+    if not initial and request.user.is_authenticated:
+        initial = {
+            "email": request.user.email,
+            "name": getattr(request.user, "full_name", ""),
+            # PP-8 / PP-5: the box shows the customer's current express choice.
+            "marketing_email": selectors.express_marketing_choice(
+                user=request.user, at=clock.now()
+            ),
+        }
+    return initial
+
+
+def details(request: HttpRequest) -> HttpResponse:
+    """The one-page checkout (issue #12 item 3): contact, address, delivery and payment method
+    on one form, without JavaScript, each error beside its field. Each part keeps its step's
+    rules (the same forms); a valid post goes straight to the provider's card page (or PayPal),
+    then review and place. The 18+ question stays before it, on its own page."""
+    if (blocked := _guard(request, "contact")) is not None:
+        return blocked
+    state = _state(request)
+    at = clock.now()
+    data = request.POST if request.method == "POST" else None
+    saved = state.get("address")
+    contact_form = ContactForm(data, initial=_contact_initial(request, state))
+    address_form = AddressForm(
+        data,
+        initial=(
+            {**saved, "lines": "\n".join(saved["lines"])}
+            if saved
+            else _saved_address_initial(request)
+        ),
+    )
+    delivery_form = DeliveryForm(
+        data, initial=state.get("delivery") or {}, methods=_method_choices(at)
+    )
+    payment_form = PaymentMethodForm(
+        data, initial={"payment_method": (state.get("payment") or {}).get("method")}
+    )
+    forms_ = (contact_form, address_form, delivery_form, payment_form)
+    context = {
+        "contact_form": contact_form,
+        "address_form": address_form,
+        "delivery_form": delivery_form,
+        "payment_form": payment_form,
+        "care": care_contact_message(),
+        "sign_in_url": (
+            f"{reverse('accounts:sign_in')}?{urlencode({'next': reverse('checkout:start')})}"
+        ),
+    }
+    if request.method != "POST" or not all([f.is_valid() for f in forms_]):
+        return render(request, "checkout/details.html", context)
+    if address_form.outside_service_region:
+        state.pop("address", None)
+        _save(request, state)
+        return redirect(
+            f"{reverse('checkout:outside_canada')}?"
+            f"{urlencode({'country': address_form.cleaned_data['country']})}"
+        )
+    contact = {k: contact_form.cleaned_data[k] for k in contact_form.fields}
+    address = address_form.address()
+    code = delivery_form.cleaned_data["discount_code"]
+    method = payment_form.cleaned_data["payment_method"]
+    try:
+        quote = services.quote_checkout(
+            lines=_lines(request),
+            province=address["province"],
+            shipping_method_code=delivery_form.cleaned_data["shipping_method"],
+            discount_code=code,
+            email=contact["email"],
+            shopper=_shopper(request),
+            at=at,
+        )
+    except DomainError as error:
+        target = next((f for f in forms_ if any(n in f.fields for n in error.fields)), None)
+        apply_domain_error(target or delivery_form, error)
+        return render(request, "checkout/details.html", context)
+    state.update(
+        contact=contact,
+        address=address,
+        delivery={
+            "shipping_method": delivery_form.cleaned_data["shipping_method"],
+            "discount_code": code.strip().upper(),
+        },
+        payment={},
+        pending_method=method,
+    )
+    reference = state.setdefault("reference", random_token(9))
+    _save(request, state)
+    try:
+        url = placing.payment_page_url(
+            method=method,
+            amount=quote.summary.total,
+            reference=reference,
+            return_url=reverse("checkout:payment_return"),
+            cancel_url=reverse("checkout:payment_cancelled"),
+        )
+    except DomainError as error:
+        apply_domain_error(payment_form, error)
+        return render(request, "checkout/details.html", context)
+    return redirect(url)
 
 
 def outside_canada(request: HttpRequest) -> HttpResponse:

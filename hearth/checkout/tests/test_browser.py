@@ -33,16 +33,16 @@ def _launch(pw: Any) -> Any:
     return pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
 
 
-def _to_address_step(page: Any, base: str) -> None:
+def _to_details_page(page: Any, base: str) -> None:
     page.goto(f"{base}/shop/ember-one/")
     page.get_by_role("button", name="Add to basket").click()
     page.get_by_role("link", name="Checkout now").click()
     # Issue #10 item 11: the 18+ question comes before any personal information.
     page.get_by_label("Yes, I am 18 or older.").check()
     page.get_by_role("button", name="Continue").click()
+    # Issue #12 item 3: contact, address, delivery and payment method on one page.
     page.fill("#id_email", "ada@example.com")
     page.fill("#id_name", "Ada Lovelace")
-    page.get_by_role("button", name="Continue to delivery address").click()
 
 
 @pytest.mark.promise("TOS-4", "TOS-3", "TOS-13", "TOS-14", "TOS-7", "TOS-11")
@@ -71,14 +71,12 @@ def test_guest_buys_a_speaker_with_a_test_visa_and_gets_the_invoice_by_email(
         try:
             page = browser.new_page()
             page.set_default_timeout(10000)
-            _to_address_step(page, live_server.url)
+            _to_details_page(page, live_server.url)
             page.fill("#id_lines", "12 Wellington Street")
             page.fill("#id_city", "Ottawa")
             page.select_option("#id_province", "ON")
             page.fill("#id_postal_code", "K1A 0B1")
-            page.get_by_role("button", name="Continue to delivery options").click()
             expect(page.get_by_label("Standard: free, ships 2026-11-02")).to_be_checked()
-            page.get_by_role("button", name="Continue to payment").click()
             page.get_by_label("Credit card").check()
             page.get_by_role("button", name="Continue to payment details").click()
 
@@ -138,12 +136,12 @@ def test_a_buyer_who_enters_a_po_box_sees_why_it_is_refused(
         try:
             page = browser.new_page()
             page.set_default_timeout(10000)
-            _to_address_step(page, live_server.url)
+            _to_details_page(page, live_server.url)
             page.fill("#id_lines", "PO Box 123")
             page.fill("#id_city", "Ottawa")
             page.select_option("#id_province", "ON")
             page.fill("#id_postal_code", "K1A 0B1")
-            page.get_by_role("button", name="Continue to delivery options").click()
+            page.get_by_role("button", name="Continue to payment details").click()
             error = page.locator("#id_lines_errors")
             expect(error).to_be_visible()
             expect(error).to_contain_text("box", ignore_case=True)

@@ -66,8 +66,10 @@ def to_review(
     client: Client, *, card: str = VISA, contact: dict[str, str] | None = None, code: str = ""
 ) -> str:
     add(client)
-    assert client.get("/checkout/").url in ("/checkout/age/", "/checkout/contact/")
-    assert client.post("/checkout/age/", {"adult": "yes"}).url == "/checkout/contact/"
+    assert client.get("/checkout/").url in ("/checkout/age/", "/checkout/details/")
+    # The 18+ answer leads to the one-page form (test_one_page_checkout.py); these tests walk
+    # the single-step pages, which stay for the review's "change" links and lost sessions.
+    assert client.post("/checkout/age/", {"adult": "yes"}).url == "/checkout/details/"
     assert client.post("/checkout/contact/", contact or CONTACT).url == "/checkout/address/"
     assert client.post("/checkout/address/", ADDRESS).url == "/checkout/delivery/"
     delivered = client.post(

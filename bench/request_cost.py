@@ -1,0 +1,127 @@
+"""Server CPU per request of the guest journey, page by page, in one process.
+
+The same walker as ``bench/journey.py`` (fresh guest, forms filled by field name) drives the WSGI
+application in-process through ``httpx.WSGITransport``; a thin WSGI wrapper reads the process's
+CPU time (``time.process_time``) around each request, the response body included, and files it
+under the URL pattern's name. It prints the median and p90 CPU per page and the median for the
+storefront's GETs and redirects and for placing. ``--profile FILE`` writes a cProfile of the
+timed journeys, in CPU time, to FILE (cumulative and own time). No network, no server: what it
+measures is Django's and Hearth's own work, which is what gunicorn's workers spend per request.
+
+    .venv/bin/python bench/request_cost.py [--flows 40] [--postgres] [--profile out.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._harness import postgres_url
+from bench.journey import parse, walk
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--flows", type=int, default=40)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--profile", type=Path)
+    args = parser.parse_args()
+    var_dir = tempfile.mkdtemp(prefix="hearth-cost-")
+    os.environ.update(
+        {
+            "HEARTH_VAR_DIR": var_dir,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "testserver,127.0.0.1",
+            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "LOG_LEVEL": "ERROR",
+            "HEARTH_THROTTLE_OFF": "1",
+            "DJANGO_SETTINGS_MODULE": "hearth.settings",
+        }
+    )
+    os.environ.pop("DATABASE_URL", None)
+    if args.postgres:
+        url = postgres_url("hearth_bench_request_cost")
+        if url is None:
+            raise SystemExit("PostgreSQL not available")
+        os.environ["DATABASE_URL"] = url
+
+    import django
+
+    django.setup()
+    import httpx
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+    from django.urls import Resolver404, resolve
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("load_demo", verbosity=0, stdout=io.StringIO())
+    from hearth.catalog.models import Variant
+
+    Variant.objects.update(stock_on_hand=1_000_000)  # as bench/journey.py does
+    application = get_wsgi_application()
+    costs: dict[str, list[float]] = defaultdict(list)
+    timing = {"on": False}
+
+    def timed(environ: dict[str, Any], start_response: Any) -> Any:
+        t0 = time.process_time()
+        body = b"".join(application(environ, start_response))
+        if timing["on"]:
+            try:
+                name = resolve(environ["PATH_INFO"]).view_name
+            except Resolver404:
+                name = environ["PATH_INFO"]
+            costs[f"{environ['REQUEST_METHOD']} {name}"].append((time.process_time() - t0) * 1000)
+        return [body]
+
+    transport = httpx.WSGITransport(app=timed)
+    base = "http://testserver"
+    home = httpx.Client(transport=transport, base_url=base, follow_redirects=True).get("/")
+    product = next(h for h in parse(home.text).links if re.match(r"^/(products?|shop)/[^/]+/$", h))
+    for n in range(3):  # warm imports, templates and caches
+        walk(base, 10_000 + n, product, transport=transport)
+    # CPU time, not wall time: on a shared machine the wall clock mostly measures waiting.
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    timing["on"] = True
+    journeys = [walk(base, n, product, transport=transport) for n in range(args.flows)]
+    timing["on"] = False
+    if profiler is not None:
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(70)
+        stats.sort_stats("tottime").print_stats(40)
+        args.profile.write_text(out.getvalue())
+    mean_requests = statistics.mean(j.requests for j in journeys)
+    print(f"{args.flows} journeys, {mean_requests:.1f} requests each")
+    print(f"{'request':<44} {'n':>4} {'median ms':>10} {'p90 ms':>8}")
+    storefront: list[float] = []
+    for name, values in sorted(costs.items()):
+        values.sort()
+        p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
+        print(f"{name:<44} {len(values):>4} {statistics.median(values):>10.2f} {p90:>8.2f}")
+        if "review" not in name:
+            storefront.extend(values)
+    place = costs.get("POST checkout:review", [0.0])
+    total = sum(sum(v) for v in costs.values()) / max(1, args.flows)
+    print(f"storefront GETs, redirects and steps: median {statistics.median(storefront):.2f} ms")
+    print(f"placing (POST review): median {statistics.median(place):.2f} ms")
+    print(f"CPU per journey: {total:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
