@@ -84,3 +84,14 @@ def test_a_guest_sees_the_box_unticked(client: Client) -> None:
     client.post("/basket/add/", {"sku": "EO-ONE-CHR", "quantity": 1})
     client.post("/checkout/age/", {"adult": "yes"})
     assert "checked" not in _box(client)
+
+
+@pytest.mark.promise("PP-8")
+@pytest.mark.promise("PP-5")
+def test_the_one_page_checkout_shows_an_opted_in_customer_the_box_ticked(client: Client) -> None:
+    _customer(client, granted=True, kind=ConsentKind.EXPRESS)
+    html = client.get("/checkout/details/").content.decode()
+    match = re.search(r"<input[^>]*name=\"marketing_email\"[^>]*>", html)
+    assert match is not None
+    assert "checked" in match.group(0)
+    assert 'value="grace@example.com"' in html
