@@ -321,3 +321,16 @@ def orders_waiting_after_receipt(*, sku: str, quantity: int) -> int:
     )
     filled = rules.fifo_allocation([q for _order, q in lines], max(quantity, 0))
     return len({order_id for order_id, _q in lines[filled:]})
+
+
+def express_marketing_in_force(*, customer: Any, at: dt.datetime) -> bool:
+    """The customer's express consent to news and offers by email is in force: the phone
+    order's first marketing box starts ticked then, so leaving it withdraws nothing."""
+    from hearth.privacy.models import Purpose
+    from hearth.privacy.rules import Kind
+    from hearth.privacy.selectors import current_consents
+
+    if customer is None:
+        return False
+    state = current_consents(at=at, user=customer)[Purpose.MARKETING_EMAIL]
+    return state.granted and state.kind == Kind.EXPRESS

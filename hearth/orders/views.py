@@ -274,6 +274,13 @@ def phone_build(request: HttpRequest, draft_id: str) -> HttpResponse:
     """Build the order: products, address, the attestations read to the customer."""
     data = _draft_data(request, draft_id)
     initial = dict(data.get("form") or {"country": "CA"})
+    if not data.get("form") and data.get("customer_id"):
+        from hearth.accounts.models import User
+
+        customer = User.objects.filter(pk=data["customer_id"]).first()
+        initial["marketing_opt_in"] = selectors.express_marketing_in_force(
+            customer=customer, at=clock.now()
+        )
     if isinstance(initial.get("lines"), list):
         initial["lines"] = "\n".join(f"{sku} {q}" for sku, q in initial["lines"])
     form = PhoneOrderForm(

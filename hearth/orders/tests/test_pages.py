@@ -277,3 +277,34 @@ def test_a_phone_order_with_both_marketing_answers_is_sent_back_to_the_agent(spe
     assert response.status_code == 200
     assert "cannot both be chosen" in response.content.decode()
     assert Order.objects.count() == 0
+
+
+@pytest.mark.promise("PP-8")
+def test_the_phone_form_shows_a_customers_express_consent_ticked(speaker, staff_client):
+    from hearth.accounts.models import User
+    from hearth.privacy.services import record_consent
+
+    agent = staff_client("sales_agent")
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace Hopper"})[
+        "Location"
+    ]
+    unticked = agent.get(build_url).content.decode()
+    tag = unticked.split('name="marketing_opt_in"')[1].split(">")[0]
+    assert "checked" not in tag
+    grace = User.objects.get(email="grace@example.com")
+    grace.email_verified_at = T0  # a proven account: the phone order is theirs (PP-15)
+    grace.save(update_fields=["email_verified_at"])
+    record_consent(
+        purpose="marketing_email",
+        granted=True,
+        kind="express",
+        source="my_stuff",
+        at=T0,
+        user=grace,
+    )
+    build_url = agent.post(PHONE, {"email": "grace@example.com", "full_name": "Grace Hopper"})[
+        "Location"
+    ]
+    ticked = agent.get(build_url).content.decode()
+    assert "checked" in ticked.split('name="marketing_opt_in"')[1].split(">")[0]
+    assert "checked" not in ticked.split('name="marketing_opt_out"')[1].split(">")[0]
