@@ -41,15 +41,36 @@ class WorkerHeartbeat(models.Model):
         return self.worker_id
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("The audit log is append-only: events are never changed.")
+        raise PermissionError("This record is append-only: records are never changed.")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("The audit log is append-only: events are never deleted.")
+        raise PermissionError("This record is append-only: records are never deleted.")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted (ledgers, audit trails).
+
+    Only the retention task purges such rows when their time is up (``purge_due_holds`` calls
+    the plain ``QuerySet.delete`` on purpose), never ``save`` or ``delete`` on the model.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("This record is append-only: it is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("This record is append-only: it is never deleted.")
+
+
+class AuditEvent(AppendOnlyModel):
     """One audited action (``hearth.core.audit.record``). Append-only.
 
     Holds the actor, the action, the object's model label and primary key and the names of the
@@ -72,8 +93,6 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object ID"), max_length=64)
     fields = models.JSONField(_("fields (names only)"), default=list, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ("-at", "-id")
         verbose_name = _("audit event")
@@ -83,11 +102,3 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.system_actor or (f"user #{self.actor_id}" if self.actor_id else self.actor_kind)
         return f"{who} {self.action} {self.object_type}#{self.object_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("The audit log is append-only: an event is never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("The audit log is append-only: an event is never deleted.")

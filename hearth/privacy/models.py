@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from hearth.core.models import AppendOnlyModel
 from hearth.privacy.fields import EncryptedTextField, HashedLookupField
 
 
@@ -34,35 +35,6 @@ class ConsentKind(models.TextChoices):
 class ImpliedFrom(models.TextChoices):
     PURCHASE = "purchase", _("a purchase")
     ENQUIRY = "enquiry", _("an enquiry")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("This ledger is append-only: records are never changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("This ledger is append-only: records are never deleted.")
-
-
-class AppendOnlyModel(models.Model):
-    """A record that is written once and never changed or deleted (ledgers, audit trails).
-
-    Only the retention task purges such rows when their time is up (``purge_due_holds`` calls
-    the plain ``QuerySet.delete`` on purpose), never ``save`` or ``delete`` on the model.
-    """
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("This record is append-only: it is never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("This record is append-only: it is never deleted.")
 
 
 class ConsentRecord(AppendOnlyModel):
