@@ -9,3 +9,4 @@ class CommsErrorCode(StrEnum):
     NO_RECIPIENT = "no_recipient"
     KEY_REUSED = "message_key_reused"
     NOT_RETRYABLE = "message_not_retryable"
+    BAD_HEADER = "bad_header"

@@ -42,6 +42,8 @@ class OutboundMessage(models.Model):
     html_body = models.TextField(_("HTML body"), blank=True)
     # [{"filename", "mimetype", "content" (base64)}]: small documents such as a tax invoice.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Extra headers, name -> value (a care reply's Reply-To; a campaign's List-Unsubscribe).
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     created_at = models.DateTimeField(_("queued at"))
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)

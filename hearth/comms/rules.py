@@ -98,3 +98,8 @@ def after_failure(*, attempts: int, policy: RetryPolicy, now: dt.datetime) -> Af
 def purge_before(*, now: dt.datetime, retention_days: int) -> dt.datetime:
     """Rows queued before this moment are past the outbox's retention."""
     return now - dt.timedelta(days=retention_days)
+
+
+def header_injected(text: str) -> bool:
+    """True when a header name or value holds a line break (header injection)."""
+    return "\r" in text or "\n" in text

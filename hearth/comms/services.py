@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import smtplib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from enum import StrEnum
@@ -72,6 +72,7 @@ def queue_email(
     from_address: str | None = None,
     kind: OutboundKind = OutboundKind.TRANSACTIONAL,
     forget_once_sent: bool = False,
+    headers: Mapping[str, str] | None = None,
     actor: Actor | None = None,
 ) -> OutboundMessage:
     """Queue one email, sent once after the caller's transaction commits.
@@ -89,6 +90,13 @@ def queue_email(
     existing = OutboundMessage.objects.filter(key=key).first()
     if existing is not None:
         return existing
+    extra = dict(headers or {})
+    if any(
+        rules.header_injected(name) or rules.header_injected(value) for name, value in extra.items()
+    ):
+        raise DomainError(
+            CommsErrorCode.BAD_HEADER, _("An email header may not hold a line break.")
+        )
     sender = from_address or settings.DEFAULT_FROM_EMAIL
     try:
         with transaction.atomic():
@@ -109,6 +117,7 @@ def queue_email(
                     }
                     for a in attachments
                 ],
+                headers=extra,
                 created_at=at,
                 next_attempt_at=at,
                 forget_once_sent=forget_once_sent,
@@ -191,7 +200,7 @@ def _as_email(row: OutboundMessage) -> EmailMessage:
         row.body,
         row.from_address,
         list(row.to_addresses),
-        headers={"Message-ID": row.message_id},
+        headers={**(row.headers or {}), "Message-ID": row.message_id},
     )
     if row.html_body:
         message.attach_alternative(row.html_body, "text/html")

@@ -331,3 +331,27 @@ def test_a_one_time_link_email_keeps_no_address_or_content_once_sent(
     assert row.status == OutboundStatus.SENT
     assert (row.to_addresses, row.body, row.html_body, row.attachments) == ([], "", "", [])
     assert row.subject == "Your order EO-00000001 is confirmed"  # what was sent, not to whom
+
+
+# --- Extra headers (a care reply's Reply-To).
+
+
+@pytest.mark.promise("TOS-27")
+def test_extra_headers_reach_the_sent_message(
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        queue(headers={"Reply-To": "care+abc123@example.com"})
+
+    sent = smtp_server.wait_for(1)
+    assert sent[0]["Reply-To"] == "care+abc123@example.com"
+
+
+def test_a_header_with_a_line_break_is_refused_and_nothing_is_queued() -> None:
+    from hearth.core.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        queue(headers={"Reply-To": "care@example.com\r\nBcc: eve@example.com"})
+
+    assert refused.value.code == "bad_header"
+    assert OutboundMessage.objects.count() == 0
