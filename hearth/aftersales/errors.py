@@ -10,3 +10,5 @@ class AftersalesErrorCode(StrEnum):
     DATES_OUT_OF_ORDER = "dates_out_of_order"
     RETAIL_DATE_NOT_DEALER = "retail_date_not_dealer"
     INVALID_COUNT = "invalid_count"
+    INSPECTION_INCOMPLETE = "inspection_incomplete"
+    DISPOSITION_NOT_ALLOWED = "disposition_not_allowed"

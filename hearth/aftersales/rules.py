@@ -492,3 +492,173 @@ def eligibility(
             else None
         ),
     )
+
+
+# --- Receiving and inspection (issue #13: the warehouse's scanner and inspection form) ---------
+#
+# The warehouse scans an RMA's label, then each unit's serial (TOS-24: "its serial number must
+# match the RMA"), then records what it found: the condition and the packaging of a 45-day
+# return (TOS-22: "in original packaging with all materials, new or as-new") or the exclusions
+# of a warranty claim (TOS-23), and where the unit goes (stock, refurbishment, scrap, or kept
+# for the customer). Serials are compared as :func:`hearth.catalog.rules.normalise_serial`
+# stores them; the caller normalises.
+
+#: The RMA states in which a parcel may be received (its label is issued, it has not arrived).
+RECEIVABLE_STATES = frozenset({"issued"})
+#: States that mean the parcel has arrived already (receiving again is refused).
+ARRIVED_STATES = frozenset(
+    {
+        "received",
+        "inspected",
+        "refund_due",
+        "refunded",
+        "repair",
+        "replacement_shipped",
+        "quoted",
+        "accepted",
+        "declined",
+        "closed",
+    }
+)
+
+
+class ReceivingRefusal(StrEnum):
+    """Why the warehouse may not receive against an RMA (each one changes nothing but
+    ``serial_mismatch``, which holds the RMA and the unit for care)."""
+
+    NOT_ISSUED = "rma_not_issued"
+    ALREADY_RECEIVED = "already_received"
+    EXPIRED = "rma_expired"
+    CANCELLED = "rma_cancelled"
+    HELD = "rma_held"
+    SERIAL_MISMATCH = "serial_mismatch"
+
+
+def receiving_refusal(state: str) -> ReceivingRefusal | None:
+    """Whether an RMA in ``state`` may receive a unit; None when it may (TOS-24)."""
+    if state in RECEIVABLE_STATES:
+        return None
+    if state in ARRIVED_STATES:
+        return ReceivingRefusal.ALREADY_RECEIVED
+    return {
+        "expired": ReceivingRefusal.EXPIRED,
+        "cancelled": ReceivingRefusal.CANCELLED,
+        "held": ReceivingRefusal.HELD,
+    }.get(state, ReceivingRefusal.NOT_ISSUED)
+
+
+class ScanVerdict(StrEnum):
+    MATCH = "match"  # one of the RMA's serials, not yet received: receive it
+    ALREADY_RECEIVED = "already_received"  # one of the RMA's serials, received before
+    MISMATCH = "serial_mismatch"  # not a serial of this RMA: hold for care (TOS-24)
+
+
+def match_serial(scanned: str, *, expected: Iterable[str], received: Iterable[str]) -> ScanVerdict:
+    """Compare a scanned serial with the RMA's serials (TOS-24: it must match the RMA)."""
+    if scanned not in set(expected):
+        return ScanVerdict.MISMATCH
+    if scanned in set(received):
+        return ScanVerdict.ALREADY_RECEIVED
+    return ScanVerdict.MATCH
+
+
+def arrived_in_time(*, issued_on: dt.date, received_on: dt.date) -> bool:
+    """True when the unit arrived by :func:`rma_arrival_deadline` (TOS-24). A late parcel is
+    still received (it is here); the receipt records that it was late, for care."""
+    return received_on <= rma_arrival_deadline(issued_on)
+
+
+class InspectionVerdict(StrEnum):
+    REFUND = "refund"  # TOS-22: a 45-day return, new or as-new, all packaging: refund due
+    RETURN_REFUSED = "return_refused"  # TOS-22: not as new or packaging missing: no refund
+    COVERED = "covered"  # TOS-23: repaired or replaced free
+    NOT_COVERED = "not_covered"  # TOS-23: an exclusion applies: told why, offered a quote
+
+
+class Disposition(StrEnum):
+    """Where an inspected unit goes: each but ``keep`` is a stock movement of the warehouse."""
+
+    RESTOCK = "restock"  # back to stock on hand, sold as new
+    REFURBISH = "refurbish"  # to the refurbishment bench
+    SCRAP = "scrap"  # written off
+    KEEP = "keep"  # kept for the customer: a repair, a refused return, a claim not covered
+
+
+#: The dispositions each verdict allows, the first the default offered.
+DISPOSITIONS: dict[InspectionVerdict, tuple[Disposition, ...]] = {
+    InspectionVerdict.REFUND: (Disposition.RESTOCK, Disposition.REFURBISH, Disposition.SCRAP),
+    # A refused return is still the customer's product: it goes back to them.
+    InspectionVerdict.RETURN_REFUSED: (Disposition.KEEP,),
+    # A covered unit is defective: never sold as new. Kept when it is repaired for its owner.
+    InspectionVerdict.COVERED: (Disposition.REFURBISH, Disposition.SCRAP, Disposition.KEEP),
+    # Not covered: the customer's product waits for their answer to the quote.
+    InspectionVerdict.NOT_COVERED: (Disposition.KEEP,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionOutcome:
+    verdict: InspectionVerdict
+    reasons: tuple[Reason, ...]  # why not refunded / not covered (empty otherwise)
+
+    @property
+    def dispositions(self) -> tuple[Disposition, ...]:
+        return DISPOSITIONS[self.verdict]
+
+
+def inspection_outcome(
+    *,
+    kind: ClaimKind,
+    condition: Condition | None,
+    original_packaging: bool | None,
+    exclusions: Iterable[Exclusion] = (),
+) -> InspectionOutcome:
+    """What an inspection decides (the windows were checked when the RMA was issued).
+
+    A 45-day return (TOS-22) is refunded only when the unit is new or as-new **and** came in
+    its original packaging with all materials; each failing fact is a reason. Condition and
+    packaging must both be recorded for a return (``DomainError`` naming the field otherwise).
+    A warranty claim (TOS-23) is covered unless an exclusion was found; each exclusion found is
+    its own reason. Condition and packaging do not decide a warranty claim; exclusions do not
+    decide a return.
+    """
+    kind = ClaimKind(kind)
+    if kind == ClaimKind.RETURN:
+        if condition is None:
+            raise DomainError(
+                AftersalesErrorCode.INSPECTION_INCOMPLETE,
+                gettext_noop("Record the unit's condition."),
+                field="condition",
+            )
+        if original_packaging is None:
+            raise DomainError(
+                AftersalesErrorCode.INSPECTION_INCOMPLETE,
+                gettext_noop("Record whether the original packaging and all materials came back."),
+                field="original_packaging",
+            )
+        codes: list[ReasonCode] = []
+        if Condition(condition) not in RETURNABLE_CONDITIONS:
+            codes.append(ReasonCode.NOT_AS_NEW)
+        if not original_packaging:
+            codes.append(ReasonCode.MISSING_PACKAGING)
+        verdict = InspectionVerdict.RETURN_REFUSED if codes else InspectionVerdict.REFUND
+        return InspectionOutcome(verdict, tuple(REASONS[c] for c in codes))
+    found = _unique(exclusions)
+    verdict = InspectionVerdict.NOT_COVERED if found else InspectionVerdict.COVERED
+    return InspectionOutcome(verdict, tuple(REASONS[_EXCLUSION_REASONS[e]] for e in found))
+
+
+def check_disposition(outcome: InspectionOutcome, disposition: Disposition | str) -> Disposition:
+    """The disposition chosen, when the verdict allows it; ``DomainError`` naming the field
+    otherwise (e.g. restocking a defective or used unit as new)."""
+    try:
+        chosen = Disposition(disposition)
+    except ValueError:
+        chosen = None
+    if chosen is None or chosen not in outcome.dispositions:
+        raise DomainError(
+            AftersalesErrorCode.DISPOSITION_NOT_ALLOWED,
+            gettext_noop("This unit cannot go there after this inspection; choose another."),
+            field="disposition",
+        )
+    return chosen

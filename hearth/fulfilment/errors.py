@@ -36,6 +36,9 @@ class FulfilmentErrorCode(StrEnum):
     REST_DATE_IN_PAST = "rest_date_in_past"
     LOOKUP_THROTTLED = "lookup_throttled"
     CASE_ALREADY_RESOLVED = "case_already_resolved"
+    # After-sales (issue #13): returned units leaving inspection.
+    UNKNOWN_DISPOSITION = "unknown_disposition"
+    ALREADY_MOVED = "already_moved"
 
 
 class AddressProblemCode(StrEnum):

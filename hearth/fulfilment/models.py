@@ -311,6 +311,56 @@ class StockAdjustment(models.Model):
         return f"{self.delta:+d} {self.sku} ({self.reason})"
 
 
+class ReturnDisposition(models.TextChoices):
+    RESTOCK = rules.ReturnDisposition.RESTOCK.value, _("Back to stock")
+    REFURBISH = rules.ReturnDisposition.REFURBISH.value, _("To refurbishment")
+    SCRAP = rules.ReturnDisposition.SCRAP.value, _("Scrapped")
+
+
+class ReturnMovement(models.Model):
+    """A returned unit leaving inspection: back to stock on hand (``stock_after`` set), to the
+    refurbishment bench or to scrap. ``reference`` is the RMA it came back on; a unit moves once
+    per RMA."""
+
+    serial = models.CharField(_("serial number"), max_length=40, db_index=True)
+    sku = models.CharField(_("SKU"), max_length=40, db_index=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="return_movements",
+    )
+    disposition = models.CharField(
+        _("disposition"), max_length=10, choices=ReturnDisposition.choices
+    )
+    reference = models.CharField(_("RMA"), max_length=40)
+    stock_after = models.IntegerField(_("stock on hand after"), null=True, blank=True)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("returned unit movement")
+        verbose_name_plural = _("returned unit movements")
+        ordering = ("-at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("serial", "reference"), name="fulfilment_return_moves_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.disposition} ({self.reference})"
+
+
 class TrackingLookup(models.Model):
     """A guest's look-up of an order's tracking, by a keyed hash of the client (for the limit)."""
 

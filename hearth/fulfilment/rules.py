@@ -423,6 +423,14 @@ class AdjustmentReason(StrEnum):
     SUPPLIER_RETURN = "supplier_return"
 
 
+class ReturnDisposition(StrEnum):
+    """Where a returned unit goes once inspected (after-sales decides which are allowed)."""
+
+    RESTOCK = "restock"  # back to stock on hand
+    REFURBISH = "refurbish"  # to the refurbishment bench
+    SCRAP = "scrap"  # written off
+
+
 class RestDateProblem(StrEnum):
     """Why the expected ship date given for the orders a receipt leaves waiting is refused."""
 

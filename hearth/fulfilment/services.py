@@ -30,6 +30,8 @@ from hearth.fulfilment.errors import FulfilmentErrorCode
 from hearth.fulfilment.models import (
     AdjustmentReason,
     DeliveryExceptionCase,
+    ReturnDisposition,
+    ReturnMovement,
     Shipment,
     ShipmentStatus,
     StockAdjustment,
@@ -629,6 +631,76 @@ def adjust_stock(
         )
         _audit(actor=actor, obj=adjustment, fields=["sku", "delta", "reason", "note"])
     return adjustment
+
+
+# --- Returned units (issue #13): after inspection, back to stock, to refurbishment or to scrap.
+
+
+def move_returned_unit(
+    *, serial: str, sku: str, disposition: str, reference: str, actor: Actor | None, at: dt.datetime
+) -> ReturnMovement:
+    """A returned unit leaves inspection as a stock movement, on record and audited.
+
+    ``restock``: the unit is sellable again. Like a receipt, it goes first to the oldest order
+    waiting for its SKU (``allocate_received_stock``), else to stock on hand; ``stock_after`` is
+    the stock on hand after it. ``refurbish`` and ``scrap`` leave sellable stock unchanged.
+    ``reference`` is the RMA number. Refused, nothing changed: an unknown disposition or SKU, an
+    empty reference, the same unit moved twice for the same RMA (``already_moved``, 409).
+    """
+    value = normalise_serial(serial)
+    if disposition not in ReturnDisposition.values:
+        raise DomainError(
+            FulfilmentErrorCode.UNKNOWN_DISPOSITION,
+            _("Choose where the unit goes: back to stock, refurbishment or scrap."),
+            field="disposition",
+        )
+    sku = _known_sku(sku)
+    reference = " ".join(str(reference).split())
+    if not reference or not value:
+        raise DomainError(
+            FulfilmentErrorCode.MISSING_REFERENCE,
+            _("A returned unit moves with its serial number and its RMA."),
+            field="reference" if value else "serial",
+        )
+    with transaction.atomic():
+        if ReturnMovement.objects.filter(serial=value, reference=reference).exists():
+            raise DomainError(
+                FulfilmentErrorCode.ALREADY_MOVED,
+                _("Unit %(serial)s of %(rma)s has already left inspection.")
+                % {"serial": value, "rma": reference},
+                field="serial",
+                status=409,
+            )
+        stock_after = None
+        if disposition == ReturnDisposition.RESTOCK:
+            from hearth.orders.services import allocate_received_stock
+
+            allocation = allocate_received_stock(
+                variant=sku, quantity=1, actor=_actor(actor), at=at
+            )
+            stock_after = catalog_services.change_stock(sku=sku, delta=allocation.left_over)
+        try:
+            with transaction.atomic():
+                movement = ReturnMovement.objects.create(
+                    serial=value,
+                    sku=sku,
+                    unit=Unit.objects.filter(serial=value).first(),
+                    disposition=disposition,
+                    reference=reference[:40],
+                    stock_after=stock_after,
+                    at=at,
+                    actor=_actor(actor),
+                )
+        except IntegrityError:  # moved at another bench at the same moment
+            raise DomainError(
+                FulfilmentErrorCode.ALREADY_MOVED,
+                _("Unit %(serial)s of %(rma)s has already left inspection.")
+                % {"serial": value, "rma": reference},
+                field="serial",
+                status=409,
+            ) from None
+        _audit(actor=actor, obj=movement, fields=["serial", "sku", "disposition", "reference"])
+    return movement
 
 
 # --- The guest's tracking look-up (rate-limited).
