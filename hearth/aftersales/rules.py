@@ -42,6 +42,7 @@ RMA_ARRIVAL_DAYS = 14  # TOS-24: arrives within 14 calendar days of the RMA's is
 REFUND_DUE_FROM_BUSINESS_DAYS = 10  # TOS-24: refund credited within 10-15 working days ...
 REFUND_DUE_BY_BUSINESS_DAYS = 15  # TOS-24: ... after receipt
 ADVANCE_REPLACEMENT_BUSINESS_DAYS = 2  # TOS-24: ships within 1-2 working days of the request
+RMA_REMINDER_DAYS_BEFORE = 3  # issue #13: a reminder email 3 days before the arrival deadline
 
 # Input sanity: Hearth's brand sells nothing shipped before 2006, and nothing is planned past
 # 2099 (the business calendar and date arithmetic stay far from datetime's year-9999 limit).
@@ -662,3 +663,187 @@ def check_disposition(outcome: InspectionOutcome, disposition: Disposition | str
             field="disposition",
         )
     return chosen
+
+
+# --- The RMA's state machine (TOS-24) ---------------------------------------------------------
+#
+# One table: (state, event) -> next state. ``transition`` is the only way a state moves; the
+# service that applies it locks the row and records an RmaEvent. Each part of issue #13 adds
+# its own events here (receiving, inspection, refunds, warranty outcomes).
+
+
+class RmaState(StrEnum):
+    REQUESTED = "requested"  # begun by the customer or care, not yet issued
+    ISSUED = "issued"  # number, label or pickup, arrival deadline (issue + 14 days)
+    RECEIVED = "received"  # the unit arrived and its serial matched
+    HELD = "held"  # serial mismatch: the unit is held for care
+    INSPECTED = "inspected"  # condition, packaging, exclusions recorded
+    REFUND_DUE = "refund_due"  # 45-day return accepted: refund due in 10-15 business days
+    REFUNDED = "refunded"
+    REPAIR = "repair"  # covered warranty: repaired free
+    REPLACEMENT_SHIPPED = "replacement_shipped"  # covered warranty: replaced free
+    QUOTED = "quoted"  # not covered: a priced quote offered
+    ACCEPTED = "accepted"  # the customer accepted the quote
+    DECLINED = "declined"  # the customer declined the quote
+    EXPIRED = "expired"  # nothing arrived by the arrival deadline
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+class RmaEventKind(StrEnum):
+    ISSUE = "issue"
+    EXPIRE = "expire"
+    CANCEL = "cancel"
+    RECEIVE = "receive"
+    HOLD = "hold"  # serial mismatch at receiving
+    RELEASE = "release"  # care resolved the hold: the unit counts as received
+    INSPECT = "inspect"
+    REFUND_DUE = "refund_due"
+    REFUND = "refund"
+    REPAIR = "repair"
+    SHIP_REPLACEMENT = "ship_replacement"
+    QUOTE = "quote"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CLOSE = "close"
+
+
+TERMINAL_STATES = frozenset({RmaState.EXPIRED, RmaState.CANCELLED, RmaState.CLOSED})
+
+RMA_TRANSITIONS: dict[tuple[RmaState, RmaEventKind], RmaState] = {
+    (RmaState.REQUESTED, RmaEventKind.ISSUE): RmaState.ISSUED,
+    (RmaState.REQUESTED, RmaEventKind.CANCEL): RmaState.CANCELLED,
+    (RmaState.ISSUED, RmaEventKind.CANCEL): RmaState.CANCELLED,
+    (RmaState.ISSUED, RmaEventKind.EXPIRE): RmaState.EXPIRED,
+    (RmaState.ISSUED, RmaEventKind.RECEIVE): RmaState.RECEIVED,
+    (RmaState.ISSUED, RmaEventKind.HOLD): RmaState.HELD,
+    (RmaState.HELD, RmaEventKind.RELEASE): RmaState.RECEIVED,
+    (RmaState.HELD, RmaEventKind.CLOSE): RmaState.CLOSED,
+    (RmaState.RECEIVED, RmaEventKind.INSPECT): RmaState.INSPECTED,
+    (RmaState.INSPECTED, RmaEventKind.REFUND_DUE): RmaState.REFUND_DUE,
+    (RmaState.REFUND_DUE, RmaEventKind.REFUND): RmaState.REFUNDED,
+    (RmaState.INSPECTED, RmaEventKind.REPAIR): RmaState.REPAIR,
+    (RmaState.INSPECTED, RmaEventKind.SHIP_REPLACEMENT): RmaState.REPLACEMENT_SHIPPED,
+    (RmaState.INSPECTED, RmaEventKind.QUOTE): RmaState.QUOTED,
+    (RmaState.QUOTED, RmaEventKind.ACCEPT): RmaState.ACCEPTED,
+    (RmaState.QUOTED, RmaEventKind.DECLINE): RmaState.DECLINED,
+    (RmaState.ACCEPTED, RmaEventKind.REPAIR): RmaState.REPAIR,
+    (RmaState.ACCEPTED, RmaEventKind.SHIP_REPLACEMENT): RmaState.REPLACEMENT_SHIPPED,
+    (RmaState.REFUNDED, RmaEventKind.CLOSE): RmaState.CLOSED,
+    (RmaState.REPAIR, RmaEventKind.CLOSE): RmaState.CLOSED,
+    (RmaState.REPLACEMENT_SHIPPED, RmaEventKind.CLOSE): RmaState.CLOSED,
+    (RmaState.DECLINED, RmaEventKind.CLOSE): RmaState.CLOSED,
+    (RmaState.INSPECTED, RmaEventKind.CLOSE): RmaState.CLOSED,
+}
+
+
+def transition(state: RmaState, event: RmaEventKind) -> RmaState:
+    """The state an RMA in ``state`` moves to on ``event`` (TOS-24's RMA, one table).
+
+    Raises DomainError ``rma_transition`` (409) when the table has no such move: nothing
+    changes.
+    """
+    state, event = RmaState(state), RmaEventKind(event)
+    nxt = RMA_TRANSITIONS.get((state, event))
+    if nxt is None:
+        raise DomainError(
+            AftersalesErrorCode.RMA_TRANSITION,
+            gettext_noop("This step is not possible for the RMA in its current state."),
+            status=409,
+        )
+    return nxt
+
+
+def allowed_events(state: RmaState) -> tuple[RmaEventKind, ...]:
+    """The events an RMA in ``state`` may take, in the table's order."""
+    return tuple(event for (s, event) in RMA_TRANSITIONS if s == RmaState(state))
+
+
+# --- How the product comes back (TOS-22, TOS-24) ----------------------------------------------
+
+
+class ReturnMethod(StrEnum):
+    LABEL = "label"  # a prepaid return label from the carrier, emailed as a PDF (TOS-24)
+    PICKUP = "pickup"  # a free pickup at the original delivery address (TOS-22)
+
+
+def return_methods(
+    *, kind: ClaimKind, channel: Channel, country: str, service_region: str
+) -> tuple[ReturnMethod, ...]:
+    """The ways an RMA's product may come back, the default first.
+
+    Every RMA gets a prepaid return label (TOS-24). A 45-day return of a direct purchase whose
+    original delivery address lies inside the Service Region may instead be picked up there, free
+    (TOS-22). Warranty claims and dealer purchases have no original delivery address of ours.
+    """
+    methods = [ReturnMethod.LABEL]
+    if (
+        ClaimKind(kind) == ClaimKind.RETURN
+        and Channel(channel) in DIRECT_CHANNELS
+        and country.strip().upper() == service_region
+    ):
+        methods.append(ReturnMethod.PICKUP)
+    return tuple(methods)
+
+
+def reminder_due(*, arrival_deadline: dt.date, on: dt.date) -> bool:
+    """True from 3 days before the arrival deadline (TOS-24's reminder) until the deadline."""
+    return arrival_deadline - dt.timedelta(days=RMA_REMINDER_DAYS_BEFORE) <= on <= arrival_deadline
+
+
+def expired(*, arrival_deadline: dt.date, on: dt.date) -> bool:
+    """True once the arrival deadline (inclusive) has passed without the product (TOS-24)."""
+    return on > arrival_deadline
+
+
+# --- RMA numbers ------------------------------------------------------------------------------
+
+#: Upper-case letters and digits without the look-alikes (0/O, 1/I/L), read aloud on the phone.
+RMA_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RMA_NUMBER_LENGTH = 8
+RMA_NUMBER_PREFIX = "RMA-"
+
+
+def rma_number(random_indexes: Iterable[int]) -> str:
+    """``RMA-`` + 8 characters from the alphabet, picked by the caller's random indexes."""
+    chars = [RMA_NUMBER_ALPHABET[i % len(RMA_NUMBER_ALPHABET)] for i in random_indexes]
+    if len(chars) != RMA_NUMBER_LENGTH:
+        raise ValueError("an RMA number takes exactly 8 characters")
+    return RMA_NUMBER_PREFIX + "".join(chars)
+
+
+# --- A dealer's receipt (issue #13: image or PDF, size-limited, type checked) ------------------
+
+RECEIPT_MAX_BYTES = 5 * 1024 * 1024  # 5 MB
+
+#: The file types a receipt may have, recognised by their first bytes (never by the name or the
+#: browser's claim).
+_RECEIPT_MAGIC: tuple[tuple[str, bytes, int], ...] = (
+    ("image/jpeg", b"\xff\xd8\xff", 0),
+    ("image/png", b"\x89PNG\r\n\x1a\n", 0),
+    ("application/pdf", b"%PDF-", 0),
+)
+
+
+def receipt_content_type(head: bytes, size: int) -> str:
+    """The content type of a receipt file from its first bytes, or DomainError naming ``receipt``.
+
+    ``head`` is at least the file's first 12 bytes; ``size`` its full size. Accepted: JPEG,
+    PNG, WebP (``RIFF....WEBP``) and PDF, up to 5 MB; an empty file is refused as not a receipt.
+    """
+    if size > RECEIPT_MAX_BYTES:
+        raise DomainError(
+            AftersalesErrorCode.RECEIPT_TOO_LARGE,
+            gettext_noop("The receipt file is too big: it may be at most 5 MB."),
+            field="receipt",
+        )
+    for content_type, magic, offset in _RECEIPT_MAGIC:
+        if size > 0 and head[offset : offset + len(magic)] == magic:
+            return content_type
+    if size > 0 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    raise DomainError(
+        AftersalesErrorCode.RECEIPT_TYPE,
+        gettext_noop("The receipt must be a photo (JPEG, PNG or WebP) or a PDF."),
+        field="receipt",
+    )
