@@ -46,6 +46,7 @@ class HoldReason(models.TextChoices):
 class Channel(models.TextChoices):
     WEB = rules.Channel.WEB.value, _("Web")
     PHONE = rules.Channel.PHONE.value, _("Phone")
+    REPLACEMENT = rules.Channel.REPLACEMENT.value, _("Warranty replacement")
 
 
 class PaymentMethod(models.TextChoices):
@@ -92,7 +93,7 @@ class Order(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer"),

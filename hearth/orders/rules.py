@@ -50,6 +50,13 @@ class ShipmentException(StrEnum):
 class Channel(StrEnum):
     WEB = "web"
     PHONE = "phone"
+    # A warranty replacement (issue #13): a zero-priced order that only carries a unit through
+    # fulfilment's pick, pack and ship; never a sale, never placed through place_order.
+    REPLACEMENT = "replacement"
+
+
+#: The channels a sale is placed through (place_order, quote_order).
+SELLING_CHANNELS = frozenset({Channel.WEB, Channel.PHONE})
 
 
 class PaymentMethod(StrEnum):

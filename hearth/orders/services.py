@@ -191,7 +191,7 @@ def _user(actor: Actor | None) -> User | None:
 
 
 def _check_draft(draft: OrderDraft, *, channel: str, payment_method: str) -> list[tuple[str, int]]:
-    if channel not in rules.Channel.__members__.values():
+    if channel not in rules.SELLING_CHANNELS:
         raise DomainError(OrdersErrorCode.UNKNOWN_CHANNEL, _("Unknown channel."), field="channel")
     if payment_method not in rules.PaymentMethod.__members__.values():
         raise DomainError(
@@ -1351,3 +1351,133 @@ def quote_order(*, draft: OrderDraft, channel: str, at: dt.datetime) -> OrderQuo
         latest,
         version_keys_in_force(at),
     )
+
+
+# --- Warranty replacements (issue #13), called by aftersales.warranty.
+
+
+@dataclass(frozen=True)
+class ReplacementRecipient:
+    """Who a replacement unit ships to: the original order's contact and delivery address, or
+    for a dealer purchase the address care took from the claim."""
+
+    email: str
+    name: str
+    phone: str
+    address: DeliveryAddress
+    customer: Any = None
+
+
+def recipient_of(order: Order) -> ReplacementRecipient:
+    """The original order's contact and delivery address, for a replacement to ship to."""
+    return ReplacementRecipient(
+        email=order.email,
+        name=order.contact_name,
+        phone=order.phone,
+        address=DeliveryAddress(
+            lines=tuple(order.line_list),
+            city=order.city,
+            province=province_of(order.province),
+            postal_code=order.postal_code,
+            country=order.country,
+        ),
+        customer=order.customer,
+    )
+
+
+def place_replacement_order(
+    *,
+    reference: str,
+    sku: str,
+    recipient: ReplacementRecipient,
+    ship_by: dt.date | None,
+    note: str,
+    actor: Actor | None,
+    at: dt.datetime,
+) -> Order:
+    """A zero-priced order (channel ``replacement``) that carries one unit of ``sku`` through
+    fulfilment's pick, pack and ship, released at once: no sale, no payment, no invoice.
+
+    A warranty replacement needs a shipment without a new sale; fulfilment ships orders (the
+    pick list, serial scan, label, carrier events), so a replacement is an order of its own
+    rather than a second shipment path. One per ``reference`` (the RMA number and purpose): a
+    second call returns the first order. ``ship_by`` (e.g. an advance replacement's 2nd business
+    day, TOS-24) caps the ship date the pick list sorts by (a new order's, if earlier).
+    Stock is taken as for a sale (``out_of_stock`` refused, nothing kept).
+    """
+    from hearth.catalog.selectors import variant_by_sku
+    from hearth.catalog.services import reserve_stock
+
+    key = f"replacement:{reference}"
+    existing = Order.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    variant = variant_by_sku(sku)
+    plan = rules.ShipPlan(delayed=False, ship_from=None)
+    dates = _estimate(at, at, plan, STANDARD)
+    ship_date = dates[0] if ship_by is None or dates[0] is None else min(dates[0], ship_by)
+    zero = Decimal("0.00")
+    with transaction.atomic():
+        reserve_stock(lines=[(sku, 1)])
+        order = Order.objects.create(
+            number=_new_number(),
+            status=OrderStatus.RELEASED,
+            channel=rules.Channel.REPLACEMENT,
+            customer=recipient.customer if getattr(recipient.customer, "pk", None) else None,
+            email=recipient.email.strip().lower(),
+            contact_name=recipient.name,
+            phone=recipient.phone,
+            address_lines="\n".join(recipient.address.lines),
+            city=recipient.address.city,
+            province=recipient.address.province,
+            postal_code=recipient.address.postal_code,
+            country=recipient.address.country,
+            subtotal=zero,
+            shipping=zero,
+            shipping_method=STANDARD,
+            tax_components=[],
+            total_tax=zero,
+            grand_total=zero,
+            payment_method="",
+            idempotency_key=key,
+            placed_at=at,
+            payment_confirmed_at=at,
+            released_at=at,
+            ship_date=ship_date,
+            delivery_earliest=dates[1],
+            delivery_latest=dates[2],
+        )
+        OrderLine.objects.create(
+            order=order,
+            sku=sku,
+            name=variant.product.name,
+            colour=variant.colour,
+            unit_price=zero,
+            quantity=1,
+            availability="in_stock",
+        )
+        OrderEvent.objects.create(
+            order=order,
+            from_status="",
+            to_status=OrderStatus.RELEASED,
+            actor=_user(actor),
+            at=at,
+            note=note,
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CREATED,
+            obj=order,
+            fields=[
+                "email",
+                "contact_name",
+                "phone",
+                "address_lines",
+                "city",
+                "province",
+                "postal_code",
+                "country",
+                "status",
+            ],
+        )
+    return order
