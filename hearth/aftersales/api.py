@@ -74,8 +74,12 @@ class EligibilityIn(Schema):
         "warranty (TOS-23).",
         examples=["return"],
     )
-    shipped_on: IsoDate = Field(
-        description="The original shipment date (YYYY-MM-DD).", examples=["2026-03-02"]
+    shipped_on: OptionalIsoDate = Field(
+        None,
+        description="The original shipment date (YYYY-MM-DD). Required for web and phone "
+        "purchases; null (or left out) for a dealer purchase, which we did not ship to its "
+        "owner: its warranty runs from retail_purchased_on.",
+        examples=["2026-03-02"],
     )
     retail_purchased_on: OptionalIsoDate = Field(
         None,
@@ -202,8 +206,12 @@ def eligibility(request: HttpRequest, payload: EligibilityIn) -> dict[str, Any]:
     exclusions `accident`, `abuse_or_misuse`, `against_instructions`,
     `serial_missing_or_altered`, `housing_opened`, `third_party_accessory` (warranty claims).
 
-    **Errors.** A non-JSON body, a missing field, a wrong type or a date not written as
-    YYYY-MM-DD answers 400 `invalid` (or `malformed_json`) with the field in `fields`. Dates that
+    **Dealer purchases.** `shipped_on` may be null (or left out) when `channel` is `dealer`:
+    the warranty runs from `retail_purchased_on`. For web and phone purchases it is required.
+
+    **Errors.** A non-JSON body, a missing field (`shipped_on` on a web or phone purchase
+    among them), a wrong type or a date not written as YYYY-MM-DD answers 400 `invalid` (or
+    `malformed_json`) with the field in `fields`. Dates that
     cannot belong to one claim answer 400 naming the field: `date_out_of_range` (outside
     2006-01-01..2099-12-31), `dates_out_of_order` (for example a request before the shipment),
     `retail_date_not_dealer` (a retail purchase date on a web or phone purchase).

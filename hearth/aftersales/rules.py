@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from hearth.aftersales.errors import AftersalesErrorCode
 from hearth.core.calendar import add_business_days
-from hearth.core.errors import DomainError
+from hearth.core.errors import CoreErrorCode, DomainError
 
 
 def gettext_noop(message: str) -> str:
@@ -238,7 +238,7 @@ def warranty_active(*, start: dt.date, on: dt.date) -> bool:
 
 
 def warranty_start(
-    *, shipped_on: dt.date, retail_purchased_on: dt.date | None, channel: Channel
+    *, shipped_on: dt.date | None, retail_purchased_on: dt.date | None, channel: Channel
 ) -> dt.date | None:
     """The day the one-year warranty starts (TOS-23).
 
@@ -261,6 +261,23 @@ def warranty_start(
                 "leave it empty for web and phone purchases."
             ),
             field="retail_purchased_on",
+        )
+    return _required_shipment(shipped_on)
+
+
+def _required_shipment(shipped_on: dt.date | None) -> dt.date:
+    """A direct purchase's shipment date, or DomainError ``invalid`` naming ``shipped_on``.
+
+    Only a dealer purchase may come without one: we shipped nothing to its owner.
+    """
+    if shipped_on is None:
+        raise DomainError(
+            CoreErrorCode.INVALID,
+            gettext_noop(
+                "is required for web and phone purchases: the date we shipped the product "
+                "(YYYY-MM-DD). Only a dealer purchase may leave it empty."
+            ),
+            field="shipped_on",
         )
     return shipped_on
 
@@ -329,7 +346,7 @@ def _check_not_before(field: str, value: dt.date | None, earliest: dt.date, mess
 
 def check_claim_dates(
     *,
-    shipped_on: dt.date,
+    shipped_on: dt.date | None,
     requested_on: dt.date,
     retail_purchased_on: dt.date | None = None,
     rma_issued_on: dt.date | None = None,
@@ -339,7 +356,8 @@ def check_claim_dates(
 
     Each date lies in 2006-01-01..2099-12-31, and events come in order: shipment, then the
     retail purchase (a dealer buys before it sells), then the request, then the RMA's issue,
-    then the receipt of the product.
+    then the receipt of the product. A dealer purchase may have no shipment date (we shipped
+    nothing to its owner); the comparisons with it are then skipped.
     """
     dates = {
         "shipped_on": shipped_on,
@@ -350,24 +368,26 @@ def check_claim_dates(
     }
     for field, value in dates.items():
         _check_range(field, value)
-    _check_not_before(
-        "retail_purchased_on",
-        retail_purchased_on,
-        shipped_on,
-        gettext_noop("The retail purchase date cannot be before the shipment date."),
-    )
+    if shipped_on is not None:
+        _check_not_before(
+            "retail_purchased_on",
+            retail_purchased_on,
+            shipped_on,
+            gettext_noop("The retail purchase date cannot be before the shipment date."),
+        )
     if retail_purchased_on is not None and retail_purchased_on > requested_on:
         raise DomainError(
             AftersalesErrorCode.DATES_OUT_OF_ORDER,
             gettext_noop("The retail purchase date cannot be after the request date."),
             field="retail_purchased_on",
         )
-    _check_not_before(
-        "requested_on",
-        requested_on,
-        shipped_on,
-        gettext_noop("The request date cannot be before the shipment date."),
-    )
+    if shipped_on is not None:
+        _check_not_before(
+            "requested_on",
+            requested_on,
+            shipped_on,
+            gettext_noop("The request date cannot be before the shipment date."),
+        )
     _check_not_before(
         "rma_issued_on",
         rma_issued_on,
@@ -390,7 +410,7 @@ def eligibility(
     *,
     kind: ClaimKind,
     channel: Channel,
-    shipped_on: dt.date,
+    shipped_on: dt.date | None,
     requested_on: dt.date,
     retail_purchased_on: dt.date | None = None,
     condition: Condition | None = None,
@@ -422,9 +442,12 @@ def eligibility(
     return (``received_on``), and the advance-replacement ship-by date of an eligible warranty
     claim.
 
+    ``shipped_on`` may be ``None`` for a dealer purchase only (issue #13: we shipped nothing to
+    its owner; its warranty runs from ``retail_purchased_on``).
+
     Raises DomainError naming the field for dates that cannot belong to one claim
-    (:func:`check_claim_dates`), a retail purchase date on a direct purchase, or a negative
-    repair count.
+    (:func:`check_claim_dates`), a missing shipment date on a direct purchase (``invalid``), a
+    retail purchase date on a direct purchase, or a negative repair count.
     """
     kind, channel = ClaimKind(kind), Channel(channel)
     check_claim_dates(
@@ -443,11 +466,13 @@ def eligibility(
     del owner_changed, repairs  # TOS-23: neither moves the warranty; see the docstring.
 
     direct = channel in DIRECT_CHANNELS
+    if direct:
+        shipped_on = _required_shipment(shipped_on)
     start = warranty_start(
         shipped_on=shipped_on, retail_purchased_on=retail_purchased_on, channel=channel
     )
     end = warranty_end(start) if start is not None else None
-    returns_by = return_deadline(shipped_on) if direct else None
+    returns_by = return_deadline(shipped_on) if direct and shipped_on is not None else None
 
     codes: list[ReasonCode] = []
     if kind == ClaimKind.RETURN:

@@ -304,8 +304,8 @@ def test_openapi_documents_the_endpoint_with_day_counting_and_leap_day(
     assert "Leap day" in operation["description"]
     assert "2025-02-28" in operation["description"]
     schema = document["components"]["schemas"]["EligibilityIn"]
-    assert set(schema["required"]) == {"kind", "shipped_on", "requested_on", "channel"}
-    assert schema["properties"]["shipped_on"]["format"] == "date"
+    assert set(schema["required"]) == {"kind", "requested_on", "channel"}
+    assert {"type": "string", "format": "date"} in schema["properties"]["shipped_on"]["anyOf"]
 
 
 _JSON = st.recursive(
@@ -341,3 +341,58 @@ def test_no_input_is_ever_a_500(body: dict[str, Any]) -> None:
     assert response.status_code in {200, 400}
     data = response.json()
     assert ("eligible" in data) if response.status_code == 200 else data["error"]["fields"]
+
+
+@pytest.mark.promise("TOS-23")
+def test_dealer_warranty_claim_without_shipment_date_is_answered(api_client: Client) -> None:
+    body = {
+        "kind": "warranty",
+        "channel": "dealer",
+        "shipped_on": None,
+        "retail_purchased_on": "2026-05-10",
+        "requested_on": "2027-05-10",
+    }
+    response = post(api_client, body)
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["eligible"], data["deadline"], data["warranty_end"]) == (
+        True,
+        "2027-05-10",
+        "2027-05-10",
+    )
+    assert data["return_deadline"] is None
+    assert data["advance_replacement_ship_by"] == "2027-05-12"
+
+
+@pytest.mark.promise("TOS-23")
+def test_dealer_claim_may_leave_out_the_shipment_date(api_client: Client) -> None:
+    body = {
+        "kind": "warranty",
+        "channel": "dealer",
+        "retail_purchased_on": "2026-05-10",
+        "requested_on": "2027-05-11",
+    }
+    response = post(api_client, body)
+    assert response.status_code == 200
+    assert [r["code"] for r in response.json()["reasons"]] == ["window_closed"]
+
+
+@pytest.mark.promise("TOS-22")
+def test_dealer_return_without_shipment_date_is_sent_to_the_dealer(api_client: Client) -> None:
+    body = {"kind": "return", "channel": "dealer", "shipped_on": None, "requested_on": "2026-05-10"}
+    response = post(api_client, body)
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["eligible"], data["deadline"]) == (False, None)
+    assert [r["code"] for r in data["reasons"]] == ["not_direct_purchase"]
+
+
+@pytest.mark.parametrize("channel", ["web", "phone"])
+def test_direct_purchase_without_shipment_date_is_refused_naming_the_field(
+    api_client: Client, channel: str
+) -> None:
+    response = post(api_client, {**WARRANTY, "channel": channel, "shipped_on": None})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert "dealer" in error["fields"]["shipped_on"]
