@@ -150,3 +150,24 @@ def send_pay_again(*, order_id: int, at: dt.datetime) -> bool:
     with transaction.atomic():
         payment_id = Order.objects.get(pk=order_id).payment_id
     return _send_once(order_id=order_id, kind=f"pay_again:{payment_id}", at=at, build=build)
+
+
+def send_credit_note(*, order_id: int, credit_note_id: int, at: dt.datetime) -> bool:
+    """The credit note for a refunded return, its PDF attached (issue #13, TOS-24); once per
+    note. Called inside the refund's transaction, so the email exists if and only if the refund
+    does."""
+    from hearth.orders.invoices import render_credit_note_pdf
+    from hearth.orders.models import CreditNote
+
+    def build(order: Order) -> EmailMessage:
+        note = CreditNote.objects.get(pk=credit_note_id, order=order)
+        body = render_to_string("orders/email/credit_note.txt", {**_context(order), "note": note})
+        subject, _sep, text = body.partition("\n")
+        message = EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
+        message.attach(
+            f"credit-note-{note.number}.pdf", render_credit_note_pdf(note), "application/pdf"
+        )
+        return message
+
+    number = CreditNote.objects.values_list("number", flat=True).get(pk=credit_note_id)
+    return _send_once(order_id=order_id, kind=f"credit_note:{number}", at=at, build=build)

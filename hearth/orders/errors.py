@@ -31,6 +31,13 @@ class OrdersErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     CANCEL_TOO_LATE = "cancel_too_late"
     MARKETING_CHOICES_CONFLICT = "marketing_choices_conflict"
+    # Credit notes for returned units (issue #13).
+    REFERENCE_REQUIRED = "reference_required"
+    NOTHING_RETURNED = "nothing_returned"
+    UNKNOWN_SERIAL = "unknown_serial"
+    NOT_SHIPPED = "return_before_shipment"
+    ALREADY_REFUNDED = "already_refunded"
+    CREDIT_EXCEEDS_INVOICE = "credit_exceeds_invoice"
 
 
 class PaymentDeclined(DomainError):

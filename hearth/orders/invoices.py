@@ -20,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from hearth.core.clock import EASTERN
-from hearth.orders.models import Order
+from hearth.orders.models import CreditNote, Order
 from hearth.orders.selectors import order_price
 
 
@@ -120,6 +120,121 @@ def render_invoice_pdf(order: Order) -> bytes:
         total_row(_("Total (CAD)"), str(price.total), bold=True)
         down(4)
         text(left, _("Prices in Canadian dollars. Thank you for your order."), size=8)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def render_credit_note_pdf(note: CreditNote) -> bytes:
+    """A credit note as PDF bytes (issue #13, TOS-24): its number in its own series, the invoice
+    it credits, the returned units (with their serials and discount share), each tax component
+    reversed at the invoice's rate, and the total refunded to the original payment method."""
+    order = note.order
+    brand: Mapping[str, Any] = settings.HEARTH_BRAND
+    buffer = io.BytesIO()
+    pdf = Canvas(buffer, pagesize=LETTER, invariant=1, pageCompression=0)
+    width, height = LETTER
+    left, right = 20 * mm, width - 20 * mm
+    y = height - 25 * mm
+
+    def text(x: float, value: str, *, size: int = 10, bold: bool = False, align: str = "l") -> None:
+        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        if align == "r":
+            pdf.drawRightString(x, y, value)
+        else:
+            pdf.drawString(x, y, value)
+
+    def down(step: float = 5.5) -> None:
+        nonlocal y
+        y -= step * mm
+        if y < 25 * mm:
+            pdf.showPage()
+            y = height - 25 * mm
+
+    with translation.override(settings.LANGUAGE_CODE):
+        pdf.setTitle(f"{_('Credit note')} {note.number}")
+        pdf.setAuthor(brand.get("legal_name", ""))
+        text(left, _("Credit note"), size=16, bold=True)
+        down(9)
+        text(left, brand.get("legal_name", ""), bold=True)
+        down()
+        for line in brand.get("legal_address", []):
+            text(left, line)
+            down()
+        text(left, _("GST/HST registration number: %(n)s") % {"n": brand.get("gst_hst_number", "")})
+        down()
+        components = list(note.tax_components)
+        if any(c["code"] == "QST" for c in components) and brand.get("qst_number"):
+            text(left, _("QST registration number: %(n)s") % {"n": brand["qst_number"]})
+            down()
+        down(3)
+        text(left, _("Credit note number: %(n)s") % {"n": note.number})
+        down()
+        text(left, _("Date: %(d)s") % {"d": note.issued_at.astimezone(EASTERN).date().isoformat()})
+        down()
+        placed_on = order.placed_at.astimezone(EASTERN).date().isoformat()
+        text(
+            left,
+            _("Credits tax invoice %(n)s of %(d)s (order %(o)s)")
+            % {"n": order.invoice_number, "d": placed_on, "o": order.number},
+        )
+        down()
+        text(left, _("Return: %(r)s") % {"r": note.reference})
+        down(8)
+        text(left, _("Customer"), bold=True)
+        down()
+        for line in [order.contact_name, *order.line_list]:
+            text(left, line)
+            down()
+        text(left, f"{order.city} {order.province}  {order.postal_code}  {order.country}")
+        down()
+        if order.bc_pst_number:
+            text(left, _("Purchaser's BC PST number: %(n)s") % {"n": order.bc_pst_number})
+            down()
+        down(4)
+        text(left, _("SKU"), bold=True)
+        text(left + 35 * mm, _("Product"), bold=True)
+        text(right - 55 * mm, _("Qty"), bold=True, align="r")
+        text(right - 30 * mm, _("Unit price"), bold=True, align="r")
+        text(right, _("Amount"), bold=True, align="r")
+        down()
+        for credit_line in note.lines.all():
+            text(left, credit_line.sku)
+            text(left + 35 * mm, f"{credit_line.name} ({credit_line.colour})"[:48])
+            text(right - 55 * mm, str(credit_line.quantity), align="r")
+            text(right - 30 * mm, f"{credit_line.unit_price:.2f}", align="r")
+            text(right, f"{credit_line.unit_price * credit_line.quantity:.2f}", align="r")
+            down()
+            if credit_line.serials:
+                text(
+                    left + 35 * mm,
+                    _("Serials: %(s)s") % {"s": ", ".join(credit_line.serials)},
+                    size=8,
+                )
+                down()
+        down(3)
+
+        def total_row(label: str, amount: str, bold: bool = False) -> None:
+            text(right - 30 * mm, label, align="r", bold=bold)
+            text(right, amount, align="r", bold=bold)
+            down()
+
+        total_row(_("Goods before tax"), f"{note.goods:.2f}")
+        if note.discount:
+            total_row(_("Discount"), f"-{note.discount:.2f}")
+        if note.shipping:
+            total_row(_("Shipping"), f"{note.shipping:.2f}")
+        total_row(_("Taxable subtotal"), f"{note.subtotal:.2f}")
+        for component in components:
+            total_row(f"{component['code']} {_rate(component['rate'])}", component["amount"])
+        total_row(_("Total tax"), f"{note.total_tax:.2f}")
+        total_row(_("Total credited (CAD)"), f"{note.total:.2f}", bold=True)
+        down(4)
+        text(
+            left,
+            _("Refunded to the original payment method. Amounts in Canadian dollars."),
+            size=8,
+        )
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

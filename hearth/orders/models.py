@@ -311,3 +311,86 @@ class SentOrderEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
+
+
+class CreditNote(models.Model):
+    """A credit note: money given back against the order's tax invoice for returned units, in its
+    own number series (``CN-<order digits>-<n>``), each tax component at the invoice's rate.
+
+    ``reference`` is what the return is known by (the RMA number): one credit note per reference
+    and order, so the same return is never refunded twice.
+    """
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    number = models.CharField(_("credit note number"), max_length=24, unique=True)
+    sequence = models.PositiveIntegerField(_("sequence on the order"))
+    reference = models.CharField(_("reference"), max_length=40)
+    issued_at = models.DateTimeField(_("issued at"))
+    goods = models.DecimalField(_("goods before tax"), max_digits=10, decimal_places=2)
+    discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=0)
+    shipping = models.DecimalField(_("shipping"), max_digits=10, decimal_places=2, default=0)
+    subtotal = models.DecimalField(_("taxable subtotal"), max_digits=10, decimal_places=2)
+    tax_components = models.JSONField(_("tax components"), default=list)
+    total_tax = models.DecimalField(_("total tax"), max_digits=10, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    refund = models.OneToOneField(
+        OrderRefund,
+        verbose_name=_("refund"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_note",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ("order", "sequence")
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "reference"], name="orders_credit_note_once_per_reference"
+            ),
+            models.UniqueConstraint(
+                fields=["order", "sequence"], name="orders_credit_note_sequence_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total__gt=0), name="orders_credit_note_total_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CreditNoteLine(models.Model):
+    """Returned units of one SKU on a credit note: price, their discount share, the serials."""
+
+    credit_note = models.ForeignKey(
+        CreditNote, verbose_name=_("credit note"), on_delete=models.CASCADE, related_name="lines"
+    )
+    sku = models.CharField(_("SKU"), max_length=40)
+    name = models.CharField(_("product"), max_length=120)
+    colour = models.CharField(_("colour"), max_length=40)
+    unit_price = models.DecimalField(_("unit price before tax"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=0)
+    amount = models.DecimalField(_("amount before tax"), max_digits=10, decimal_places=2)
+    serials = models.JSONField(_("serial numbers"), default=list, blank=True)
+
+    class Meta:
+        ordering = ("credit_note", "sku")
+        verbose_name = _("credit note line")
+        verbose_name_plural = _("credit note lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"

@@ -13,7 +13,7 @@ in the one place (``core.money``); the tax is the tax engine's (:func:`hearth.ta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -157,4 +157,188 @@ def price_order(draft: PricingDraft, *, table: RateTable | None = None) -> Order
         tax=tax.components,
         total_tax=Money(tax.total_tax),
         total=Money(tax.grand_total),
+    )
+
+
+# --- Credit notes: the price of returned units (issue #13, TOS-22, TOS-24).
+
+
+def _cents(money: Money) -> int:
+    return int(money.amount * 100)
+
+
+def _money(cents: int) -> Money:
+    return Money(Decimal(cents) / 100)
+
+
+def discount_shares(lines: tuple[PriceLine, ...], discount: Money) -> tuple[Money, ...]:
+    """Each line's share of the order's discount, in proportion to the line's total, in cents
+    that add up to the discount exactly (largest remainder; a tie goes to the earlier line)."""
+    totals = [_cents(line.total) for line in lines]
+    goods, off = sum(totals), _cents(discount)
+    if not goods or not off:
+        return tuple(ZERO for _ in lines)
+    floors = [off * total // goods for total in totals]
+    remainders = [off * total % goods for total in totals]
+    left = off - sum(floors)
+    for index in sorted(range(len(lines)), key=lambda i: (-remainders[i], i))[:left]:
+        floors[index] += 1
+    return tuple(_money(cents) for cents in floors)
+
+
+def returned_discount(share: Money, *, quantity: int, returned: int) -> Money:
+    """The part of a line's discount ``share`` that ``returned`` of its ``quantity`` units carry:
+    rounded down to the cent until the last unit, which takes what is left (so the units of a line
+    carry its whole share, and more units never carry less)."""
+    if returned >= quantity:
+        return share
+    return _money(_cents(share) * returned // quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    """``quantity`` returned units of ``sku`` at ``unit_price``, less their ``discount`` share;
+    ``amount`` is what they credit before tax."""
+
+    sku: str
+    unit_price: Money
+    quantity: int
+    discount: Money
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_price * self.quantity - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPrice:
+    """What one credit note gives back: its lines, the goods, the discount they carried, the
+    shipping (only on the note that takes the order's last units), the subtotal, each tax
+    component at the rate of the original invoice, the total tax and the total."""
+
+    lines: tuple[CreditLine, ...]
+    goods: Money
+    discount: Money
+    shipping: Money
+    subtotal: Money
+    tax: tuple[TaxComponent, ...]
+    total_tax: Money
+    total: Money
+
+    def components(self) -> list[dict[str, str]]:
+        """The tax components as stored: code, rate and amount as strings."""
+        return [
+            {"code": c.code, "rate": str(c.rate), "amount": f"{c.amount:.2f}"} for c in self.tax
+        ]
+
+
+def returned_price(
+    draft: PricingDraft, returned: Mapping[str, int], *, table: RateTable | None = None
+) -> OrderPrice | None:
+    """The price of every unit returned so far (``returned``: SKU -> units, cumulative), through
+    :func:`price_order` with the order's own province, date and PST number: their unit prices, the
+    discount their units carry, and the shipping fee once every unit of the order is returned.
+    Returning the whole order prices it exactly as invoiced. None when nothing is returned."""
+    shares = discount_shares(draft.lines, draft.discount)
+    lines: list[PriceLine] = []
+    discount = ZERO
+    whole = True
+    for line, share in zip(draft.lines, shares, strict=True):
+        units = min(returned.get(line.sku, 0), line.quantity)
+        whole = whole and units == line.quantity
+        if units:
+            lines.append(PriceLine(line.sku, line.unit_price, units))
+            discount = discount + returned_discount(share, quantity=line.quantity, returned=units)
+    if not lines:
+        return None
+    return price_order(
+        PricingDraft(
+            lines=tuple(lines),
+            province=draft.province,
+            on=draft.on,
+            shipping_method=draft.shipping_method,
+            shipping_fee=draft.shipping_fee if whole else ZERO,
+            discount=discount,
+            bc_pst_number=draft.bc_pst_number,
+        ),
+        table=table,
+    )
+
+
+def credit_price(
+    draft: PricingDraft,
+    invoiced: OrderPrice,
+    *,
+    before: Mapping[str, int],
+    now: Mapping[str, int],
+    table: RateTable | None = None,
+) -> CreditPrice:
+    """The credit note for returning ``now`` (SKU -> units) after ``before`` was credited.
+
+    The difference between the price of everything returned with this note and of everything
+    returned before it (:func:`returned_price`), so rounding never adds up across notes: each tax
+    component is reversed at the rate charged on ``invoiced`` and, cumulatively, never beyond the
+    invoice's amount of that component (nor the goods, discount or shipping beyond the invoice's).
+    Raises ValueError when a rate differs from the invoice's (the invoice is the truth) or when
+    ``before`` + ``now`` is more of a SKU than was sold.
+    """
+    sold = {line.sku: line.quantity for line in draft.lines}
+    after = dict(before)
+    for sku, units in now.items():
+        after[sku] = after.get(sku, 0) + units
+        if units < 0 or after[sku] > sold.get(sku, 0):
+            raise ValueError(f"{sku}: {after[sku]} returned, {sold.get(sku, 0)} sold")
+    rates = {c.code: c.rate for c in invoiced.tax}
+    prev, upto = (
+        returned_price(draft, before, table=table),
+        returned_price(draft, after, table=table),
+    )
+
+    def capped(price: OrderPrice | None) -> dict[str, Money]:
+        if price is None:
+            return {}
+        for component in price.tax:
+            if rates.get(component.code) != component.rate:
+                raise ValueError(f"{component.code} at {component.rate}, invoiced at other rates")
+        charged = {c.code: Money(c.amount) for c in invoiced.tax}
+        return {
+            c.code: min(Money(c.amount), charged[c.code], key=lambda m: m.amount) for c in price.tax
+        }
+
+    tax_before, tax_after = capped(prev), capped(upto)
+    tax = tuple(
+        TaxComponent(
+            c.code,
+            c.rate,
+            (tax_after.get(c.code, ZERO) - tax_before.get(c.code, ZERO)).amount,
+        )
+        for c in invoiced.tax
+    )
+    total_tax = ZERO
+    for component in tax:
+        total_tax = total_tax + Money(component.amount)
+
+    def part(price: OrderPrice | None, name: str) -> Money:
+        return getattr(price, name) if price is not None else ZERO
+
+    shares = discount_shares(draft.lines, draft.discount)
+    lines = []
+    for line, share in zip(draft.lines, shares, strict=True):
+        units = now.get(line.sku, 0)
+        if units:
+            done = before.get(line.sku, 0)
+            carried = returned_discount(
+                share, quantity=line.quantity, returned=done + units
+            ) - returned_discount(share, quantity=line.quantity, returned=done)
+            lines.append(CreditLine(line.sku, line.unit_price, units, carried))
+    subtotal = part(upto, "subtotal") - part(prev, "subtotal")
+    return CreditPrice(
+        lines=tuple(lines),
+        goods=part(upto, "goods") - part(prev, "goods"),
+        discount=part(upto, "discount") - part(prev, "discount"),
+        shipping=part(upto, "shipping") - part(prev, "shipping"),
+        subtotal=subtotal,
+        tax=tax,
+        total_tax=total_tax,
+        total=subtotal + total_tax,
     )

@@ -309,3 +309,9 @@ def replay_matches(*, stored: str, given: str) -> bool:
     An order placed without a fingerprint (the web checkout, orders from before fingerprints)
     matches any replay; otherwise the fingerprints must be equal."""
     return not stored or not given or stored == given
+
+
+def credit_note_number(order_number: str, sequence: int) -> str:
+    """A credit note's number, in its own series after the invoice's: ``CN-<order digits>-<n>``
+    for the order's ``n``-th credit note."""
+    return f"CN-{order_number.removeprefix('EO-')}-{sequence}"

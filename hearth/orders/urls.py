@@ -15,6 +15,11 @@ urlpatterns = [
     path("back-office/review/<str:number>/cancel/", views.review_cancel, name="review_cancel"),
     path("back-office/orders/<str:number>/refund/", views.refund, name="refund"),
     path("my-stuff/orders/<str:number>/invoice.pdf", views.my_order_invoice, name="my_invoice"),
+    path(
+        "my-stuff/orders/<str:number>/credit-notes/<str:note>.pdf",
+        views.my_credit_note,
+        name="my_credit_note",
+    ),
     path("back-office/phone-orders/", views.phone_start, name="phone_start"),
     path("back-office/phone-orders/<str:draft_id>/", views.phone_build, name="phone_build"),
     path(

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -28,7 +28,7 @@ from hearth.orders.forms import (
     PhoneOrderForm,
     RefundForm,
 )
-from hearth.orders.invoices import render_invoice_pdf
+from hearth.orders.invoices import render_credit_note_pdf, render_invoice_pdf
 from hearth.orders.models import Channel, Order, PaymentMethod
 
 # --- My Stuff (PP-15, TOS-11).
@@ -51,6 +51,7 @@ def my_order(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "lines": order.lines.all(),
             "may_cancel": rules.customer_may_cancel(order.status),
+            "credit_notes": order.credit_notes.all(),
         },
     )
 
@@ -154,6 +155,16 @@ def my_order_invoice(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_for_owner(user=request.user, number=number)
     response = HttpResponse(render_invoice_pdf(order), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{order.invoice_number}.pdf"'
+    return response
+
+
+@login_required
+def my_credit_note(request: HttpRequest, number: str, note: str) -> HttpResponse:
+    """A credit note of the customer's own order as PDF (404 for anyone else's)."""
+    order = selectors.order_for_owner(user=request.user, number=number)
+    credit_note = get_object_or_404(order.credit_notes, number=note)
+    response = HttpResponse(render_credit_note_pdf(credit_note), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credit-note-{credit_note.number}.pdf"'
     return response
 
 
