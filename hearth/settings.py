@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "hearth.checkout",
     "hearth.discounts",
     "hearth.payments",
+    "hearth.care",
     "hearth.web",
 ]
 
@@ -247,12 +248,21 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.comms.tasks.sweep_outbox", 60),
     ("hearth.checkout.tasks.purge_abandoned_checkouts", 300),
     ("hearth.comms.tasks.purge_outbox", 86_400),
+    ("hearth.care.tasks.tell_delayed_cases", 900),
+    ("hearth.care.tasks.absorb_sources", 60),
+    ("hearth.care.tasks.purge_closed_cases", 86_400),
 ]
 
 # --- Carriers (issue #11): the configured carriers, keyed; each posts tracking events signed with
 # its own webhook secret (HMAC-SHA256) to /carriers/<key>/events/. The sandbox is built in.
 HEARTH_SITE_URL = os.environ.get("HEARTH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HEARTH_DEFAULT_CARRIER = "sandbox"
+# --- Customer care (issue #14): answers come from this address and ask the customer to reply to
+# care+<case token>@HEARTH_CARE_REPLY_DOMAIN, which the inbound mail side routes to the case.
+HEARTH_CARE_FROM_EMAIL = os.environ.get(
+    "HEARTH_CARE_FROM_EMAIL", "Ember & Oak Audio customer care <care@example.com>"
+)
+HEARTH_CARE_REPLY_DOMAIN = os.environ.get("HEARTH_CARE_REPLY_DOMAIN", "example.com")
 # Without a secret in production the sandbox's webhook refuses every event (fails closed).
 _sandbox_secret = os.environ.get("SANDBOX_CARRIER_WEBHOOK_SECRET", "")
 if not _sandbox_secret and not PRODUCTION:

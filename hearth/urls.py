@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("hearth.fulfilment.urls")),
     path("", include("hearth.payments.urls")),
     path("", include("hearth.checkout.urls")),
+    path("", include("hearth.care.urls")),
     path("", include("hearth.web.urls")),
 ]
 
