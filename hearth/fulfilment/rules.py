@@ -14,8 +14,6 @@ No Django, no ORM, no clock reads: time is always an argument.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +26,12 @@ from zoneinfo import ZoneInfo
 from hearth.core.calendar import add_business_days, is_business_day, next_business_day
 from hearth.core.errors import DomainError
 from hearth.core.money import parse_amount
+from hearth.core.signatures import (  # noqa: F401 (the carriers' webhook scheme, re-exported)
+    WEBHOOK_TOLERANCE_SECONDS,
+    signature_header,
+    signature_valid,
+    webhook_signature,
+)
 from hearth.fulfilment.errors import FulfilmentErrorCode, gettext_noop
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -329,50 +333,6 @@ def check_serial(
     if in_order:
         return SerialCheck(SerialVerdict.NOT_NEEDED, in_order[0])
     return SerialCheck(SerialVerdict.OTHER_SKU, owners[0])
-
-
-def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
-    """HMAC-SHA256 (hex) over ``"<timestamp>." + body`` with the carrier's secret."""
-    message = str(int(timestamp)).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    """The header a carrier sends: ``t=<unix seconds>,v1=<hex signature>``."""
-    return f"t={int(timestamp)},v1={webhook_signature(secret, timestamp, body)}"
-
-
-WEBHOOK_TOLERANCE_SECONDS = 300
-
-
-def signature_valid(
-    *,
-    secret: str,
-    header: str,
-    body: bytes,
-    now_unix: int,
-    tolerance: int = WEBHOOK_TOLERANCE_SECONDS,
-) -> bool:
-    """Whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds of now.
-
-    The comparison is constant-time; a missing secret, a malformed header, an old or future
-    timestamp all say no.
-    """
-    if not secret:
-        return False
-    parts: dict[str, str] = {}
-    for item in header.split(","):
-        key, sep, value = item.strip().partition("=")
-        if sep:
-            parts.setdefault(key, value)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now_unix - timestamp) > tolerance:
-        return False
-    expected = webhook_signature(secret, timestamp, body)
-    return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
 def week_start(day: dt.date) -> dt.date:
