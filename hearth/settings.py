@@ -275,3 +275,32 @@ HEARTH_CARRIERS = {
         "tracking_url": HEARTH_SITE_URL + "/carriers/sandbox/track/{code}/",
     }
 }
+
+# --- Commercial email and inbound mail (issue #14; comms). CASL s.6(2): the sender identified
+# in every campaign (name, mailing address, a way to reach them); the campaign is refused at save
+# when any is blank.
+HEARTH_CASL_SENDER = {
+    "name": os.environ.get("HEARTH_CASL_SENDER_NAME", HEARTH_BRAND["legal_name"]),
+    "mailing_address": os.environ.get(
+        "HEARTH_CASL_MAILING_ADDRESS", ", ".join(HEARTH_BRAND["legal_address"])
+    ),
+    "contact": os.environ.get(
+        "HEARTH_CASL_CONTACT", f"{HEARTH_BRAND['care_email']}, {HEARTH_BRAND['care_phone']}"
+    ),
+}
+HEARTH_CAMPAIGN_FROM_EMAIL = os.environ.get(
+    "HEARTH_CAMPAIGN_FROM_EMAIL", "Ember & Oak Audio <news@example.com>"
+)
+# The List-Unsubscribe mailto (and the address that unsubscribes whoever writes to it): the
+# inbound receiver must get its mail.
+HEARTH_UNSUBSCRIBE_MAILBOX = os.environ.get("HEARTH_UNSUBSCRIBE_MAILBOX", "unsubscribe@example.com")
+# The provider's inbound-parse webhook signs each POST with this secret (core.signatures).
+_inbound_secret = os.environ.get("HEARTH_INBOUND_SECRET", "")
+if not _inbound_secret and not PRODUCTION:
+    _inbound_secret = "dev-only-inbound-webhook-secret"  # noqa: S105
+HEARTH_INBOUND_SECRET = _inbound_secret
+# DKIM (dkimpy): every outgoing email is signed when a key is configured
+# (`manage.py make_dkim_key` writes one and prints the DNS record).
+HEARTH_DKIM_KEY_FILE = os.environ.get("HEARTH_DKIM_KEY_FILE", "")
+HEARTH_DKIM_SELECTOR = os.environ.get("HEARTH_DKIM_SELECTOR", "hearth")
+HEARTH_DKIM_DOMAIN = os.environ.get("HEARTH_DKIM_DOMAIN", "example.com")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("hearth.accounts.urls")),
     path("", include("hearth.privacy.urls")),
+    path("", include("hearth.comms.urls")),
     path("", include("hearth.devices.urls")),
     path("", include("hearth.catalog.urls")),
     path("", include("hearth.orders.urls")),

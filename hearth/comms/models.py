@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hearth.comms.rules import MessageStatus
+from hearth.comms.rules import MessageStatus, SuppressionReason
 
 
 class OutboundStatus(models.TextChoices):
@@ -86,3 +86,127 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SuppressionReasonChoice(models.TextChoices):
+    UNSUBSCRIBE_LINK = SuppressionReason.UNSUBSCRIBE_LINK, _("unsubscribe link")
+    ONE_CLICK = SuppressionReason.ONE_CLICK, _("one-click unsubscribe (mail client)")
+    UNSUBSCRIBE_EMAIL = SuppressionReason.UNSUBSCRIBE_EMAIL, _("unsubscribe by email")
+    REPLY_STOP = SuppressionReason.REPLY_STOP, _("reply asking to stop")
+    HARD_BOUNCE = SuppressionReason.HARD_BOUNCE, _("hard bounce")
+    STAFF = SuppressionReason.STAFF, _("asked staff")
+
+
+class Suppression(models.Model):
+    """An address no commercial email goes to: a keyed hash (HMAC-SHA256 of the normalised
+    address, ``privacy.crypto.keyed_hash``), never the address. Kept through erasure, so that
+    an erased person is never emailed again (declared in data/personal_data.toml)."""
+
+    address_hash = models.CharField(_("address digest"), max_length=64, unique=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=SuppressionReasonChoice.choices)
+    at = models.DateTimeField(_("suppressed at"), db_index=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… ({self.get_reason_display()})"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SCHEDULED = "scheduled", _("scheduled")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Campaign(models.Model):
+    """A commercial email (news and offers) to the customers who may be contacted when it is
+    sent (``hearth.comms.campaigns``). Figures are aggregate only: no per-recipient opens."""
+
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("body (Markdown)"),
+        help_text=_("Markdown. The sender identification and unsubscribe link are added below."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("Only customers who use the shop in this language (blank: everyone)."),
+    )
+    provinces = models.JSONField(_("provinces"), default=list, blank=True)
+    product_skus = models.JSONField(_("products owned (SKUs)"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    send_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    # CASL s.6(2): who sends it and how to reach them, fixed when the campaign is saved.
+    sender_name = models.CharField(_("sender name"), max_length=200)
+    sender_mailing_address = models.TextField(_("sender mailing address"))
+    sender_contact = models.CharField(_("sender contact (email, phone or web)"), max_length=300)
+    unsubscribe_url = models.CharField(_("unsubscribe page"), max_length=300)
+    unsubscribe_mailto = models.CharField(_("unsubscribe mailbox"), max_length=300)
+    created_at = models.DateTimeField(_("created at"))
+    started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("sending finished at"), null=True, blank=True)
+    # Who was in and who was out when sending started: {"express": n, "implied": n,
+    # "excluded": {"no_consent": n, "withdrawn": n, "expired": n, "suppressed": n}}.
+    audience_figures = models.JSONField(_("audience at send time"), default=dict, blank=True)
+    sent_count = models.PositiveIntegerField(_("sent"), default=0)
+    bounced_count = models.PositiveIntegerField(_("bounced"), default=0)
+    unsubscribed_count = models.PositiveIntegerField(_("unsubscribed"), default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            # CASL s.6(2)-(3): never a campaign without sender identification or unsubscribe.
+            models.CheckConstraint(
+                condition=~models.Q(sender_name="")
+                & ~models.Q(sender_mailing_address="")
+                & ~models.Q(sender_contact="")
+                & ~models.Q(unsubscribe_url="")
+                & ~models.Q(unsubscribe_mailto=""),
+                name="comms_campaign_identifies_and_unsubscribes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class CampaignSend(models.Model):
+    """One recipient's message of one campaign: written with its queued email, in one
+    transaction, so a crash or a restart never sends a campaign twice to anybody."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="sends", verbose_name=_("campaign")
+    )
+    recipient_hash = models.CharField(_("recipient digest"), max_length=64)
+    outbound = models.ForeignKey(
+        OutboundMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("email"),
+    )
+    at = models.DateTimeField(_("queued at"))
+
+    class Meta:
+        verbose_name = _("campaign send")
+        verbose_name_plural = _("campaign sends")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "recipient_hash"], name="comms_campaign_sends_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.recipient_hash[:12]}"

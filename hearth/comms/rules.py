@@ -5,6 +5,9 @@ retry backoff. No Django, no database, no clock: time comes in as an argument.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -103,3 +106,74 @@ def purge_before(*, now: dt.datetime, retention_days: int) -> dt.datetime:
 def header_injected(text: str) -> bool:
     """True when a header name or value holds a line break (header injection)."""
     return "\r" in text or "\n" in text
+
+
+# --- Inbound email (issue #14 item 8; PP-12).
+
+_WORD = re.compile(r"\w[\w'-]*", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-folded: "ARRÊT" and "arret" read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def own_lines(body: str, *, first: int) -> list[str]:
+    """The first ``first`` non-empty lines the sender wrote: quoted lines (``>``) and the
+    attribution line just above a quote ("On ... wrote:") are the earlier message, not theirs."""
+    lines = [line.strip() for line in body.splitlines()]
+    own: list[str] = []
+    for index, line in enumerate(lines):
+        if not line or line.startswith(">"):
+            continue
+        following = next((nxt for nxt in lines[index + 1 :] if nxt), "")
+        if following.startswith(">") and line.endswith(":"):
+            continue
+        own.append(line)
+        if len(own) == first:
+            break
+    return own
+
+
+def asks_to_stop(*, subject: str, body: str, words: Iterable[str], first_lines: int) -> bool:
+    """Does this reply ask to stop commercial email? One of ``words`` stands alone as a word
+    in the subject (after "Re:") or in the first lines the sender wrote."""
+    wanted = {_fold(w) for w in words}
+    texts = [subject, *own_lines(body, first=first_lines)]
+    return any(_fold(word) in wanted for text in texts for word in _WORD.findall(text))
+
+
+class BounceKind(StrEnum):
+    HARD = "hard"  # permanent (5.x.x): the address is suppressed
+    SOFT = "soft"  # temporary (4.x.x) or a delay: nothing is suppressed
+
+
+def bounce_kind(*, action: str, status: str) -> BounceKind | None:
+    """One recipient's line of a delivery status notification (RFC 3464): a failed action with
+    a permanent status is a hard bounce; a delay or a 4.x.x failure is soft; delivered and
+    relayed are not bounces."""
+    action = action.strip().lower()
+    status = status.strip()
+    if action == "failed":
+        return BounceKind.HARD if status.startswith("5") else BounceKind.SOFT
+    if action == "delayed":
+        return BounceKind.SOFT
+    return None
+
+
+class SuppressionReason(StrEnum):
+    UNSUBSCRIBE_LINK = "unsubscribe_link"  # the link in a message, or its page
+    ONE_CLICK = "one_click"  # RFC 8058 List-Unsubscribe-Post from the mail client
+    UNSUBSCRIBE_EMAIL = "unsubscribe_email"  # the List-Unsubscribe mailto, or an emailed request
+    REPLY_STOP = "reply_stop"  # a reply that asked to stop
+    HARD_BOUNCE = "hard_bounce"  # the address does not exist
+    STAFF = "staff"  # a person asked staff (phone, care case)
+
+
+def suppressed_now(*, suppressed_at: dt.datetime | None, express_since: dt.datetime | None) -> bool:
+    """An address on the suppression list stays off every commercial send until the person
+    gives an express consent *after* it (signing up again); an implied consent never lifts it."""
+    if suppressed_at is None:
+        return False
+    return express_since is None or express_since <= suppressed_at

@@ -81,3 +81,31 @@ def messages_due(*, at: dt.datetime) -> QuerySet[OutboundMessage]:
         Q(status=OutboundStatus.QUEUED, next_attempt_at__lte=at)
         | Q(status=OutboundStatus.SENDING, lease_until__lte=at)
     )
+
+
+INBOUND_FILE = Path(__file__).resolve().parent / "data" / "inbound.toml"
+
+
+@dataclass(frozen=True)
+class InboundPolicy:
+    stop_words: tuple[str, ...]
+    first_lines: int
+    max_bytes: int
+
+
+@cache
+def inbound_policy() -> InboundPolicy:
+    """The declared inbound policy (data/inbound.toml): stop words, lines read, size limit."""
+    with INBOUND_FILE.open("rb") as fh:
+        raw = tomllib.load(fh)
+    words = raw.get("stop_words")
+    if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+        raise ValueError(f"{INBOUND_FILE.name}: stop_words must be a list of words")
+    for name in ("first_lines", "max_bytes"):
+        if not isinstance(raw.get(name), int) or raw[name] < 1:
+            raise ValueError(f"{INBOUND_FILE.name}: {name} must be a positive whole number")
+    if not raw.get("stop_words_source") or not raw.get("max_bytes_source"):
+        raise ValueError(f"{INBOUND_FILE.name}: each value needs its source")
+    return InboundPolicy(
+        stop_words=tuple(words), first_lines=raw["first_lines"], max_bytes=raw["max_bytes"]
+    )

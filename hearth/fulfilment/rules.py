@@ -26,12 +26,10 @@ from zoneinfo import ZoneInfo
 from hearth.core.calendar import add_business_days, is_business_day, next_business_day
 from hearth.core.errors import DomainError
 from hearth.core.money import parse_amount
-from hearth.core.signatures import (  # noqa: F401 (the carriers' webhook scheme, re-exported)
-    WEBHOOK_TOLERANCE_SECONDS,
-    signature_header,
-    signature_valid,
-    webhook_signature,
-)
+from hearth.core.signatures import WEBHOOK_TOLERANCE_SECONDS as WEBHOOK_TOLERANCE_SECONDS
+from hearth.core.signatures import signature_header as signature_header
+from hearth.core.signatures import signature_valid as signature_valid
+from hearth.core.signatures import webhook_signature as webhook_signature
 from hearth.fulfilment.errors import FulfilmentErrorCode, gettext_noop
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
