@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("hearth.catalog.urls")),
     path("", include("hearth.orders.urls")),
     path("", include("hearth.fulfilment.urls")),
+    path("", include("hearth.aftersales.urls")),
     path("", include("hearth.payments.urls")),
     path("", include("hearth.checkout.urls")),
     path("", include("hearth.care.urls")),

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AftersalesConfig(AppConfig):
     name = "hearth.aftersales"
     label = "aftersales"
+
+    def ready(self) -> None:
+        from hearth.aftersales import queues
+
+        queues.register()

@@ -218,3 +218,7 @@ class DealerProof(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rma_id} {self.content_type}"
+
+
+# Receiving and inspection (issue #13 item 3) live in their own module, registered here.
+from hearth.aftersales.models_receiving import *  # noqa: E402, F403

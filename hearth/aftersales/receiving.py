@@ -74,9 +74,7 @@ def _refuse(
 def find_rma(label: str) -> Rma:
     """The RMA whose number or return tracking code was scanned; ``rma_unknown`` (404) else."""
     value = "".join(str(label).split()).upper()
-    rma = (
-        Rma.objects.filter(Q(number=value) | Q(tracking_code=value)).first() if value else None
-    )
+    rma = Rma.objects.filter(Q(number=value) | Q(tracking_code=value)).first() if value else None
     if rma is None:
         raise _refuse(
             AftersalesErrorCode.RMA_UNKNOWN,
@@ -183,9 +181,7 @@ def receive_unit(*, rma: Rma, serial: str, actor: Actor | None, at: dt.datetime)
             .exclude(outcome=ScanOutcome.HELD)
             .values_list("serial", flat=True)
         )
-        verdict = rules.match_serial(
-            value, expected=[u.serial for u in units], received=received
-        )
+        verdict = rules.match_serial(value, expected=[u.serial for u in units], received=received)
         if verdict is rules.ScanVerdict.ALREADY_RECEIVED:
             raise _refuse(
                 AftersalesErrorCode.ALREADY_RECEIVED,
@@ -281,9 +277,11 @@ def release_hold(*, rma: Rma, note: str, actor: Actor | None, at: dt.datetime) -
                 _("Say why the unit is accepted against this RMA."),
                 field="note",
             )
-        done = set(UnitScan.objects.filter(rma=locked, rma_unit__isnull=False).values_list(
-            "rma_unit_id", flat=True
-        ))
+        done = set(
+            UnitScan.objects.filter(rma=locked, rma_unit__isnull=False).values_list(
+                "rma_unit_id", flat=True
+            )
+        )
         for unit in locked.units.order_by("pk"):
             if unit.pk in done:
                 continue
@@ -336,7 +334,9 @@ def inspect_unit(
         if rma.state != rules.RmaState.RECEIVED:
             already = rma.state in rules.ARRIVED_STATES
             raise _refuse(
-                AftersalesErrorCode.ALREADY_INSPECTED if already else AftersalesErrorCode.NOT_RECEIVED,
+                AftersalesErrorCode.ALREADY_INSPECTED
+                if already
+                else AftersalesErrorCode.NOT_RECEIVED,
                 _("%(rma)s is already inspected.") % {"rma": rma.number}
                 if already
                 else _("%(rma)s has not been received yet.") % {"rma": rma.number},
