@@ -222,6 +222,7 @@ def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(case_id)
     form = CloseForm(request.POST, prefix="close")
+    status = 400
     if form.is_valid():
         try:
             services.close(
@@ -230,7 +231,8 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
             return _back(case)
         except DomainError as error:
             _show(form, error)
-    return _case_page(request, case, status=400 if form.errors else 409, close_form=form)
+            status = error.status
+    return _case_page(request, case, status=status, close_form=form)
 
 
 @care_only
