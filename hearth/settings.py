@@ -251,6 +251,7 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.care.tasks.tell_delayed_cases", 900),
     ("hearth.care.tasks.absorb_sources", 60),
     ("hearth.care.tasks.purge_closed_cases", 86_400),
+    ("hearth.aftersales.tasks.rma_deadlines", 3_600),
 ]
 
 # --- Carriers (issue #11): the configured carriers, keyed; each posts tracking events signed with

@@ -102,6 +102,10 @@ class Carrier(Protocol):
         self, *, ship_to: ShipTo, parcel: Parcel, service: str, ship_date: dt.date
     ) -> Label: ...
 
+    def return_label(
+        self, *, ship_from: ShipTo, ship_to: ShipTo, parcel: Parcel, ship_date: dt.date
+    ) -> Label: ...
+
     def tracking_url(self, tracking_code: str) -> str: ...
 
     def parse_events(self, body: bytes) -> list[CarrierEvent]: ...
@@ -181,6 +185,28 @@ class SandboxCarrier:
             ship_date=ship_date,
         )
         return Label(code, service, pdf)
+
+    def return_label(
+        self, *, ship_from: ShipTo, ship_to: ShipTo, parcel: Parcel, ship_date: dt.date
+    ) -> Label:
+        """A prepaid return label (issue #13, TOS-24): from the customer to the warehouse,
+        standard service, billed to the shop's account; ``parcel.reference`` is the RMA number."""
+        code = self.tracking_code_for(f"return:{parcel.reference}")
+        pdf = render_label_pdf(
+            carrier_name=self.name,
+            tracking_code=code,
+            service="standard",
+            ship_to=ship_to,
+            sender=[
+                *ship_from.lines,
+                f"{ship_from.city} {ship_from.province}  {ship_from.postal_code}",
+            ],
+            sender_name=ship_from.name,
+            reference=parcel.reference,
+            ship_date=ship_date,
+            prepaid_return=True,
+        )
+        return Label(code, "standard", pdf)
 
     def tracking_url(self, tracking_code: str) -> str:
         return self._tracking_url.format(code=tracking_code)
@@ -272,8 +298,13 @@ def render_label_pdf(
     sender_name: str,
     reference: str,
     ship_date: dt.date,
+    prepaid_return: bool = False,
 ) -> bytes:
-    """A 4x6 inch shipping label with a Code 128 barcode of the tracking code."""
+    """A 4x6 inch shipping label with a Code 128 barcode of the tracking code.
+
+    ``prepaid_return``: a return label (postage paid by the shop), marked so on the label with
+    a Code 128 barcode of the reference (the RMA number) for the warehouse's scanner.
+    """
     width, height = 4 * inch, 6 * inch
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=(width, height), invariant=1, pageCompression=0)
@@ -315,6 +346,13 @@ def render_label_pdf(
     y -= 8 * mm
     pdf.setFont("Helvetica", 8)
     pdf.drawString(left, y, f"REF {reference}   SHIP {ship_date.isoformat()}")
+    if prepaid_return:
+        y -= 6 * mm
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(left, y, "PREPAID RETURN - POSTAGE PAID BY SENDER'S MERCHANT")
+        reference_code = Code128(reference, barHeight=12 * mm, barWidth=0.3 * mm)
+        y -= 16 * mm
+        reference_code.drawOn(pdf, (width - reference_code.width) / 2, y)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
