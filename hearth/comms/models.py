@@ -53,6 +53,10 @@ class OutboundMessage(models.Model):
     # One-time links (a sign-in or confirmation token) and notices to a person being erased:
     # once sent, the row keeps no recipient and no content (subject and dates only).
     forget_once_sent = models.BooleanField(_("forget content once sent"), default=False)
+    # A message whose content is costly to make (a tax invoice's PDF) is queued with only its
+    # key, recipients and this renderer (a dotted path, called with ``key=``); the worker that
+    # first claims it renders and stores subject, body and attachments, then clears this.
+    render_with = models.CharField(_("rendered at first delivery by"), max_length=200, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -64,7 +68,7 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.subject
+        return self.subject or self.key
 
 
 class OutboxMessage(models.Model):

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from hearth.comms import rules, selectors
@@ -84,6 +85,62 @@ def queue_email(
     keeps neither recipients nor content. The row is its own record (key, time, status): no
     audit event is written for queueing; staff retries are audited.
     """
+    return _queue(
+        key=key,
+        to=to,
+        subject=subject,
+        body=body,
+        at=at,
+        html_body=html_body,
+        attachments=attachments,
+        from_address=from_address,
+        kind=kind,
+        forget_once_sent=forget_once_sent,
+        headers=headers,
+    )
+
+
+def queue_rendered_later(
+    *,
+    key: str,
+    to: Sequence[str],
+    render_with: str,
+    at: dt.datetime,
+    from_address: str | None = None,
+    kind: OutboundKind = OutboundKind.TRANSACTIONAL,
+) -> OutboundMessage:
+    """:func:`queue_email` for a message costly to make (a tax invoice's PDF): the row is written
+    now, in the caller's transaction, with its key, recipients and Message-ID, so the email
+    exists if and only if the change does; its content is made by ``render_with`` (the dotted
+    path of a function taking ``key=`` and returning an ``EmailMessage``) when a worker first
+    claims it, outside the caller's request, and stored on the row before it is sent."""
+    return _queue(
+        key=key,
+        to=to,
+        subject="",
+        body="",
+        at=at,
+        from_address=from_address,
+        kind=kind,
+        render_with=render_with,
+    )
+
+
+def _queue(
+    *,
+    key: str,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    at: dt.datetime,
+    html_body: str = "",
+    attachments: Sequence[Attachment] = (),
+    from_address: str | None = None,
+    kind: OutboundKind = OutboundKind.TRANSACTIONAL,
+    forget_once_sent: bool = False,
+    headers: Mapping[str, str] | None = None,
+    render_with: str = "",
+) -> OutboundMessage:
     recipients = [address for address in to if address]
     if not recipients:
         raise DomainError(CommsErrorCode.NO_RECIPIENT, _("An email needs a recipient."))
@@ -109,18 +166,12 @@ def queue_email(
                 subject=subject,
                 body=body,
                 html_body=html_body,
-                attachments=[
-                    {
-                        "filename": a.filename,
-                        "mimetype": a.mimetype,
-                        "content": base64.b64encode(a.content).decode("ascii"),
-                    }
-                    for a in attachments
-                ],
+                attachments=_stored(attachments),
                 headers=extra,
                 created_at=at,
                 next_attempt_at=at,
                 forget_once_sent=forget_once_sent,
+                render_with=render_with,
             )
     except IntegrityError:
         # The same key queued concurrently: the first one won.
@@ -133,16 +184,7 @@ def queue_email(
     return row
 
 
-def queue_message(
-    *,
-    key: str,
-    message: EmailMessage,
-    at: dt.datetime,
-    kind: OutboundKind = OutboundKind.TRANSACTIONAL,
-    actor: Actor | None = None,
-) -> OutboundMessage:
-    """:func:`queue_email` for a message built as a Django ``EmailMessage`` (text, an HTML
-    alternative, attachments given as (filename, content, mimetype))."""
+def _html_and_attachments(message: EmailMessage) -> tuple[str, list[Attachment]]:
     html = ""
     for content, mimetype in getattr(message, "alternatives", []) or []:
         if mimetype == "text/html":
@@ -160,6 +202,31 @@ def queue_message(
                 mimetype=mimetype or "application/octet-stream",
             )
         )
+    return html, attachments
+
+
+def _stored(attachments: Sequence[Attachment]) -> list[dict[str, str]]:
+    return [
+        {
+            "filename": a.filename,
+            "mimetype": a.mimetype,
+            "content": base64.b64encode(a.content).decode("ascii"),
+        }
+        for a in attachments
+    ]
+
+
+def queue_message(
+    *,
+    key: str,
+    message: EmailMessage,
+    at: dt.datetime,
+    kind: OutboundKind = OutboundKind.TRANSACTIONAL,
+    actor: Actor | None = None,
+) -> OutboundMessage:
+    """:func:`queue_email` for a message built as a Django ``EmailMessage`` (text, an HTML
+    alternative, attachments given as (filename, content, mimetype))."""
+    html, attachments = _html_and_attachments(message)
     return queue_email(
         key=key,
         to=list(message.to) + list(message.cc) + list(message.bcc),
@@ -209,6 +276,27 @@ def _as_email(row: OutboundMessage) -> EmailMessage:
     return message
 
 
+def _render(row: OutboundMessage, *, attempt: int) -> None:
+    """Make a message queued by :func:`queue_rendered_later` (the worker holds its lease) and
+    store its content on the row, so a later attempt sends the same content."""
+    message = import_string(row.render_with)(key=row.key)
+    html, attachments = _html_and_attachments(message)
+    row.subject = str(message.subject)
+    row.body = str(message.body)
+    row.html_body = html
+    row.attachments = _stored(attachments)
+    row.render_with = ""
+    OutboundMessage.objects.filter(
+        pk=row.pk, status=OutboundStatus.SENDING, attempts=attempt
+    ).update(
+        subject=row.subject,
+        body=row.body,
+        html_body=row.html_body,
+        attachments=row.attachments,
+        render_with="",
+    )
+
+
 def _error_text(exc: BaseException) -> str:
     """The class and SMTP code of a failure: never the server's text, which may echo an address."""
     code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
@@ -253,6 +341,11 @@ def deliver(*, outbound_id: int) -> Outcome:
         row.lease_until = now + policy.sending_lease
         row.save(update_fields=["status", "attempts", "lease_until"])
         attempt = row.attempts
+    if row.render_with:
+        try:
+            _render(row, attempt=attempt)
+        except Exception as exc:  # a renderer that fails is retried like a refused send
+            return _attempt_failed(outbound_id, attempt=attempt, error=_error_text(exc))
     email = _as_email(row)
     try:
         with mail.get_connection(fail_silently=False) as connection:

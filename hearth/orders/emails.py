@@ -1,8 +1,10 @@
 """The order's transactional emails (no marketing content: these go whatever the consents say).
 
-Each email is queued in comms' outbound queue (``hearth.comms.services.queue_message``) inside the
-caller's transaction and recorded in SentOrderEmail under the order's row lock, so queueing twice
-(a task run twice) queues once; comms sends it after the commit, outside the transaction, once.
+Each email is queued in comms' outbound queue (``hearth.comms.services.queue_message``, or
+``queue_rendered_later`` for the confirmation and the tax invoice, which the sending worker
+renders, so that placing draws no PDF) inside the caller's transaction and recorded in
+SentOrderEmail under the order's row lock, so queueing twice (a task run twice) queues once;
+comms sends it after the commit, outside the transaction, once.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from hearth.comms.services import queue_message
+from hearth.comms.services import queue_message, queue_rendered_later
 from hearth.orders.invoices import render_invoice_pdf
 from hearth.orders.models import Order, SentOrderEmail
 
@@ -47,24 +49,54 @@ def _message(order: Order, template: str) -> EmailMessage:
     return EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
 
 
-def send_confirmation(*, order_id: int, at: dt.datetime) -> bool:
-    return _send_once(
-        order_id=order_id,
-        kind=SentOrderEmail.Kind.CONFIRMATION,
-        at=at,
-        build=lambda order: _message(order, "confirmation"),
+def _queue_rendered_later(*, order_id: int, kind: str, at: dt.datetime) -> bool:
+    """Queue the order's ``kind`` email unless it was queued before, leaving its rendering (a
+    template, the invoice's PDF) to the worker that first delivers it (:func:`render_queued`):
+    the placing request only writes the row, which exists if and only if the order does."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().only("pk", "email").get(pk=order_id)
+        if SentOrderEmail.objects.filter(order=order, kind=kind).exists():
+            return False
+        queue_rendered_later(
+            key=f"order:{order.pk}:{kind}", to=[order.email], render_with=RENDERER, at=at
+        )
+        SentOrderEmail.objects.create(order=order, kind=kind, sent_at=at)
+    return True
+
+
+def _tax_invoice(order: Order) -> EmailMessage:
+    message = _message(order, "tax_invoice")
+    message.attach(
+        f"invoice-{order.invoice_number}.pdf", render_invoice_pdf(order), "application/pdf"
     )
+    return message
+
+
+#: Emails rendered at first delivery, by kind: queued at placing, made by comms' worker.
+_RENDERED_LATER: dict[str, Callable[[Order], EmailMessage]] = {
+    SentOrderEmail.Kind.CONFIRMATION: lambda order: _message(order, "confirmation"),
+    SentOrderEmail.Kind.TAX_INVOICE: _tax_invoice,
+}
+RENDERER = "hearth.orders.emails.render_queued"
+
+
+def render_queued(*, key: str) -> EmailMessage:
+    """comms' renderer for ``order:<id>:<kind>`` rows queued by :func:`_queue_rendered_later`."""
+    _prefix, order_id, kind = key.split(":", 2)
+    order = Order.objects.get(pk=int(order_id))
+    with translation.override(settings.LANGUAGE_CODE):
+        return _RENDERED_LATER[kind](order)
+
+
+def send_confirmation(*, order_id: int, at: dt.datetime) -> bool:
+    """TOS-7: queued with the order; rendered by the worker that sends it."""
+    return _queue_rendered_later(order_id=order_id, kind=SentOrderEmail.Kind.CONFIRMATION, at=at)
 
 
 def send_tax_invoice(*, order_id: int, at: dt.datetime) -> bool:
-    def build(order: Order) -> EmailMessage:
-        message = _message(order, "tax_invoice")
-        message.attach(
-            f"invoice-{order.invoice_number}.pdf", render_invoice_pdf(order), "application/pdf"
-        )
-        return message
-
-    return _send_once(order_id=order_id, kind=SentOrderEmail.Kind.TAX_INVOICE, at=at, build=build)
+    """TOS-11: queued with the order; the PDF is drawn by the worker that sends it, not in the
+    placing request (ADR 0005's follow-up)."""
+    return _queue_rendered_later(order_id=order_id, kind=SentOrderEmail.Kind.TAX_INVOICE, at=at)
 
 
 def ship_date_kind(*, new: dt.date, event_id: int) -> str:

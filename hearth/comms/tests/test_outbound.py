@@ -11,6 +11,7 @@ import socket
 from typing import Any
 
 import pytest
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.test import Client
 
@@ -171,6 +172,69 @@ def test_attachments_and_html_arrive_as_queued(
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "invoice-1.pdf"
     assert attachment.get_content() == b"%PDF-1.4 demo"
+
+
+RENDERED: list[str] = []
+
+
+def render_demo(*, key: str) -> EmailMessage:
+    """A renderer for rows queued with ``queue_rendered_later`` (called by dotted path)."""
+    RENDERED.append(key)
+    message = EmailMessage(f"Rendered for {key}", "Made by the worker.", None, ["x@example.com"])
+    message.attach("invoice-1.pdf", b"%PDF-1.4 late", "application/pdf")
+    return message
+
+
+def render_broken(*, key: str) -> EmailMessage:
+    raise LookupError(key)
+
+
+@pytest.mark.promise("TOS-11")
+def test_a_message_rendered_later_is_made_by_the_sending_worker_once_and_kept(
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    RENDERED.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        row = services.queue_rendered_later(
+            key="order:7:tax_invoice",
+            to=["ada@example.com"],
+            render_with=f"{__name__}.render_demo",
+            at=clock.now(),
+        )
+    # Queued with the change: key, recipient and Message-ID fixed, no content made yet.
+    row.refresh_from_db()
+    assert (row.subject, row.body, row.attachments, RENDERED) == ("", "", [], [])
+    for callback in callbacks:
+        callback()
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == "Rendered for order:7:tax_invoice"
+    assert message["Message-ID"] == row.message_id
+    assert message["To"] == "ada@example.com"  # the row's recipients, not the renderer's
+    assert [a.get_content() for a in message.iter_attachments()] == [b"%PDF-1.4 late"]
+    row.refresh_from_db()
+    assert row.render_with == "" and row.subject == "Rendered for order:7:tax_invoice"
+    assert row.body == "Made by the worker." and row.status == OutboundStatus.SENT
+    assert services.deliver(outbound_id=row.pk) == Outcome.ALREADY_SENT
+    assert RENDERED == ["order:7:tax_invoice"]
+
+
+def test_a_renderer_that_fails_is_retried_later_and_sends_nothing(smtp_server: Any) -> None:
+    with clock.frozen(T0):
+        row = services.queue_rendered_later(
+            key="order:8:confirmation",
+            to=["ada@example.com"],
+            render_with=f"{__name__}.render_broken",
+            at=T0,
+        )
+        assert services.deliver(outbound_id=row.pk) == Outcome.RETRY_LATER
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (
+        OutboundStatus.QUEUED,
+        1,
+        "LookupError",
+    )
+    assert row.render_with.endswith("render_broken") and row.body == ""
+    assert smtp_server.messages == []
 
 
 def test_a_live_lease_keeps_a_second_worker_off_until_it_ends(smtp_server: Any) -> None:
