@@ -137,3 +137,14 @@ def _fresh_device_auth_cache() -> object:
     forget_device_tokens()
     yield
     forget_device_tokens()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_documents() -> object:
+    """Each test reads policy versions from its own database (a worker-process cache in
+    production: see hearth/privacy/selectors.py); a rolled-back test's versions are forgotten."""
+    from hearth.privacy.selectors import forget_policy_documents
+
+    forget_policy_documents()
+    yield
+    forget_policy_documents()

@@ -115,6 +115,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's common widgets written in Python, the same HTML without the per-widget template stack
+# (issue #12 item 2; hearth/core/form_renderer.py).
+FORM_RENDERER = "hearth.core.form_renderer.WidgetsInPython"
+
 # --- Database: SQLite (WAL) embedded by default, PostgreSQL when DATABASE_URL says so.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hearth.sqlite3'}")

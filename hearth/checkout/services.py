@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from hearth.catalog.selectors import variant_by_sku
+from hearth.catalog.selectors import variant_by_sku, variants_by_sku
 from hearth.checkout import rules
 from hearth.checkout.errors import CheckoutErrorCode
 from hearth.checkout.models import Basket, BasketLine
@@ -255,12 +255,14 @@ def quote_checkout(
     except DomainError as error:
         raise translated(error) from None
     on = at.astimezone(clock.EASTERN).date()
-    subtotal = summarise(lines).subtotal
+    variants = variants_by_sku([sku for sku, _ in lines])  # read once, priced twice
+    subtotal = summarise(lines, variants=variants).subtotal
     preview = discounts.preview(
         code=discount_code, subtotal=subtotal, at=at, shopper=shopper, email=email
     )
     summary = summarise(
         lines,
+        variants=variants,
         province=province or None,
         on=on,
         discount=preview.amount if preview else ZERO,

@@ -71,7 +71,13 @@ def _shopper(request: HttpRequest) -> str:
 
 
 def _lines(request: HttpRequest) -> list[tuple[str, int]]:
-    return selectors.basket_lines(selectors.basket_for(request))
+    """The basket's (sku, quantity) lines, read once per request (one query): every view that
+    changes the basket redirects after the change, so no request reads its own change."""
+    lines: list[tuple[str, int]] | None = getattr(request, "_checkout_lines", None)
+    if lines is None:
+        lines = selectors.request_basket_lines(request)
+        request._checkout_lines = lines  # type: ignore[attr-defined]
+    return list(lines)
 
 
 def _missing_step(state: dict[str, Any], upto: str) -> str | None:
@@ -106,7 +112,7 @@ def _guard(request: HttpRequest, step: str) -> HttpResponse | None:
 
 
 def basket_page(request: HttpRequest) -> HttpResponse:
-    summary = selectors.basket_summary(selectors.basket_for(request))
+    summary = selectors.summarise(_lines(request))
     rows = [
         (line, ChangeQuantityForm(initial={"quantity": line.quantity}, prefix=line.sku))
         for line in summary.lines
@@ -181,7 +187,7 @@ def basket_remove(request: HttpRequest, sku: str) -> HttpResponse:
 
 def start(request: HttpRequest) -> HttpResponse:
     """'Checkout now': to the first step not done yet (TOS-4)."""
-    summary = selectors.basket_summary(selectors.basket_for(request))
+    summary = selectors.summarise(_lines(request))
     if summary.is_empty:
         messages.error(request, _("Your basket is empty: add a product before checking out."))
         return redirect("checkout:basket")
@@ -590,10 +596,9 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
         return _render_review(request, state, quote, form)
     if not form.is_valid():
         return _render_review(request, state, quote, form)
-    basket = selectors.basket_for(request)
     try:
         order = placing.place(
-            lines=selectors.basket_lines(basket),
+            lines=_lines(request),
             customer=request.user if request.user.is_authenticated else None,
             contact=state["contact"],
             address=state["address"],
@@ -610,7 +615,7 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     placed[posted_token] = order.number
     request.session[SESSION_PLACED] = placed
     request.session.pop(SESSION_STATE, None)
-    if basket is not None:
+    if (basket := selectors.basket_for(request)) is not None:
         services.empty_basket(basket=basket, at=clock.now(), actor=request.user)
     return redirect("checkout:confirmation", number=order.number)
 

@@ -8,8 +8,18 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.db.models.signals import post_delete, post_save
 
-        from hearth.privacy import erasure, inventory, own_erasure, services, subjects
+        from hearth.privacy import erasure, inventory, own_erasure, selectors, services, subjects
+        from hearth.privacy.models import PolicyDocument
+
+        # A policy version saved or deleted in this process is seen at once (selectors' cache).
+        for signal in (post_save, post_delete):
+            signal.connect(
+                selectors.forget_policy_documents,
+                sender=PolicyDocument,
+                dispatch_uid="privacy.forget_policy_documents",
+            )
 
         checks.register(inventory.check_inventory, checks.Tags.models)
         erasure.register_eraser(

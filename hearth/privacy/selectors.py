@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,14 +26,44 @@ from hearth.privacy.rules import ConsentState
 
 # --- Policy versions (PP-21, TOS-1, TOS-25).
 
+#: How long a worker process keeps the policy versions it read (every page asks for them: the
+#: material-change notice). A version saved in this process is seen at once (the cache is
+#: dropped on save and delete); one saved by another process within this many seconds. Versions
+#: are effective-dated, so one published ahead of its date is never late.
+POLICY_CACHE_SECONDS = 10.0
+_documents_cache: tuple[float, tuple[PolicyDocument, ...]] | None = None
+
+
+def forget_policy_documents(**_signal: Any) -> None:
+    """Drop this process's cached policy versions (connected to PolicyDocument's save/delete)."""
+    global _documents_cache
+    _documents_cache = None
+
+
+def _documents() -> tuple[PolicyDocument, ...]:
+    """Every policy version, oldest first, without bodies: one query per process per
+    :data:`POLICY_CACHE_SECONDS` instead of one per page (issue #12 item 2)."""
+    global _documents_cache
+    now = time.monotonic()
+    cached = _documents_cache
+    if cached is not None and now - cached[0] < POLICY_CACHE_SECONDS:
+        return cached[1]
+    documents = tuple(
+        PolicyDocument.objects.defer("body", "body_fr").order_by("effective_at", "id")
+    )
+    _documents_cache = (now, documents)
+    return documents
+
 
 def version_in_force(kind: str, at: dt.datetime) -> PolicyDocument | None:
     """The version of ``kind`` in force at ``at`` (the latest one effective by then)."""
-    return (
-        PolicyDocument.objects.filter(kind=kind, effective_at__lte=at)
-        .order_by("-effective_at", "-id")
-        .first()
-    )
+    found = None
+    for doc in _documents():
+        if doc.effective_at > at:
+            break
+        if doc.kind == kind:
+            found = doc
+    return found
 
 
 def versions_in_force(at: dt.datetime) -> dict[str, PolicyDocument]:
@@ -68,7 +99,9 @@ def material_notice_for(
     acknowledged (cookie or account), even when minor versions followed it (PP-21)."""
     seen = set(acknowledged_versions) | acknowledged_keys(user)
     by_kind: dict[str, list[PolicyDocument]] = {}
-    for doc in PolicyDocument.objects.filter(effective_at__lte=at).order_by("effective_at", "id"):
+    for doc in _documents():
+        if doc.effective_at > at:
+            break
         by_kind.setdefault(doc.kind, []).append(doc)
     due: list[PolicyDocument] = []
     for kind in PolicyKind.values:
