@@ -23,7 +23,7 @@ _WIDGETS = "django/forms/widgets/"
 
 def _text(value: Any) -> str:
     """``{{ value|stringformat:'s' }}`` with autoescape on."""
-    return str(value) if isinstance(value, SafeData) else conditional_escape("%s" % value)
+    return str(value) if isinstance(value, SafeData) else conditional_escape(str(value))
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:
