@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("hearth.payments.urls")),
     path("", include("hearth.checkout.urls")),
     path("", include("hearth.care.urls")),
+    path("", include("hearth.aftersales.warranty_urls")),
     path("", include("hearth.web.urls")),
 ]
 

@@ -6,6 +6,7 @@ class AftersalesConfig(AppConfig):
     label = "aftersales"
 
     def ready(self) -> None:
-        from hearth.aftersales import queues
+        from hearth.aftersales import queues, warranty
 
         queues.register()
+        warranty.register()

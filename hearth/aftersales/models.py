@@ -222,3 +222,12 @@ class DealerProof(models.Model):
 
 # Receiving and inspection (issue #13 item 3) live in their own module, registered here.
 from hearth.aftersales.models_receiving import *  # noqa: E402, F403
+
+# Warranty outcomes (issue #13 part [warranty]) live in their own module to keep merges small.
+from hearth.aftersales.warranty_models import (  # noqa: E402, F401
+    AdvanceReplacement,
+    WarrantyCoverage,
+    WarrantyDecision,
+    WarrantyQuote,
+    WarrantyReplacement,
+)
