@@ -642,6 +642,25 @@ def run_deadlines(*, at: dt.datetime) -> tuple[int, int]:
     return len(send_rma_reminders(at=at)), len(expire_rmas(at=at))
 
 
+def purge_dealer_receipts(*, at: dt.datetime) -> int:
+    """Retention ``dealer_receipt``: a dealer's receipt is deleted once the warranty it proves
+    has ended and its RMA is over (closed, expired or cancelled). Returns how many."""
+    today = _today(at)
+    done = [s.value for s in rules.TERMINAL_STATES]
+    purged = 0
+    for proof in DealerProof.objects.filter(
+        rma__state__in=done, rma__retail_purchased_on__isnull=False
+    ).select_related("rma"):
+        start = proof.rma.retail_purchased_on
+        if start is None or rules.warranty_active(start=start, on=today) or start > today:
+            continue
+        with transaction.atomic():
+            record(actor=None, action=AuditAction.DELETED, obj=proof, fields=["content"])
+            proof.delete()
+            purged += 1
+    return purged
+
+
 def cancel_rma(*, rma: Rma, actor: Actor | None, at: dt.datetime, note: str = "") -> Rma:
     """Cancel a requested or issued RMA (care, or the customer): nothing else changes."""
     with transaction.atomic():

@@ -10,7 +10,8 @@ from hearth.core import clock
 
 @task()
 def rma_deadlines() -> list[int]:
-    """Reminders 3 days before an RMA's arrival deadline, then expiry once it has passed.
-    Safe to run twice: each reminder and each expiry happens once per RMA."""
-    reminded, expired = services.run_deadlines(at=clock.now())
-    return [reminded, expired]
+    """Reminders 3 days before an RMA's arrival deadline, then expiry once it has passed, then
+    dealer receipts past their retention. Safe to run twice: each happens once per RMA."""
+    now = clock.now()
+    reminded, expired = services.run_deadlines(at=now)
+    return [reminded, expired, services.purge_dealer_receipts(at=now)]

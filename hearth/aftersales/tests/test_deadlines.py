@@ -107,7 +107,7 @@ def test_the_periodic_task_runs_reminders_and_expiries(settings: Any) -> None:
     rma = issued_rma()
     with clock.frozen(LATER + 15 * DAY):
         result = tasks.rma_deadlines.call()
-    assert result == [0, 1]  # past the reminder's days: expired straight away
+    assert result == [0, 1, 0]  # past the reminder's days: expired straight away
     rma.refresh_from_db()
     assert rma.state == "expired"
     assert ("hearth.aftersales.tasks.rma_deadlines", 3_600) in settings.HEARTH_PERIODIC_TASKS
@@ -122,3 +122,33 @@ def test_an_expired_rma_cannot_be_cancelled() -> None:
     assert refused.value.code == "rma_transition"
     rma.refresh_from_db()
     assert rma.state == "expired"
+
+
+def test_a_dealer_receipt_is_purged_once_its_warranty_ended_and_its_rma_is_over() -> None:
+    from hearth.aftersales.models import DealerProof
+
+    rma = services.begin_dealer_rma(
+        purchase=services.DealerPurchase(
+            serial="EO1C25999001",
+            retail_purchased_on=dt.date(2026, 6, 1),
+            dealer="Best Sound Ltd.",
+            receipt=b"%PDF-1.4 receipt",
+        ),
+        contact=services.Contact(
+            name="Grace Hopper",
+            email="grace@example.com",
+            phone="",
+            lines=("1 Wellington Street",),
+            city="Ottawa",
+            province="ON",
+            postal_code="K1A 0A9",
+        ),
+        actor=None,
+        at=LATER,
+    )
+    warranty_over = dt.datetime(2027, 6, 2, 15, 0, tzinfo=dt.UTC)
+    assert services.purge_dealer_receipts(at=warranty_over) == 0  # the RMA is still open
+    services.expire_rmas(at=LATER + 15 * DAY)
+    assert services.purge_dealer_receipts(at=warranty_over - DAY) == 0  # 1 June 2027: in force
+    assert services.purge_dealer_receipts(at=warranty_over) == 1
+    assert DealerProof.objects.filter(rma=rma).count() == 0
