@@ -102,6 +102,42 @@ def check_files(files: Sequence[IncomingFile], *, field: str = "attachment") -> 
     return kinds
 
 
+def sort_files(
+    files: Sequence[IncomingFile],
+) -> tuple[list[IncomingFile], list[str], list[str]]:
+    """For email, where nobody can be asked to fix a file: the files accepted with their types,
+    and one line per file refused (its name and why), so the words still land."""
+    limits = policy.attachments()
+    accepted: list[IncomingFile] = []
+    kinds: list[str] = []
+    refused: list[str] = []
+    for item in files:
+        name = rules.safe_filename(item.filename)
+        kind, problem = rules.check_attachment(
+            filename=name, size=len(item.content), head=item.content[:512], policy=limits
+        )
+        if kind is not None and len(accepted) >= limits.max_per_message:
+            problem, kind = rules.AttachmentProblem.TOO_MANY, None
+        if kind is None:
+            refused.append(
+                _attachment_message(problem or rules.AttachmentProblem.TYPE_REFUSED, name)
+            )
+            continue
+        accepted.append(item)
+        kinds.append(kind)
+    return accepted, kinds, refused
+
+
+def _refused_note(case: Case, refused: list[str], at: dt.datetime) -> None:
+    if refused:
+        CaseMessage.objects.create(
+            case=case,
+            direction=MessageDirection.NOTE,
+            body=_("Attachments not kept:") + "\n" + "\n".join(f"- {r}" for r in refused),
+            at=at,
+        )
+
+
 def _store_files(message: CaseMessage, files: Sequence[IncomingFile], kinds: list[str]) -> None:
     for item, kind in zip(files, kinds, strict=True):
         CaseAttachment.objects.create(
@@ -459,6 +495,7 @@ class InboundEmail:
     text: str
     message_id: str
     files: Sequence[IncomingFile] = ()
+    sender_name: str = ""
 
 
 def receive_email(*, email: InboundEmail, at: dt.datetime, actor: Actor | None = None) -> Case:
@@ -477,19 +514,23 @@ def receive_email(*, email: InboundEmail, at: dt.datetime, actor: Actor | None =
     token = rules.token_from_addresses(email.recipients, reply_domain())
     case = Case.objects.filter(reply_token=token).first() if token else None
     sender = valid_email_address(email.sender) or ""
+    files, kinds, refused = sort_files(email.files)
     if case is None:
-        return open_case(
-            channel=Channel.EMAIL,
-            email=sender,
-            subject=email.subject,
-            body=email.text or email.subject or _("(no text)"),
-            at=at,
-            actor=actor,
-            files=email.files,
-            email_message_id=email.message_id or None,
-        )
-    text = _clean_body(email.text or email.subject or _("(no text)"))
-    kinds = check_files(email.files)
+        with transaction.atomic():
+            opened = open_case(
+                channel=Channel.EMAIL,
+                email=sender,
+                name=email.sender_name,
+                subject=email.subject,
+                body=email.text.strip() or email.subject or _("(no text)"),
+                at=at,
+                actor=actor,
+                files=files,
+                email_message_id=email.message_id or None,
+            )
+            _refused_note(opened, refused, at)
+        return opened
+    text = _clean_body(email.text.strip() or email.subject or _("(no text)"))
     with transaction.atomic():
         locked = _locked(case)
         message = CaseMessage.objects.create(
@@ -499,7 +540,8 @@ def receive_email(*, email: InboundEmail, at: dt.datetime, actor: Actor | None =
             at=at,
             email_message_id=email.message_id or None,
         )
-        _store_files(message, email.files, kinds)
+        _store_files(message, files, kinds)
+        _refused_note(locked, refused, at)
         changed = ["state"]
         if locked.state != State.OPEN:
             was_closed = locked.state == State.CLOSED

@@ -265,15 +265,20 @@ def test_a_reply_to_a_closed_case_opens_it_again_with_a_new_promise() -> None:
     assert case.first_response_due == dt.datetime(2026, 11, 10, 14, 0, tzinfo=dt.UTC)
 
 
-def test_an_email_with_a_refused_attachment_lands_nothing() -> None:
+def test_an_email_s_refused_attachments_are_not_kept_but_its_words_land() -> None:
     case = web_case()
+    good = IncomingFile("log.txt", b"dropouts at 21:00")
 
-    with pytest.raises(DomainError):
-        services.receive_email(
-            email=reply_email(case, files=[IncomingFile("virus.exe", b"MZ\x90\x00")]), at=T0
-        )
+    services.receive_email(
+        email=reply_email(case, files=[IncomingFile("virus.exe", b"MZ\x90\x00"), good]), at=T0
+    )
 
-    assert case.messages.count() == 1
+    messages = list(case.messages.order_by("id"))
+    assert [m.direction for m in messages] == ["in", "in", "note"]
+    assert messages[1].body == "It still drops out."
+    assert [a.filename for a in messages[1].attachments.all()] == ["log.txt"]
+    assert "virus.exe is not a PDF, PNG, JPEG or plain-text file." in messages[2].body
+    assert CaseAttachment.objects.count() == 1
 
 
 @pytest.mark.promise("TOS-27")

@@ -182,11 +182,17 @@ def handler_log() -> Iterator[list[InboundMail]]:
         seen.append(message)
         return True
 
+    # Only this handler: the apps' own (care threads every customer email) stand aside.
+    others = list(inbound._handlers)
+    for handler in others:
+        inbound.unregister_inbound_handler(handler)
     inbound.register_inbound_handler(take)
     try:
         yield seen
     finally:
         inbound.unregister_inbound_handler(take)
+        for handler in others:
+            inbound.register_inbound_handler(handler)
 
 
 @pytest.mark.django_db
