@@ -131,6 +131,7 @@ class UnitPage:
     inspections: list[Inspection] = field(default_factory=list)
     movements: list[Any] = field(default_factory=list)
     refunds: list[Any] = field(default_factory=list)
+    credit_notes: list[Any] = field(default_factory=list)
     warranty_start: dt.date | None = None
     warranty_end: dt.date | None = None
 
@@ -139,7 +140,7 @@ def unit_page(serial: str) -> UnitPage | None:
     """One page per serial (issue #13 item 6): its order, shipment, RMAs, scans, inspections,
     stock movements, refunds and warranty dates; None when Hearth knows no such serial."""
     from hearth.fulfilment.models import ReturnMovement, Shipment, Unit
-    from hearth.orders.models import OrderRefund
+    from hearth.orders.models import CreditNote, OrderRefund
 
     unit = Unit.objects.filter(serial=serial).select_related("order_line__order").first()
     rma_units = list(RmaUnit.objects.filter(serial=serial).select_related("rma"))
@@ -164,6 +165,11 @@ def unit_page(serial: str) -> UnitPage | None:
         ),
         movements=list(ReturnMovement.objects.filter(serial=serial)),
         refunds=list(OrderRefund.objects.filter(order=order)) if order is not None else [],
+        credit_notes=(
+            list(CreditNote.objects.filter(order=order).order_by("issued_at", "pk"))
+            if order is not None
+            else []
+        ),
     )
     if unit is not None and unit.shipped_on is not None:
         page.warranty_start = unit.shipped_on

@@ -250,3 +250,20 @@ def test_the_role_homes_count_returns_to_inspect_and_held_units(staff_client: An
     assert counts["aftersales.open"] == 2
     index = _html(staff_client("care_agent").get("/admin/"))
     assert "Returned units held after a serial mismatch" in index
+
+
+@pytest.mark.promise("TOS-22", "TOS-24")
+def test_cares_unit_page_shows_the_refund_and_its_credit_note(staff_client: Any) -> None:
+    from hearth.orders.credit import refund_return
+
+    care = staff_client("care_agent")
+    (unit,) = shipped_units()
+    rma = issued_rma([unit])
+    order = unit.order_line.order
+    note = refund_return(
+        order=order, serials=[unit.serial], reference=rma.number, actor=None, at=later(10)
+    )
+    html = _html(care.get(f"/back-office/units/{unit.serial}/"))
+    assert f'data-credit-note="{note.number}"' in html
+    assert f"({rma.number})" in html
+    assert str(note.total) in html
