@@ -35,6 +35,7 @@ from django.utils.translation import gettext_noop
 from hearth.aftersales import rules
 from hearth.aftersales.errors import AftersalesErrorCode
 from hearth.aftersales.models import Inspection, Rma, RmaEvent, RmaUnit, ScanOutcome, UnitScan
+from hearth.aftersales.services import move
 from hearth.catalog import selectors as catalog_selectors
 from hearth.catalog.rules import normalise_serial
 from hearth.core.audit import Actor, AuditAction, record
@@ -117,16 +118,14 @@ def check_receivable(rma: Rma) -> None:
 def _move(
     rma: Rma, event: rules.RmaEventKind, *, actor: Actor | None, at: dt.datetime, note: str = ""
 ) -> None:
-    """Apply the state machine's ``event`` to the locked ``rma``; history and audit."""
-    before = rma.state
-    rma.state = rules.transition(rules.RmaState(before), event).value
-    fields = ["state"]
+    """Apply the state machine's ``event`` to the locked ``rma`` through the RMA services' one
+    way of moving a state (history and audit included)."""
+    fields: list[str] = []
     if event is rules.RmaEventKind.RECEIVE or event is rules.RmaEventKind.RELEASE:
         rma.received_at = at
         fields.append("received_at")
-    rma.save(update_fields=fields)
-    _history(rma, event.value, actor=actor, at=at, before=before, note=note)
-    record(actor=actor, action=AuditAction.STATE_CHANGED, obj=rma, fields=fields)
+    moved = move(rma=rma, event=event, actor=actor, at=at, note=note, fields=fields)
+    rma.state = moved.state
 
 
 def _history(
