@@ -206,6 +206,21 @@ def _check_not_on_open_rma(serials: Sequence[str]) -> None:
         )
 
 
+def _windows_from(order: Order, unit: Unit) -> dt.date:
+    """The date a unit's return and warranty windows run from: its ship date, or for a unit
+    sent as a warranty replacement (a zero-priced ``replacement`` order) the first unit's, so
+    a replacement extends neither (TOS-23; coverage per serial in ``warranty``)."""
+    from hearth.orders.rules import Channel as OrderChannel
+
+    if order.channel == OrderChannel.REPLACEMENT:
+        from hearth.aftersales.warranty import coverage_for
+
+        coverage = coverage_for(unit.serial)
+        if coverage is not None:
+            return coverage.start
+    return unit.shipped_on or _today(order.placed_at)
+
+
 def _direct_channel(order: Order) -> rules.Channel:
     """The order's channel as the terms read it: every order we shipped is a direct purchase."""
     return rules.Channel.PHONE if order.channel == rules.Channel.PHONE else rules.Channel.WEB
@@ -291,7 +306,7 @@ def begin_order_rma(
                 field="serials",
             )
         result = rules.eligibility(
-            kind=kind, channel=channel, shipped_on=unit.shipped_on, requested_on=today
+            kind=kind, channel=channel, shipped_on=_windows_from(order, unit), requested_on=today
         )
         if not result.eligible:
             raise _not_eligible(result, serial)

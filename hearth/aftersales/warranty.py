@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from hearth.aftersales import rules
 from hearth.aftersales import warranty_rules as wr
-from hearth.aftersales.models import Rma, RmaEvent, RmaUnit
+from hearth.aftersales.models import Rma, RmaUnit
 from hearth.aftersales.warranty_models import (
     AdvanceReplacement,
     AdvanceState,
@@ -102,34 +102,20 @@ def _locked(rma: Rma) -> Rma:
 def _move(
     rma: Rma, event: rules.RmaEventKind, *, actor: Actor | None, at: dt.datetime, note: str
 ) -> Rma:
-    """Move the locked ``rma`` along the state table, with its history row."""
-    before = rma.state
-    rma.state = rules.transition(rules.RmaState(before), event).value
-    rma.save(update_fields=["state"])
-    RmaEvent.objects.create(
-        rma=rma,
-        at=at,
-        kind=event.value,
-        from_state=before,
-        to_state=rma.state,
-        actor=_user(actor),
-        note=note,
-    )
-    audit.record(actor=actor, action=AuditAction.STATE_CHANGED, obj=rma, fields=["state"])
+    """Move ``rma`` along the state table through the RMA's one mover (row lock, history row,
+    audit row); ``rma`` follows the new state."""
+    from hearth.aftersales.services import move
+
+    moved = move(rma=rma, event=event, actor=actor, at=at, note=note)
+    rma.state = moved.state
     return rma
 
 
 def _note(rma: Rma, kind: str, *, actor: Actor | None, at: dt.datetime, note: str) -> None:
     """A history row without a state move."""
-    RmaEvent.objects.create(
-        rma=rma,
-        at=at,
-        kind=kind,
-        from_state=rma.state,
-        to_state=rma.state,
-        actor=_user(actor),
-        note=note,
-    )
+    from hearth.aftersales.services import note_event
+
+    note_event(rma=rma, kind=kind, actor=actor, at=at, note=note)
 
 
 def customer_link(rma: Rma) -> str:
@@ -1188,8 +1174,15 @@ def after_inspection(
     decide_after_inspection(rma=rma, covered=covered, reasons=reasons, actor=actor, at=at)
 
 
+def after_expiry(*, rma: Rma, at: dt.datetime) -> None:
+    """The RMA's ``on_rma_expired`` callback: charge an advance replacement whose original
+    never arrived (TOS-24)."""
+    charge_unreturned(rma=rma, actor=None, at=at)
+
+
 def register() -> None:
     """Register the warranty steps with inspection's and the RMA's hooks (AppConfig.ready)."""
-    from hearth.aftersales import receiving
+    from hearth.aftersales import receiving, services
 
     receiving.on_inspected(after_inspection)
+    services.on_rma_expired(after_expiry)

@@ -15,7 +15,8 @@ from django.test import Client
 
 from hearth.aftersales import rules
 from hearth.aftersales import warranty as services
-from hearth.aftersales.models import Rma, RmaEvent, RmaUnit
+from hearth.aftersales.models import Rma, RmaEvent
+from hearth.aftersales.services import expire_rmas
 from hearth.aftersales.warranty_models import (
     AdvanceReplacement,
     WarrantyCoverage,
@@ -56,30 +57,21 @@ def ship_unit(sku: str, serial: str, *, at: dt.datetime = T0, order: Order | Non
 
 
 def warranty_rma(unit: Unit, *, state: str = "issued", at: dt.datetime) -> Rma:
-    """A warranty RMA on a shipped unit, as [rma]'s services leave it when issued (test stub)."""
-    order = unit.order_line.order
-    issued_on = at.astimezone(clock.EASTERN).date()
-    rma = Rma.objects.create(
-        number=f"RMA-TEST{next(_numbers):04d}",
-        kind=rules.ClaimKind.WARRANTY,
-        state=state,
-        channel=order.channel if order.channel in ("web", "phone") else "web",
-        order=order,
-        customer=order.customer,
-        email=order.email,
-        contact_name=order.contact_name,
-        phone=order.phone,
-        address_lines=order.address_lines,
-        city=order.city,
-        province=order.province,
-        postal_code=order.postal_code,
-        country=order.country,
+    """A warranty claim on a shipped unit, begun and issued by [rma]'s service (as My Stuff or
+    care would); ``state`` other than issued stands in for later steps (test stub)."""
+    from hearth.aftersales.services import begin_order_rma
+
+    rma = begin_order_rma(
+        order=unit.order_line.order,
+        serials=[unit.serial],
+        kind="warranty",
+        actor=None,
+        at=at,
         problem="It stopped playing.",
-        requested_at=at,
-        issued_at=at,
-        arrival_deadline=rules.rma_arrival_deadline(issued_on),
     )
-    RmaUnit.objects.create(rma=rma, serial=unit.serial, sku=unit.sku, unit=unit)
+    if state != rules.RmaState.ISSUED:
+        Rma.objects.filter(pk=rma.pk).update(state=state)
+        rma.refresh_from_db()
     return rma
 
 
@@ -381,10 +373,11 @@ def test_an_advance_replacement_whose_original_never_arrives_is_charged_the_then
     Variant.objects.filter(sku="EO-ONE-CHR").update(price=Decimal("239.00"))
     expired_at = requested + dt.timedelta(days=15)
     with clock.frozen(expired_at):
-        Rma.objects.filter(pk=rma.pk).update(state=rules.RmaState.EXPIRED)
-        services.charge_unreturned(rma=rma, actor=None, at=expired_at)
+        assert expire_rmas(at=expired_at) == [rma]  # [rma]'s expiry runs the warranty hook
         again = services.charge_unreturned(rma=rma, actor=None, at=expired_at)
     assert again is None  # charged once
+    rma.refresh_from_db()
+    assert rma.state == rules.RmaState.EXPIRED
     advance.refresh_from_db()
     assert (advance.state, advance.charged_amount) == ("captured", Decimal("270.07"))
     # The first hold lapsed after 7 days: a renewed one on the same card was captured.
@@ -396,7 +389,7 @@ def test_an_advance_replacement_whose_original_never_arrives_is_charged_the_then
     )
     assert f"Claim {rma.number}: the replacement is charged" in emails_to(rma.email)
     kinds = list(RmaEvent.objects.filter(rma=rma).values_list("kind", flat=True))
-    assert kinds == ["advance_replacement", "advance_charged"]
+    assert kinds[-3:] == ["advance_replacement", "expire", "advance_charged"]
 
 
 @pytest.mark.promise("TOS-24")
@@ -436,9 +429,9 @@ def test_an_advance_replacement_without_a_valid_authorisation_is_refused_and_not
     catalogue: None,
 ) -> None:
     unit = ship_unit("EO-ONE-CHR", "EO1C26001101")
-    orders_before = Order.objects.count()
     with clock.frozen(T0):
         rma = warranty_rma(unit, at=T0)
+        orders_before = Order.objects.count()
         refused = _request_advance(Client(), rma, DECLINE_FUNDS)
         assert refused.status_code == 402
         assert "valid card authorisation" in refused.content.decode()
@@ -448,7 +441,7 @@ def test_an_advance_replacement_without_a_valid_authorisation_is_refused_and_not
     assert not AdvanceReplacement.objects.filter(rma=rma).exists()
     assert not rma.advance_replacement
     assert Order.objects.count() == orders_before
-    assert not RmaEvent.objects.filter(rma=rma).exists()
+    assert not RmaEvent.objects.filter(rma=rma, kind__startswith="advance").exists()
 
 
 def test_a_product_that_does_not_qualify_gets_no_advance_replacement(catalogue: None) -> None:
@@ -461,3 +454,23 @@ def test_a_product_that_does_not_qualify_gets_no_advance_replacement(catalogue: 
                 rma=rma, payment_token="tok_unused", actor=None, at=T0
             )
     assert refused.value.code == "advance_replacement_not_qualified"
+
+
+@pytest.mark.promise("TOS-23")
+def test_a_claim_on_a_replacement_unit_runs_on_the_original_warranty_not_a_new_year(
+    catalogue: None,
+) -> None:
+    first = ship_unit("EO-ONE-CHR", "EO1C26001201")
+    at = T0 + dt.timedelta(days=300)
+    with clock.frozen(at):
+        rma = inspected(warranty_rma(first, at=at))
+        services.resolve_covered(rma=rma, resolution="replacement", actor=None, at=at)
+    replacement = WarrantyReplacement.objects.get(rma=rma)
+    unit = ship_unit("EO-ONE-CHR", "EO1C26001202", at=at, order=replacement.order)
+    late = dt.datetime(2027, 11, 3, 15, 0, tzinfo=dt.UTC)  # a day past the first unit's year
+    with clock.frozen(late), pytest.raises(DomainError) as refused:
+        warranty_rma(unit, at=late)
+    assert refused.value.code == "not_eligible"
+    in_time = dt.datetime(2027, 11, 2, 15, 0, tzinfo=dt.UTC)
+    with clock.frozen(in_time):
+        assert warranty_rma(unit, at=in_time).state == rules.RmaState.ISSUED
