@@ -10,10 +10,10 @@ Chromium), one journey that the after-sales parts extend step by step:
 4. finance refunds ([credit]);
 5. the credit note PDF arrives ([credit]).
 
-Until [rma]'s customer form is on main, steps 1-2 are stood in for by ``issued_rma`` (an RMA
-issued on a shipped order): replace that block with the customer's pages, and add steps 4-5
-after step 3, reusing ``_staff_page``. Staff sessions are made server-side (signed in, second
-factor passed) and handed to the browser as a cookie, as in the warehouse's browser test.
+[credit]: add steps 4-5 after step 3, reusing ``_staff_page`` for finance. Sessions are made
+server-side (signed in, second factor passed for staff) and handed to the browser as a cookie, as
+in the warehouse's browser test. (``test_browser_begin.py`` tests steps 1-2 alone, with the
+refusal of a form without a product.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hearth.aftersales.tests.receiving_support import T0, issued_rma, later, shipped_units
+from hearth.aftersales.tests.receiving_support import T0, later, shipped_units
 from hearth.core import clock
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,72 +71,109 @@ def test_a_customer_returns_a_product_within_45_days(
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    from hearth.accounts.tests.conftest import make_customer
     from hearth.aftersales.models import Rma
     from hearth.catalog.models import Variant
+    from hearth.fulfilment import services as fulfilment
+    from hearth.fulfilment.tests.conftest import released_order
     from hearth.privacy.services import load_policies
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright
     settings.PASSWORD_HASHERS = ["hearth.accounts.tests.conftest.QuickArgon2PasswordHasher"]
     load_policies()
-    with clock.frozen(T0):
-        (unit,) = shipped_units()
-        (stranger,) = shipped_units()  # another customer's unit, put in the wrong parcel
-    # --- Steps 1-2 [rma]: stood in for until the customer's form is on main. ---
-    rma = issued_rma([unit], issued_at=later(3))
-    stock_before = Variant.objects.get(sku=unit.sku).stock_on_hand
 
-    with clock.frozen(later(6)), sync_playwright() as pw:
+    with clock.frozen(T0):
+        (stranger,) = shipped_units()  # another customer's unit, put in the wrong parcel
+        customer = make_customer()
+        order = released_order([("EO-ONE-CHR", 1)], customer=customer)
+        fulfilment.scan_serial(order=order, serial="EO1C26000777", actor=None, at=T0)
+        fulfilment.create_label(order=order, actor=None, at=T0)
+        fulfilment.ship_order(order=order, actor=None, at=T0)
+    client = Client()
+    client.force_login(customer)
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    stock_before = Variant.objects.get(sku="EO-ONE-CHR").stock_on_hand
+    smtp_server.messages.clear()  # the orders' own emails (confirmation, shipped) are not ours
+
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            # --- Step 3 [inspect]: the warehouse scans and receives. ---
-            bench = _staff_page(browser, live_server.url, "warehouse")
-            bench.goto("/back-office/warehouse/returns/")
-            expect(bench.get_by_label("RMA label")).to_be_focused()
-            bench.keyboard.type(rma.tracking_code)  # the return label's barcode
-            bench.keyboard.press("Enter")
-            expect(bench.get_by_role("heading", name=f"Return {rma.number}")).to_be_visible()
-            expect(bench.get_by_label("Serial number")).to_be_focused()
-            bench.keyboard.type(stranger.serial)
-            bench.keyboard.press("Enter")
-            expect(bench.get_by_role("alert")).to_contain_text("Refused: serial mismatch.")
-            expect(bench.get_by_role("alert")).to_contain_text(unit.serial)
-            expect(bench.locator("[data-state]")).to_have_text("held for care")
+            # --- Step 1 [rma]: the customer begins a return in My Stuff. ---
+            with clock.frozen(later(10)):
+                context = browser.new_context(base_url=live_server.url)
+                context.add_cookies([cookie])
+                mine = context.new_page()
+                mine.set_default_timeout(15000)
+                mine.goto(f"/my-stuff/orders/{order.number}/")
+                mine.get_by_role("link", name="Return a product or make a warranty claim").click()
+                mine.get_by_label("45-day return").check()
+                mine.get_by_label("EO-ONE-CHR EO1C26000777").check()
+                mine.get_by_label("A prepaid return label by email").check()
+                mine.get_by_role("button", name="Begin and get my RMA number").click()
+                expect(mine.get_by_role("status")).to_contain_text("Status: issued")
+            rma = Rma.objects.get()
+            # --- Step 2 [rma]: the label arrives over real SMTP. ---
+            [confirmation] = [m for m in smtp_server.wait_for(1) if rma.number in str(m["Subject"])]
+            [label] = list(confirmation.iter_attachments())
+            assert label.get_content().startswith(b"%PDF")
+            unit = rma.units.get()
 
-            # Care finds the hold in its queue and releases it with a note.
-            care = _staff_page(browser, live_server.url, "care_agent")
-            care.goto("/back-office/rmas/?state=held")
-            row = care.locator(f'tr[data-rma="{rma.number}"]')
-            row.get_by_label("Why the unit is accepted against this RMA").fill(
-                "Customer sent the right unit in the same parcel"
-            )
-            row.get_by_role("button", name="Release: receive it").click()
-            expect(care.locator(f'tr[data-rma="{rma.number}"]')).to_have_count(0)
+            # --- Step 3 [inspect]: the warehouse scans and receives (three days later). ---
+            with clock.frozen(later(13)):
+                bench = _staff_page(browser, live_server.url, "warehouse")
+                bench.goto("/back-office/warehouse/returns/")
+                expect(bench.get_by_label("RMA label")).to_be_focused()
+                bench.keyboard.type(rma.tracking_code)  # the return label's barcode
+                bench.keyboard.press("Enter")
+                expect(bench.get_by_role("heading", name=f"Return {rma.number}")).to_be_visible()
+                expect(bench.get_by_label("Serial number")).to_be_focused()
+                bench.keyboard.type(stranger.serial)
+                bench.keyboard.press("Enter")
+                expect(bench.get_by_role("alert")).to_contain_text("Refused: serial mismatch.")
+                expect(bench.get_by_role("alert")).to_contain_text(unit.serial)
+                expect(bench.locator("[data-state]")).to_have_text("held for care")
 
-            bench.goto(f"/back-office/warehouse/returns/{rma.number}/")
-            expect(bench.locator("[data-state]")).to_have_text("received")
-            bench.get_by_role("link", name="Inspect").click()
-            bench.get_by_label("New (never used, seals intact)").check()
-            bench.get_by_label("Yes, complete").check()
-            bench.get_by_label("Back to stock (sold as new)").check()
-            bench.get_by_role("button", name="Record the inspection").click()
-            expect(bench.locator(f'tr[data-serial="{unit.serial}"]')).to_contain_text("Refund due")
-            expect(bench.locator("[data-state]")).to_have_text("inspected")
+                # Care finds the hold in its queue and releases it with a note.
+                care = _staff_page(browser, live_server.url, "care_agent")
+                care.goto("/back-office/rmas/?state=held")
+                row = care.locator(f'tr[data-rma="{rma.number}"]')
+                row.get_by_label("Why the unit is accepted against this RMA").fill(
+                    "Customer sent the right unit in the same parcel"
+                )
+                row.get_by_role("button", name="Release: receive it").click()
+                expect(care.locator(f'tr[data-rma="{rma.number}"]')).to_have_count(0)
 
-            # Care's page of the unit tells its whole story.
-            care.goto("/back-office/units/")
-            care.get_by_label("Serial number").fill(unit.serial)
-            care.get_by_role("button", name="Find").click()
-            expect(care.get_by_role("heading", name=f"Unit {unit.serial}")).to_be_visible()
-            expect(care.locator("[data-inspection]")).to_contain_text("Refund due")
-            expect(care.locator("[data-warranty-end]")).to_have_text("2027-11-02")
+                bench.goto(f"/back-office/warehouse/returns/{rma.number}/")
+                expect(bench.locator("[data-state]")).to_have_text("received")
+                bench.get_by_role("link", name="Inspect").click()
+                bench.get_by_label("New (never used, seals intact)").check()
+                bench.get_by_label("Yes, complete").check()
+                bench.get_by_label("Back to stock (sold as new)").check()
+                bench.get_by_role("button", name="Record the inspection").click()
+                expect(bench.locator(f'tr[data-serial="{unit.serial}"]')).to_contain_text(
+                    "Refund due"
+                )
+                expect(bench.locator("[data-state]")).to_have_text("inspected")
+
+                # Care's page of the unit tells its whole story.
+                care.goto("/back-office/units/")
+                care.get_by_label("Serial number").fill(unit.serial)
+                care.get_by_role("button", name="Find").click()
+                expect(care.get_by_role("heading", name=f"Unit {unit.serial}")).to_be_visible()
+                expect(care.locator("[data-inspection]")).to_contain_text("Refund due")
+                expect(care.locator("[data-warranty-end]")).to_have_text("2027-11-02")
             # --- Steps 4-5 [credit]: finance refunds; the credit note PDF arrives. ---
         finally:
             browser.close()
 
     rma.refresh_from_db()
     assert rma.state == "inspected"
-    assert Variant.objects.get(sku=unit.sku).stock_on_hand == stock_before + 1
-    messages = smtp_server.wait_for(4)  # two shipping confirmations, received, inspected
+    assert Variant.objects.get(sku="EO-ONE-CHR").stock_on_hand == stock_before + 1
+    messages = smtp_server.wait_for(3)  # the RMA with its label, received, inspected
     subjects = [str(m["Subject"]) for m in messages]
     assert f"We received your return {rma.number}" in subjects
     assert f"Your return {rma.number} is inspected" in subjects
