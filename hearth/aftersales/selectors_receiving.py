@@ -171,11 +171,18 @@ def unit_page(serial: str) -> UnitPage | None:
             else []
         ),
     )
-    if unit is not None and unit.shipped_on is not None:
+    from hearth.aftersales.warranty import warranty_dates
+
+    coverage = warranty_dates(serial)  # a replacement unit keeps the first unit's dates
+    if coverage is not None:
+        page.warranty_start = coverage.start
+    elif unit is not None and unit.shipped_on is not None:
         page.warranty_start = unit.shipped_on
     else:
         dealer = next((r for r in rmas if r.retail_purchased_on is not None), None)
         page.warranty_start = dealer.retail_purchased_on if dealer is not None else None
-    if page.warranty_start is not None:
+    if coverage is not None:
+        page.warranty_end = coverage.end
+    elif page.warranty_start is not None:
         page.warranty_end = rules.warranty_end(page.warranty_start)
     return page

@@ -213,9 +213,9 @@ def _windows_from(order: Order, unit: Unit) -> dt.date:
     from hearth.orders.rules import Channel as OrderChannel
 
     if order.channel == OrderChannel.REPLACEMENT:
-        from hearth.aftersales.warranty import coverage_for
+        from hearth.aftersales.warranty import warranty_dates
 
-        coverage = coverage_for(unit.serial)
+        coverage = warranty_dates(unit.serial)
         if coverage is not None:
             return coverage.start
     return unit.shipped_on or _today(order.placed_at)

@@ -49,6 +49,8 @@ def _show_refusal(form: Form, error: DomainError) -> None:
 
 def _unit_rows(order: Order, *, on: dt.date) -> list[dict[str, Any]]:
     """Each shipped unit of the order with its windows, for the begin page."""
+    from hearth.aftersales.warranty import warranty_end_of
+
     rows = []
     for unit in selectors.shipped_units(order):
         shipped_on = unit.shipped_on
@@ -56,7 +58,7 @@ def _unit_rows(order: Order, *, on: dt.date) -> list[dict[str, Any]]:
             {
                 "unit": unit,
                 "return_deadline": rules.return_deadline(shipped_on) if shipped_on else None,
-                "warranty_end": rules.warranty_end(shipped_on) if shipped_on else None,
+                "warranty_end": warranty_end_of(unit.serial),  # a replacement keeps the first's
                 "return_open": bool(
                     shipped_on and rules.return_window_open(shipped_on=shipped_on, on=on)
                 ),
@@ -102,6 +104,9 @@ def my_begin(request: HttpRequest, order_number: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         rma = _begin(form, order=order, actor=request.user)
+        if rma is not None and rma.advance_replacement:
+            # The advance replacement ships once the card is authorised (TOS-24): warranty's page.
+            return HttpResponseRedirect(reverse("warranty:my_claim", args=[rma.number]))
         if rma is not None:
             return HttpResponseRedirect(reverse("aftersales:my_rma", args=[rma.number]))
         status = 400
@@ -174,7 +179,10 @@ def guest_begin(request: HttpRequest) -> HttpResponse:
     if not starting:
         rma = _begin(form, order=order, actor=request.user)
         if rma is not None:
-            return render(request, "aftersales/guest_begun.html", {"rma": rma}, status=201)
+            from hearth.aftersales.warranty import customer_link
+
+            context = {"rma": rma, "claim_link": customer_link(rma)}
+            return render(request, "aftersales/guest_begun.html", context, status=201)
         status = 400
     context = {
         "order": order,

@@ -196,48 +196,58 @@ def _as_rule(row: WarrantyCoverage) -> wr.Coverage:
     )
 
 
-def coverage_for(serial: str, *, at: dt.datetime | None = None) -> WarrantyCoverage | None:
-    """The warranty of ``serial``, recorded the first time it is asked for.
-
-    A unit shipped on a sale starts on its ship date; a dealer unit on its RMA's retail
-    purchase date; a unit shipped on a warranty replacement takes over the dates of the serial
-    it replaced (TOS-23: replacement does not extend the warranty). None when Hearth knows no
-    start for the serial (not shipped yet, or a dealer unit without its receipt date).
-    """
-    from hearth.core import clock
+def _derive(serial: str) -> tuple[wr.Coverage, str] | None:
+    """The warranty of ``serial`` and its SKU, from a recorded row or worked out (nothing
+    written): a unit shipped on a sale starts on its ship date; a dealer unit on its RMA's
+    retail purchase date; a unit shipped on a warranty replacement takes over the dates of the
+    serial it replaced (TOS-23). None when no start is known."""
     from hearth.fulfilment.models import Unit
 
     found = WarrantyCoverage.objects.select_related("replaces").filter(serial=serial).first()
     if found is not None:
-        return found
-    when = at or clock.now()
+        return _as_rule(found), found.sku
     unit = Unit.objects.select_related("order_line__order").filter(serial=serial).first()
-    parent: WarrantyCoverage | None = None
-    rule: wr.Coverage | None = None
-    sku = ""
     if unit is not None:
-        sku = unit.sku
-        order = unit.order_line.order
-        replacement = WarrantyReplacement.objects.filter(order=order).first()
+        replacement = WarrantyReplacement.objects.filter(order=unit.order_line.order).first()
         if replacement is not None:
-            parent = coverage_for(replacement.original_serial, at=when)
+            parent = _derive(replacement.original_serial)
             if parent is None:
                 return None
-            rule = wr.replacement_coverage(_as_rule(parent), serial=serial)
-        elif unit.shipped_on is not None:
-            rule = wr.original_coverage(serial=serial, start=unit.shipped_on)
-    else:
-        dealer = (
-            RmaUnit.objects.select_related("rma")
-            .filter(serial=serial, rma__retail_purchased_on__isnull=False, unit__isnull=True)
-            .order_by("rma__requested_at")
-            .first()
-        )
-        if dealer is not None and dealer.rma.retail_purchased_on is not None:
-            sku = dealer.sku
-            rule = wr.original_coverage(serial=serial, start=dealer.rma.retail_purchased_on)
-    if rule is None:
+            return wr.replacement_coverage(parent[0], serial=serial), unit.sku
+        if unit.shipped_on is not None:
+            return wr.original_coverage(serial=serial, start=unit.shipped_on), unit.sku
         return None
+    dealer = (
+        RmaUnit.objects.select_related("rma")
+        .filter(serial=serial, rma__retail_purchased_on__isnull=False, unit__isnull=True)
+        .order_by("rma__requested_at")
+        .first()
+    )
+    if dealer is not None and dealer.rma.retail_purchased_on is not None:
+        return wr.original_coverage(serial=serial, start=dealer.rma.retail_purchased_on), dealer.sku
+    return None
+
+
+def warranty_dates(serial: str) -> wr.Coverage | None:
+    """The warranty of ``serial`` (start, end inclusive, the serial it replaced), read only:
+    for pages (care's unit page, the begin page) and claims' windows."""
+    derived = _derive(serial)
+    return derived[0] if derived is not None else None
+
+
+def coverage_for(serial: str, *, at: dt.datetime | None = None) -> WarrantyCoverage | None:
+    """The warranty row of ``serial`` (:func:`warranty_dates`), recorded the first time it is
+    asked for, with the row of the serial it replaced. None when no start is known."""
+    from hearth.core import clock
+
+    found = WarrantyCoverage.objects.select_related("replaces").filter(serial=serial).first()
+    if found is not None:
+        return found
+    derived = _derive(serial)
+    if derived is None:
+        return None
+    rule, sku = derived
+    parent = coverage_for(rule.replaces, at=at) if rule.replaces is not None else None
     try:
         with transaction.atomic():
             return WarrantyCoverage.objects.create(
@@ -246,7 +256,7 @@ def coverage_for(serial: str, *, at: dt.datetime | None = None) -> WarrantyCover
                 start=rule.start,
                 end=rule.end,
                 replaces=parent,
-                recorded_at=when,
+                recorded_at=at or clock.now(),
             )
     except IntegrityError:  # recorded meanwhile by another request
         return WarrantyCoverage.objects.get(serial=serial)
@@ -255,7 +265,7 @@ def coverage_for(serial: str, *, at: dt.datetime | None = None) -> WarrantyCover
 def warranty_end_of(serial: str) -> dt.date | None:
     """The last day of ``serial``'s warranty (inclusive), or None when unknown. For care's
     unit page and claims: a replacement's serial gives the original's date."""
-    coverage = coverage_for(serial)
+    coverage = warranty_dates(serial)
     return coverage.end if coverage is not None else None
 
 
@@ -296,6 +306,8 @@ def decide_after_inspection(
         decision = WarrantyDecision.objects.create(
             rma=locked, covered=covered, reasons=list(reasons), decided_at=at
         )
+        for unit in locked.units.all():  # each claimed serial's dates, recorded as they stand
+            coverage_for(unit.serial, at=at)
         audit.record(
             actor=actor, action=AuditAction.CREATED, obj=decision, fields=["covered", "reasons"]
         )
@@ -500,6 +512,7 @@ def _ship_replacement(
         actor=actor,
         at=at,
     )
+    coverage_for(unit.serial, at=at)  # the replaced serial's dates, recorded for its successor
     replacement, _created = WarrantyReplacement.objects.get_or_create(
         order=order,
         defaults={

@@ -30,12 +30,7 @@ from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.fulfilment.models import Unit
 from hearth.fulfilment.services import create_label, scan_serial, ship_order
-from hearth.fulfilment.tests.conftest import (
-    T0,
-    released_order,
-    variant,
-    warehouse_setup,  # noqa: F401  (fixture)
-)
+from hearth.fulfilment.tests.conftest import T0, released_order, variant
 from hearth.orders.models import Order
 from hearth.payments.selectors import payment as payment_status
 
@@ -121,26 +116,6 @@ def emails_to(address: str) -> list[str]:
 
 
 @pytest.fixture
-def care_client() -> Any:
-    """Makes a signed-in staff client of a role, past the second factor."""
-    from hearth.accounts import services as accounts_services
-    from hearth.accounts.models import User
-    from hearth.accounts.tests.conftest import PASSWORD, pass_second_factor
-
-    accounts_services.sync_roles()
-
-    def make(role_key: str) -> Client:
-        user = User.objects.create_user(email=f"{role_key}@example.com", password=PASSWORD)
-        accounts_services.assign_role(user=user, role_key=role_key, actor=None)
-        client = Client()
-        client.force_login(user)
-        pass_second_factor(client, user)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def catalogue() -> None:
     variant("EO-ONE-CHR", price="249.00", stock=10)
     variant("HEARTH-AMP-GRA", price="899.00", stock=10)
@@ -160,7 +135,7 @@ def test_a_shipped_unit_is_covered_one_year_from_its_ship_date(catalogue: None) 
 
 @pytest.mark.promise("TOS-23")
 def test_replacement_serials_of_a_chain_take_over_the_first_units_warranty_end(
-    catalogue: None,
+    catalogue: None, staff_client: Any
 ) -> None:
     """Replaced twice, months apart: every serial ends on the first unit's date."""
     first = ship_unit("EO-ONE-CHR", "EO1C26000201")
@@ -178,9 +153,16 @@ def test_replacement_serials_of_a_chain_take_over_the_first_units_warranty_end(
         s: services.warranty_end_of(s) for s in ("EO1C26000201", "EO1C26000202", "EO1C26000203")
     }
     assert set(ends.values()) == {dt.date(2027, 11, 2)}
-    last = WarrantyCoverage.objects.get(serial="EO1C26000203")
-    assert last.replaces is not None and last.replaces.serial == "EO1C26000202"
+    last = services.warranty_dates("EO1C26000203")
+    assert last is not None and last.replaces == "EO1C26000202"
+    # Each replaced serial's coverage is recorded when it is replaced, chained to its own.
+    second = WarrantyCoverage.objects.get(serial="EO1C26000202")
+    assert second.replaces is not None and second.replaces.serial == "EO1C26000201"
+    assert second.end == WarrantyCoverage.objects.get(serial="EO1C26000201").end
     assert Unit.objects.get(serial="EO1C26000203").shipped_on == dt.date(2027, 6, 30)
+    # Care's page of the last serial shows the first unit's end, not a year from its shipment.
+    page = staff_client("care_agent").get("/back-office/units/EO1C26000203/").content.decode()
+    assert "<strong data-warranty-end>2027-11-02</strong>" in page
 
 
 @pytest.mark.promise("TOS-23")
@@ -203,13 +185,13 @@ def test_a_repair_never_moves_the_warranty_end(catalogue: None) -> None:
 
 @pytest.mark.promise("TOS-23")
 def test_care_records_a_covered_claim_and_replaces_it_free_through_http(
-    catalogue: None, care_client: Any
+    catalogue: None, staff_client: Any
 ) -> None:
     unit = ship_unit("EO-ONE-CHR", "EO1C26000401")
     at = T0 + dt.timedelta(days=30)
     with clock.frozen(at):
         rma = inspected(warranty_rma(unit, at=at))
-        care = care_client("care_agent")
+        care = staff_client("care_agent")
         page = care.get(f"/back-office/warranty/{rma.number}/")
         assert page.status_code == 200
         assert "2027-11-02" in page.content.decode()  # the unit's warranty end
@@ -234,15 +216,15 @@ def test_care_records_a_covered_claim_and_replaces_it_free_through_http(
 
 
 def test_care_pages_refuse_other_roles_and_bad_input_changes_nothing(
-    catalogue: None, care_client: Any
+    catalogue: None, staff_client: Any
 ) -> None:
     unit = ship_unit("EO-ONE-CHR", "EO1C26000501")
     with clock.frozen(T0):
         # Inspected before any verdict reached the warranty steps: care records it by hand.
         rma = warranty_rma(unit, at=T0, state=rules.RmaState.INSPECTED)
-        warehouse = care_client("warehouse")
+        warehouse = staff_client("warehouse")
         assert warehouse.get(f"/back-office/warranty/{rma.number}/").status_code == 403
-        care = care_client("care_agent")
+        care = staff_client("care_agent")
         # Not covered without naming an exclusion: refused beside the field.
         refused = care.post(f"/back-office/warranty/{rma.number}/decide/", {"covered": "no"})
         assert refused.status_code == 400
@@ -315,7 +297,7 @@ def test_a_claim_not_covered_is_told_why_and_pays_for_a_discounted_replacement_t
 
 @pytest.mark.promise("TOS-23")
 def test_a_declined_quote_charges_nothing_and_the_unit_goes_back(
-    catalogue: None, care_client: Any
+    catalogue: None, staff_client: Any
 ) -> None:
     unit = ship_unit("EO-ONE-CHR", "EO1C26000701")
     with clock.frozen(T0):
@@ -328,7 +310,7 @@ def test_a_declined_quote_charges_nothing_and_the_unit_goes_back(
         assert client.post(f"{link}quote/decline/").status_code == 302
         again = client.post(f"{link}quote/decline/")
         assert again.status_code == 409  # answered already: nothing changes
-        care = care_client("care_agent")
+        care = staff_client("care_agent")
         assert care.post(f"/back-office/warranty/{rma.number}/send-back/").status_code == 302
         label = care.get(f"/back-office/warranty/{rma.number}/send-back/label.pdf")
         assert label.content.startswith(b"%PDF")
@@ -474,3 +456,39 @@ def test_a_claim_on_a_replacement_unit_runs_on_the_original_warranty_not_a_new_y
     in_time = dt.datetime(2027, 11, 2, 15, 0, tzinfo=dt.UTC)
     with clock.frozen(in_time):
         assert warranty_rma(unit, at=in_time).state == rules.RmaState.ISSUED
+
+
+@pytest.mark.promise("TOS-24")
+def test_a_customer_asks_for_an_advance_replacement_in_my_stuff_and_authorises_the_card(
+    catalogue: None,
+) -> None:
+    from hearth.accounts.tests.conftest import make_customer
+
+    customer = make_customer("grace@example.com", "Grace Hopper")
+    order = released_order([("EO-ONE-CHR", 1)], customer=customer, email=customer.email)
+    unit = ship_unit("EO-ONE-CHR", "EO1C26001301", order=order)
+    client = Client()
+    client.force_login(customer)
+    with clock.frozen(T0):
+        begun = client.post(
+            f"/my-stuff/orders/{order.number}/return/",
+            {
+                "kind": "warranty",
+                "serials": [unit.serial],
+                "return_method": "label",
+                "problem": "No sound.",
+                "advance_replacement": "on",
+            },
+        )
+        rma = Rma.objects.get(order=order)
+        assert begun.status_code == 302
+        assert begun["Location"] == f"/my-stuff/warranty/{rma.number}/"
+        to_page = client.get(begun["Location"])
+        assert to_page["Location"] == services.customer_link(rma)
+        page = client.get(to_page["Location"]).content.decode()
+        assert "Authorise my card and ship a replacement" in page
+        assert _request_advance(client, rma).status_code == 302
+        assert Client().get(f"/my-stuff/warranty/{rma.number}/").status_code == 302  # sign in
+    advance = AdvanceReplacement.objects.get(rma=rma)
+    assert advance.state == "authorised"
+    assert WarrantyReplacement.objects.get(rma=rma).order.channel == "replacement"
