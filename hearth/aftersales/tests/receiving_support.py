@@ -1,9 +1,7 @@
 """Shared set-up for the receiving and inspection tests: a real order placed, packed with real
 serials and shipped through the warehouse services, and an RMA issued on it.
 
-The RMA rows are written here directly (number, state ``issued``, arrival deadline from the
-rules) so these tests do not depend on how an RMA is begun; the journey test begins one the
-customer's way."""
+RMAs are begun and issued through [rma]'s service, as care does for a caller."""
 
 from __future__ import annotations
 
@@ -11,8 +9,8 @@ import datetime as dt
 import itertools
 
 from hearth.aftersales import rules
-from hearth.aftersales.models import Rma, RmaUnit
-from hearth.core.clock import EASTERN
+from hearth.aftersales.models import Rma
+from hearth.core import clock
 from hearth.fulfilment import services as fulfilment
 from hearth.fulfilment.models import Unit
 from hearth.fulfilment.tests.conftest import T0, released_order, variant
@@ -38,40 +36,31 @@ def shipped_units(count: int = 1, *, sku: str = "EO-ONE-CHR", at: dt.datetime = 
 
 
 def issued_rma(
-    units: list[Unit],
-    *,
-    kind: str = rules.ClaimKind.RETURN,
-    issued_at: dt.datetime = T0,
-    advance_replacement: bool = False,
+    units: list[Unit], *, kind: str = rules.ClaimKind.RETURN, issued_at: dt.datetime = T0
 ) -> Rma:
-    order = units[0].order_line.order
-    number = f"RMA-TEST{next(_numbers):04d}"
-    rma = Rma.objects.create(
-        number=number,
-        kind=kind,
-        state=rules.RmaState.ISSUED,
-        channel=order.channel,
-        order=order,
-        customer=order.customer,
-        email=order.email,
-        contact_name=order.contact_name,
-        requested_at=issued_at,
-        issued_at=issued_at,
-        arrival_deadline=rules.rma_arrival_deadline(issued_at.astimezone(EASTERN).date()),
-        carrier="sandbox",
-        tracking_code=f"7{next(_numbers):015d}",
-        advance_replacement=advance_replacement,
-    )
-    for unit in units:
-        RmaUnit.objects.create(rma=rma, serial=unit.serial, sku=unit.sku, unit=unit)
-    return rma
+    """An RMA begun and issued through [rma]'s service (a prepaid return label) on the units'
+    order, as care does for a caller."""
+    from hearth.aftersales.services import begin_order_rma
+
+    with clock.frozen(issued_at):
+        return begin_order_rma(
+            order=units[0].order_line.order,
+            serials=[u.serial for u in units],
+            kind=kind,
+            actor=None,
+            at=issued_at,
+            problem="It stopped working" if kind == rules.ClaimKind.WARRANTY else "",
+        )
 
 
 def outbox_subjects(rma: Rma) -> list[str]:
+    """The subjects of the receiving and inspection emails queued for ``rma``, in order."""
     from hearth.comms.models import OutboundMessage
 
     return list(
-        OutboundMessage.objects.filter(key__startswith=f"rma:{rma.pk}:")
+        OutboundMessage.objects.filter(
+            key__in=[f"rma:{rma.pk}:received", f"rma:{rma.pk}:inspected"]
+        )
         .order_by("pk")
         .values_list("subject", flat=True)
     )
