@@ -252,7 +252,18 @@ def _hold(
         actor=_user(actor),
     )
     record(actor=actor, action=AuditAction.CREATED, obj=scan, fields=["serial", "outcome"])
-    _move(rma, rules.RmaEventKind.HOLD, actor=actor, at=at, note=reason)
+    # The history is the customer's too (My Stuff): it names no serial, which may be another
+    # person's unit; the scan keeps the detail for the warehouse and care.
+    _move(
+        rma,
+        rules.RmaEventKind.HOLD,
+        actor=actor,
+        at=at,
+        note=_(
+            "The serial number of the unit received does not match the RMA; customer care "
+            "will contact you."
+        ),
+    )
     return scan
 
 

@@ -76,6 +76,9 @@ def test_a_serial_that_does_not_match_is_refused_with_the_reason_and_held_for_ca
     assert _state(rma) == "held"
     assert rma.received_at is None
     assert outbox_subjects(rma) == []
+    # The history is the customer's too (My Stuff): it never names the other person's serial.
+    hold = RmaEvent.objects.get(rma=rma, kind="hold")
+    assert other.serial not in hold.note and "customer care will contact you" in hold.note
     # Held: nothing more is received until care releases it, even the right serial.
     with pytest.raises(DomainError) as caught:
         receiving.receive_unit(rma=rma, serial=unit.serial, actor=None, at=later(2))
