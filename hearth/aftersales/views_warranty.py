@@ -198,6 +198,13 @@ def care_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+@care_only
+@require_http_methods(["GET"])
+def care_home(request: HttpRequest) -> HttpResponse:
+    """Care's warranty work lists."""
+    return render(request, "aftersales/warranty/care_home.html", services.work_lists())
+
+
 def _care_rma(number: str) -> Rma:
     rma = Rma.objects.filter(number=number, kind=rules.ClaimKind.WARRANTY).first()
     if rma is None:

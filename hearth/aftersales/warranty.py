@@ -1193,9 +1193,76 @@ def after_expiry(*, rma: Rma, at: dt.datetime) -> None:
     charge_unreturned(rma=rma, actor=None, at=at)
 
 
+def work_lists() -> dict[str, Any]:
+    """Care's warranty work: covered claims waiting for repair-or-replace, units to send back,
+    advance replacements waiting for their original (by arrival deadline), failed charges."""
+    decisions = WarrantyDecision.objects.select_related("rma")
+    return {
+        "to_resolve": list(
+            decisions.filter(covered=True, resolution="").order_by("decided_at", "id")
+        ),
+        "to_send_back": list(
+            decisions.filter(send_back_due=True, sent_back_at__isnull=True).order_by(
+                "decided_at", "id"
+            )
+        ),
+        "advances": list(
+            AdvanceReplacement.objects.select_related("rma")
+            .filter(state__in=[AdvanceState.AUTHORISED, AdvanceState.CAPTURE_FAILED])
+            .order_by("state", "rma__arrival_deadline", "id")
+        ),
+    }
+
+
+def _count_to_resolve() -> int:
+    return WarrantyDecision.objects.filter(covered=True, resolution="").count()
+
+
+def _count_to_send_back() -> int:
+    return WarrantyDecision.objects.filter(send_back_due=True, sent_back_at__isnull=True).count()
+
+
+def _count_failed_charges() -> int:
+    return AdvanceReplacement.objects.filter(state=AdvanceState.CAPTURE_FAILED).count()
+
+
 def register() -> None:
-    """Register the warranty steps with inspection's and the RMA's hooks (AppConfig.ready)."""
+    """Register the warranty steps with inspection's and the RMA's hooks, and care's queues on
+    the back office's role home (AppConfig.ready)."""
+    from django.utils.translation import gettext_lazy
+
     from hearth.aftersales import receiving, services
+    from hearth.core.backoffice import Queue, register_queue
 
     receiving.on_inspected(after_inspection)
     services.on_rma_expired(after_expiry)
+    for key, label, count, order in (
+        (
+            "warranty.to_resolve",
+            gettext_lazy("Covered claims: repair or replace"),
+            _count_to_resolve,
+            22,
+        ),
+        (
+            "warranty.to_send_back",
+            gettext_lazy("Customers' units to send back"),
+            _count_to_send_back,
+            23,
+        ),
+        (
+            "warranty.charge_failed",
+            gettext_lazy("Advance replacements whose charge failed"),
+            _count_failed_charges,
+            24,
+        ),
+    ):
+        register_queue(
+            Queue(
+                key=key,
+                label=label,
+                count=count,
+                url="/back-office/warranty/",
+                roles=("care_agent",),
+                order=order,
+            )
+        )

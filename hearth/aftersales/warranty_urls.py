@@ -15,6 +15,7 @@ urlpatterns = [
     path("warranty/<str:token>/quote/paid/", views.quote_paid, name="quote_paid"),
     path("warranty/<str:token>/quote/decline/", views.quote_decline, name="quote_decline"),
     path("my-stuff/warranty/<str:number>/", views.my_claim, name="my_claim"),
+    path("back-office/warranty/", views.care_home, name="care_home"),
     path("back-office/warranty/<str:number>/", views.care, name="care"),
     path("back-office/warranty/<str:number>/decide/", views.care_decide, name="care_decide"),
     path("back-office/warranty/<str:number>/resolve/", views.care_resolve, name="care_resolve"),

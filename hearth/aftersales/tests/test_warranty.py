@@ -311,7 +311,14 @@ def test_a_declined_quote_charges_nothing_and_the_unit_goes_back(
         again = client.post(f"{link}quote/decline/")
         assert again.status_code == 409  # answered already: nothing changes
         care = staff_client("care_agent")
+        from hearth.core.backoffice import queues_for
+
+        counts = {q.key: q.count for q in queues_for(["care_agent"])}
+        assert counts["warranty.to_send_back"] == 1
+        assert rma.number in care.get("/back-office/warranty/").content.decode()
         assert care.post(f"/back-office/warranty/{rma.number}/send-back/").status_code == 302
+        counts = {q.key: q.count for q in queues_for(["care_agent"])}
+        assert counts["warranty.to_send_back"] == 0
         label = care.get(f"/back-office/warranty/{rma.number}/send-back/label.pdf")
         assert label.content.startswith(b"%PDF")
     rma.refresh_from_db()
