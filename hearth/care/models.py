@@ -54,6 +54,8 @@ class Case(models.Model):
     email_hash = HashedLookupField(source="email", verbose_name=_("email address digest"))
     name = EncryptedTextField(_("name"), blank=True, default="")
     subject = EncryptedTextField(_("subject"), blank=True, default="")
+    # The language the customer wrote in (the page's): care's emails to them use it.
+    language = models.CharField(_("language"), max_length=10, default="en")
     received_at = models.DateTimeField(_("received at"))
     first_response_due = models.DateTimeField(_("first response due"), db_index=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)

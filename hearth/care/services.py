@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import dateformat
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hearth.accounts.roles import has_role
@@ -198,6 +199,11 @@ def _send(case: Case, *, key: str, subject: str, body: str, at: dt.datetime) -> 
 
 
 def _received_email(case: Case, at: dt.datetime) -> None:
+    with translation.override(case.language):
+        _received_email_now(case, at)
+
+
+def _received_email_now(case: Case, at: dt.datetime) -> None:
     body = "\n\n".join(
         [
             _greeting(case),
@@ -246,6 +252,7 @@ def _new_case(
                     first_response_due=limits.first_response_due,
                     resolution_target=limits.resolution_target,
                     reply_token=secrets.token_hex(16),
+                    language=(translation.get_language() or settings.LANGUAGE_CODE)[:10],
                     household_id=household_id,
                     order_number=order_number.strip()[:40],
                 )
@@ -385,10 +392,12 @@ def reply(
         locked.save(update_fields=changed)
         audit.record(actor=actor, action=AuditAction.CREATED, obj=message, fields=["body"])
         audit.record(actor=actor, action=AuditAction.STATE_CHANGED, obj=locked, fields=changed)
+        with translation.override(locked.language):
+            subject = locked.subject or _("Your question")
         _send(
             locked,
             key=f"care:{locked.pk}:out:{message.pk}",
-            subject=locked.subject or _("Your question"),
+            subject=subject,
             body=text,
             at=at,
         )
@@ -583,25 +592,26 @@ def tell_delay(*, case: Case, at: dt.datetime, actor: Actor | None = None) -> bo
         locked.resolution_target = rules.extended_target(at, promise)
         locked.delay_notices += 1
         locked.save(update_fields=["resolution_target", "delay_notices"])
-        body = "\n\n".join(
-            [
-                _greeting(locked),
-                _(
-                    "Resolving your question (%(ref)s) is taking longer than we hoped. We are "
-                    "still working on it, and expect to resolve it by %(date)s."
-                )
-                % {"ref": locked.reference, "date": _local(locked.resolution_target)},
-                _("To add anything, reply to this email."),
-                _sign_off(),
-            ]
-        )
-        _send(
-            locked,
-            key=f"care:{locked.pk}:delay:{locked.delay_notices}",
-            subject=_("Your question is taking longer"),
-            body=body,
-            at=at,
-        )
+        with translation.override(locked.language):
+            body = "\n\n".join(
+                [
+                    _greeting(locked),
+                    _(
+                        "Resolving your question (%(ref)s) is taking longer than we hoped. We "
+                        "are still working on it, and expect to resolve it by %(date)s."
+                    )
+                    % {"ref": locked.reference, "date": _local(locked.resolution_target)},
+                    _("To add anything, reply to this email."),
+                    _sign_off(),
+                ]
+            )
+            _send(
+                locked,
+                key=f"care:{locked.pk}:delay:{locked.delay_notices}",
+                subject=_("Your question is taking longer"),
+                body=body,
+                at=at,
+            )
         audit.record(
             actor=actor,
             action=AuditAction.CHANGED,

@@ -284,3 +284,25 @@ def test_the_chart_shows_the_share_answered_within_the_promise(
     assert "<svg" in page and 'role="img"' in page
     assert "2026-11-02: 1 / 2 (50 %)" in page
     assert "<td>2026-11-02</td><td>2</td><td>1</td><td>0</td><td>1</td>" in page
+
+
+def test_a_question_asked_in_french_records_the_language_care_writes_back_in(
+    client: Client,
+) -> None:
+    client.post("/support/", QUESTION, HTTP_ACCEPT_LANGUAGE="fr-ca")
+
+    case = Case.objects.get()
+    assert case.language == "fr-ca"
+
+
+def test_the_care_agent_s_back_office_home_counts_the_questions_waiting(
+    care_staff: Callable[..., Client],
+) -> None:
+    client = care_staff("care_agent")
+    case_at(T0)
+    case_at(T0, email="bo@example.com")
+
+    page = client.get("/admin/").content.decode()
+
+    assert "Customer questions waiting for care" in page
+    assert 'href="/back-office/care/"' in page
