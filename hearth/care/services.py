@@ -18,8 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import dateformat
-from django.utils import translation
+from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 
 from hearth.accounts.roles import has_role
