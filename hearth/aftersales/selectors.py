@@ -61,3 +61,18 @@ def open_rma_for(serial: str) -> Rma | None:
         .first()
     )
     return unit.rma if unit is not None else None
+
+
+def is_sale(order: Order) -> bool:
+    """Whether the order was a sale (web or phone), not a warranty replacement."""
+    return order.channel in {rules.Channel.WEB.value, rules.Channel.PHONE.value}
+
+
+def warranty_end(unit: Unit, *, sold: bool) -> Any:
+    """The unit's last warranty day: a year from its shipment, or for a warranty replacement
+    the original's (TOS-23), as warranty records it."""
+    if not sold:
+        from hearth.aftersales.warranty import warranty_end_of
+
+        return warranty_end_of(unit.serial)
+    return rules.warranty_end(unit.shipped_on) if unit.shipped_on else None

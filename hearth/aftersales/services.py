@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hearth.aftersales import rules
+from hearth.aftersales import rules, selectors
 from hearth.aftersales.errors import AftersalesErrorCode
 from hearth.aftersales.models import (
     DealerProof,
@@ -303,6 +303,16 @@ def begin_order_rma(
             raise _refuse(
                 AftersalesErrorCode.UNIT_NOT_SHIPPED,
                 _("%(serial)s has not shipped yet.") % {"serial": serial},
+                field="serials",
+            )
+        if not selectors.is_sale(order) and kind == rules.ClaimKind.RETURN:
+            raise _refuse(
+                AftersalesErrorCode.NOT_ELIGIBLE,
+                _(
+                    "%(serial)s is a warranty replacement, not a purchase: it cannot be "
+                    "returned for a refund. Its warranty continues the original's."
+                )
+                % {"serial": serial},
                 field="serials",
             )
         result = rules.eligibility(

@@ -49,18 +49,22 @@ def _show_refusal(form: Form, error: DomainError) -> None:
 
 def _unit_rows(order: Order, *, on: dt.date) -> list[dict[str, Any]]:
     """Each shipped unit of the order with its windows, for the begin page."""
-    from hearth.aftersales.warranty import warranty_end_of
-
     rows = []
+    sold = selectors.is_sale(order)
     for unit in selectors.shipped_units(order):
         shipped_on = unit.shipped_on
+        returnable = bool(sold and shipped_on)
         rows.append(
             {
                 "unit": unit,
-                "return_deadline": rules.return_deadline(shipped_on) if shipped_on else None,
-                "warranty_end": warranty_end_of(unit.serial),  # a replacement keeps the first's
+                "return_deadline": (
+                    rules.return_deadline(shipped_on) if returnable and shipped_on else None
+                ),
+                "warranty_end": selectors.warranty_end(unit, sold=sold),
                 "return_open": bool(
-                    shipped_on and rules.return_window_open(shipped_on=shipped_on, on=on)
+                    returnable
+                    and shipped_on
+                    and rules.return_window_open(shipped_on=shipped_on, on=on)
                 ),
                 "open_rma": selectors.open_rma_for(unit.serial),
             }
