@@ -299,6 +299,12 @@ def refund_due_window(received_on: dt.date) -> tuple[dt.date, dt.date]:
     )
 
 
+def refund_late(*, received_on: dt.date, today: dt.date) -> bool:
+    """A 45-day refund is late once the last day of its window (the 15th business day after
+    receipt, TOS-24) has passed without it: finance's queue flags it."""
+    return today > refund_due_window(received_on)[1]
+
+
 def advance_replacement_ship_by(requested_on: dt.date) -> dt.date:
     """The last day an advance warranty replacement ships (TOS-24): the 2nd business day
     after the RMA request."""

@@ -3,7 +3,7 @@ so that merges stay small."""
 
 from django.urls import path
 
-from hearth.aftersales import views_begin, views_care, views_receiving
+from hearth.aftersales import views_begin, views_care, views_receiving, views_refunds
 
 app_name = "aftersales"
 urlpatterns = [
@@ -29,4 +29,7 @@ urlpatterns = [
     path("back-office/care/rmas/new/", views_begin.care_begin, name="care_begin"),
     path("back-office/care/rmas/<str:number>/", views_begin.care_rma, name="care_rma"),
     path("back-office/care/rmas/<str:number>/label.pdf", views_begin.care_label, name="care_label"),
+    # Finance: returns awaiting refund (views_refunds).
+    path("back-office/refunds/", views_refunds.refund_queue, name="refund_queue"),
+    path("back-office/refunds/<str:number>/refund/", views_refunds.refund, name="refund"),
 ]

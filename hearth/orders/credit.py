@@ -122,7 +122,9 @@ def refund_return(
         )
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status not in {s.value for s in rules.SHIPPED_STATUSES}:
+        # A refunded order was shipped too: what it refuses is said below (units, money).
+        shipped = {s.value for s in rules.SHIPPED_STATUSES} | {OrderStatus.REFUNDED.value}
+        if locked.status not in shipped:
             raise _refused(
                 OrdersErrorCode.NOT_SHIPPED,
                 _("Order %(number)s is %(status)s: only a shipped order's units are returned.")

@@ -195,7 +195,8 @@ def test_a_new_return_with_all_packaging_is_refundable_and_restocked(
     assert inspection.movement is not None
     assert inspection.movement.reference == rma.number
     assert _stock() == before + 1
-    assert _state(rma) == "inspected"
+    # Inspected, then refunds' on_inspected hook makes the accepted return refund due.
+    assert _state(rma) == "refund_due"
     assert [c["rma"].pk for c in inspected_calls] == [rma.pk]
     assert [i.pk for i in inspected_calls[0]["inspections"]] == [inspection.pk]
     assert outbox_subjects(rma)[-1] == f"Your return {rma.number} is inspected"
@@ -346,7 +347,7 @@ def test_the_rma_is_inspected_with_its_last_unit(inspected_calls: list[dict[str,
     assert _state(rma) == "received"
     assert inspected_calls == []
     receiving.inspect_unit(rma_unit=second, **args)
-    assert _state(rma) == "inspected"
+    assert _state(rma) == "refund_due"  # inspected, then accepted: refund due (refunds' hook)
     assert len(inspected_calls[0]["inspections"]) == 2
 
 

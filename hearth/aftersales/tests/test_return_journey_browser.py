@@ -7,10 +7,10 @@ Chromium), one journey that the after-sales parts extend step by step:
    wedge scanner, a wrong serial first (refused, held for care, released by care), then inspects
    the unit and restocks it; the customer's "received" and "inspected" emails arrive over SMTP
    ([inspect], done);
-4. finance refunds ([credit]);
-5. the credit note PDF arrives ([credit]).
+4. finance refunds from its queue ([credit], done);
+5. the credit note PDF arrives over real SMTP ([credit], done).
 
-[credit]: add steps 4-5 after step 3, reusing ``_staff_page`` for finance. Sessions are made
+Sessions are made
 server-side (signed in, second factor passed for staff) and handed to the browser as a cookie, as
 in the warehouse's browser test. (``test_browser_begin.py`` tests steps 1-2 alone, with the
 refusal of a form without a product.)
@@ -157,7 +157,8 @@ def test_a_customer_returns_a_product_within_45_days(
                 expect(bench.locator(f'tr[data-serial="{unit.serial}"]')).to_contain_text(
                     "Refund due"
                 )
-                expect(bench.locator("[data-state]")).to_have_text("inspected")
+                # Accepted: refunds' on_inspected hook makes it refund due at once.
+                expect(bench.locator("[data-state]")).to_have_text("refund due")
 
                 # Care's page of the unit tells its whole story.
                 care.goto("/back-office/units/")
@@ -166,15 +167,33 @@ def test_a_customer_returns_a_product_within_45_days(
                 expect(care.get_by_role("heading", name=f"Unit {unit.serial}")).to_be_visible()
                 expect(care.locator("[data-inspection]")).to_contain_text("Refund due")
                 expect(care.locator("[data-warranty-end]")).to_have_text("2027-11-02")
-            # --- Steps 4-5 [credit]: finance refunds; the credit note PDF arrives. ---
+            # --- Step 4 [credit]: finance refunds from its queue, by due date. ---
+            with clock.frozen(later(14)):
+                finance = _staff_page(browser, live_server.url, "finance")
+                finance.goto("/back-office/refunds/")
+                row = finance.locator(f"#refund-{rma.number}")
+                expect(row).to_contain_text(unit.serial)
+                expect(row).to_contain_text("On time")
+                row.get_by_role("button", name=f"Refund {rma.number}").click()
+                expect(finance.get_by_text(f"{rma.number} refunded")).to_be_visible()
+                expect(finance.locator(f"#refund-{rma.number}")).to_have_count(0)
         finally:
             browser.close()
 
     rma.refresh_from_db()
-    assert rma.state == "inspected"
+    assert rma.state == "refunded"
     assert Variant.objects.get(sku="EO-ONE-CHR").stock_on_hand == stock_before + 1
-    messages = smtp_server.wait_for(3)  # the RMA with its label, received, inspected
+    messages = smtp_server.wait_for(4)  # the RMA with its label, received, inspected, credit note
     subjects = [str(m["Subject"]) for m in messages]
+    # --- Step 5 [credit]: the credit note PDF arrives over real SMTP. ---
+    note = order.credit_notes.get()
+    assert (note.reference, note.total) == (rma.number, order.grand_total)
+    [mail] = [m for m in messages if str(m["Subject"]).startswith(f"Credit note {note.number}")]
+    assert mail["To"] == rma.email
+    [pdf] = list(mail.iter_attachments())
+    assert pdf.get_filename() == f"credit-note-{note.number}.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+    assert f"Return: {rma.number}".encode() in pdf.get_content()
     assert f"We received your return {rma.number}" in subjects
     assert f"Your return {rma.number} is inspected" in subjects
     assert all(m["To"] == rma.email for m in messages if rma.number in str(m["Subject"]))

@@ -35,6 +35,13 @@ EXEMPT: dict[str, str] = {
     "hearth.privacy.listeners:notify": (
         "dispatches to the consent listeners, each of which records (follow_usage_consent)"
     ),
+    "hearth.aftersales.refunds:mark_refund_due": (
+        "moves the RMA through aftersales.services.move, which records the state change"
+    ),
+    "hearth.aftersales.refunds:refund_due_on_inspection": "calls mark_refund_due (see above)",
+    "hearth.aftersales.refunds:refund_rma": (
+        "orders.credit.refund_return records the money and the credit note; services.move the state"
+    ),
 }
 
 
