@@ -177,8 +177,8 @@ class Order(models.Model):
 
     @property
     def customer_may_cancel(self) -> bool:
-        """The customer may still cancel (until picking starts)."""
-        return rules.customer_may_cancel(self.status)
+        """The customer may still cancel (until picking starts; never a warranty replacement)."""
+        return self.channel != rules.Channel.REPLACEMENT and rules.customer_may_cancel(self.status)
 
 
 class OrderToShip(Order):

@@ -907,6 +907,12 @@ def cancel_by_customer(*, order: Order, actor: Actor | None, at: dt.datetime) ->
     or the guest look-up).
     """
     current = Order.objects.get(pk=order.pk).status
+    if order.channel == rules.Channel.REPLACEMENT:  # a warranty replacement is care's to stop
+        raise DomainError(
+            OrdersErrorCode.CANCEL_TOO_LATE,
+            _("A warranty replacement can only be stopped by customer care."),
+            status=409,
+        )
     if not rules.customer_may_cancel(current):
         raise DomainError(
             OrdersErrorCode.CANCEL_TOO_LATE,

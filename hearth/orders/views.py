@@ -50,7 +50,8 @@ def my_order(request: HttpRequest, number: str) -> HttpResponse:
         {
             "order": order,
             "lines": order.lines.all(),
-            "may_cancel": rules.customer_may_cancel(order.status),
+            "may_cancel": rules.customer_may_cancel(order.status)
+            and order.channel != rules.Channel.REPLACEMENT,
             "credit_notes": order.credit_notes.all(),
         },
     )

@@ -102,3 +102,22 @@ def test_the_replacement_channel_cannot_place_a_sale(speaker: Variant) -> None:
             at=T0,
         )
     assert refused.value.code == "unknown_channel"
+
+
+def test_the_customer_cannot_cancel_a_warranty_replacement(speaker: Variant) -> None:
+    original = _original()
+    replacement = services.place_replacement_order(
+        reference="RMA-ABCDEFGH",
+        sku="EO-ONE-OAK",
+        recipient=services.recipient_of(original),
+        ship_by=None,
+        note="",
+        actor=None,
+        at=T0,
+    )
+    assert not replacement.customer_may_cancel
+    with pytest.raises(DomainError) as refused:
+        services.cancel_by_customer(order=replacement, actor=None, at=T0)
+    assert refused.value.code == "cancel_too_late"
+    replacement.refresh_from_db()
+    assert replacement.status == OrderStatus.RELEASED
