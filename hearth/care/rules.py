@@ -164,8 +164,9 @@ def answered_within_promise(*, due: dt.datetime, responded_at: dt.datetime | Non
 def needs_delay_notice(
     *, state: CaseState, resolution_target: dt.datetime, now: dt.datetime
 ) -> bool:
-    """A case still open (not closed) at its resolution target: the customer is told (TOS-27)."""
-    return state != CaseState.CLOSED and now >= resolution_target
+    """A case waiting for care at its resolution target: the customer is told (TOS-27). A case
+    waiting for the customer's answer is not "taking longer" on care's side: no notice."""
+    return state == CaseState.OPEN and now >= resolution_target
 
 
 def extended_target(now: dt.datetime, policy: Policy) -> dt.datetime:

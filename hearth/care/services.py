@@ -578,12 +578,14 @@ def receive_email(*, email: InboundEmail, at: dt.datetime, actor: Actor | None =
 
 
 def tell_delay(*, case: Case, at: dt.datetime, actor: Actor | None = None) -> bool:
-    """If the case is still open at its resolution target, email the customer a new date and
-    move the target there. True when told. Safe to run twice: the second run finds the new
+    """If the case is still waiting for care at its resolution target, email the customer a new
+    date and move the target there. True when told. Safe to run twice: the second run finds the new
     target in the future."""
     promise = policy.promise()
     with transaction.atomic():
         locked = _locked(case)
+        if not locked.email:
+            return False  # nobody to email: the queue shows it late, care calls
         if not rules.needs_delay_notice(
             state=rules.CaseState(locked.state), resolution_target=locked.resolution_target, now=at
         ):
@@ -621,9 +623,9 @@ def tell_delay(*, case: Case, at: dt.datetime, actor: Actor | None = None) -> bo
 
 
 def tell_delayed_cases(*, at: dt.datetime, actor: Actor | None = None) -> int:
-    """:func:`tell_delay` for every case still open at its resolution target; how many were
-    told."""
-    due = Case.objects.exclude(state=State.CLOSED).filter(resolution_target__lte=at)
+    """:func:`tell_delay` for every case waiting for care at its resolution target; how many
+    were told."""
+    due = Case.objects.filter(state=State.OPEN, resolution_target__lte=at).exclude(email="")
     return sum(tell_delay(case=case, at=at, actor=actor) for case in due.order_by("id"))
 
 

@@ -87,12 +87,13 @@ def test_a_naive_receipt_time_is_refused() -> None:
     ("state", "now", "told"),
     [
         (CaseState.OPEN, local(2026, 10, 19, 11, 0), True),
-        (CaseState.WAITING, local(2026, 10, 20, 9, 0), True),
+        (CaseState.OPEN, local(2026, 10, 20, 9, 0), True),
+        (CaseState.WAITING, local(2026, 10, 20, 9, 0), False),
         (CaseState.OPEN, local(2026, 10, 19, 10, 59), False),
         (CaseState.CLOSED, local(2026, 10, 25, 9, 0), False),
     ],
 )
-def test_a_case_still_open_at_its_target_needs_a_delay_notice(
+def test_a_case_waiting_for_care_at_its_target_needs_a_delay_notice(
     state: CaseState, now: dt.datetime, told: bool
 ) -> None:
     target = local(2026, 10, 19, 11, 0)

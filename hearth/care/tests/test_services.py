@@ -285,6 +285,9 @@ def test_an_email_s_refused_attachments_are_not_kept_but_its_words_land() -> Non
 def test_a_case_still_open_at_its_target_tells_the_customer_with_a_new_date_once() -> None:
     case = web_case()
     services.reply(case=case, body="Looking into it.", at=T0, actor=agent())
+    services.receive_email(email=reply_email(case), at=T0)  # waiting for care again
+    waiting_for_customer = web_case(email="cy@example.com")
+    services.reply(case=waiting_for_customer, body="Which model?", at=T0, actor=None)
     at_target = dt.datetime(2026, 11, 12, 15, 0, tzinfo=dt.UTC)
     closed = web_case(email="bo@example.com")
     services.close(case=closed, at=T0, actor=agent("dee@example.com"))
@@ -300,6 +303,9 @@ def test_a_case_still_open_at_its_target_tells_the_customer_with_a_new_date_once
     assert "Tuesday 17 November 2026, 10:00" in notice.body
     assert notice.headers["Reply-To"] == f"care+{case.reply_token}@example.com"
     assert not OutboundMessage.objects.filter(key__startswith=f"care:{closed.pk}:delay").exists()
+    assert not OutboundMessage.objects.filter(
+        key__startswith=f"care:{waiting_for_customer.pk}:delay"
+    ).exists()
     assert (
         AuditEvent.objects.filter(
             object_type="care.Case", fields=["delay_notices", "resolution_target"]
@@ -340,3 +346,14 @@ def test_closed_cases_are_purged_two_years_after_closing() -> None:
     assert purged == 1
     assert list(Case.objects.values_list("pk", flat=True)) == [recent.pk]
     assert CaseMessage.objects.filter(case_id=old.pk).count() == 0
+
+
+def test_a_phone_case_with_no_email_is_not_counted_as_told_of_a_delay() -> None:
+    case = services.open_case(
+        channel=Channel.PHONE, email="", body="Called about pairing.", at=T0, actor=agent()
+    )
+
+    assert services.tell_delayed_cases(at=T0 + dt.timedelta(days=30)) == 0
+    case.refresh_from_db()
+    assert case.delay_notices == 0
+    assert not OutboundMessage.objects.filter(key__startswith=f"care:{case.pk}:").exists()
