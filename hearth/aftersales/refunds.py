@@ -1,6 +1,6 @@
 """Refunds of 45-day returns (issue #13 item 4; TOS-22, TOS-24): refund due, then refunded.
 
-An inspected return whose units are all accepted (new or as-new, all packaging) becomes
+An inspected return with units accepted (new or as-new, all packaging) becomes
 ``refund_due`` (:func:`mark_refund_due`, run by the ``on_inspected`` hook of receiving through
 :func:`refund_due_on_inspection`). Finance works :func:`refund_queue`: the RMAs awaiting refund,
 ordered by the last day of their window (receipt + 10..15 business days,
@@ -68,18 +68,33 @@ def mark_refund_due(rma: Rma, at: dt.datetime, *, actor: Actor | None = None) ->
 def refund_due_on_inspection(
     *, rma: Rma, inspections: Iterable[Any], actor: Actor | None, at: dt.datetime
 ) -> None:
-    """Receiving's ``on_inspected`` hook: a 45-day return whose every unit was accepted at
-    inspection (verdict ``refund``) becomes refund due; anything else is left to the others
-    (warranty outcomes, a refused return that goes back to the customer)."""
+    """Receiving's ``on_inspected`` hook: a 45-day return with at least one unit accepted at
+    inspection (verdict ``refund``) becomes refund due, for those units; a return with none
+    accepted, and every warranty claim, is left to the others (the unit goes back to the
+    customer; warranty outcomes)."""
     verdicts = [str(getattr(x, "verdict", "")) for x in inspections]
-    if rma.kind != RmaKind.RETURN or rma.order_id is None or not verdicts:
+    if rma.kind != RmaKind.RETURN or rma.order_id is None:
         return
-    if all(v == rules.InspectionVerdict.REFUND.value for v in verdicts):
+    if any(v == rules.InspectionVerdict.REFUND.value for v in verdicts):
         mark_refund_due(rma, at, actor=actor)
 
 
+def refundable_serials(rma: Rma) -> list[str]:
+    """The serials a refund-due RMA refunds: its units accepted at inspection (verdict
+    ``refund``); every unit of the RMA when no inspection was recorded for it."""
+    from hearth.aftersales.models_receiving import Inspection
+
+    inspections = Inspection.objects.filter(rma=rma).select_related("rma_unit")
+    if not inspections.exists():
+        return [unit.serial for unit in rma.units.all()]
+    return sorted(
+        i.rma_unit.serial for i in inspections if i.verdict == rules.InspectionVerdict.REFUND
+    )
+
+
 def refund_rma(*, rma: Rma, actor: Actor | None, at: dt.datetime) -> CreditNote:
-    """Finance refunds a return that is due: every unit on the RMA, full price with tax, to the
+    """Finance refunds a return that is due: its accepted units (:func:`refundable_serials`),
+    full price with tax, to the
     original payment method, with a credit note emailed to the customer (TOS-22, TOS-24); the
     RMA becomes ``refunded``. Refused with nothing changed: an RMA not refund due
     (``rma_transition``), or whatever :func:`hearth.orders.credit.refund_return` refuses
@@ -93,7 +108,7 @@ def refund_rma(*, rma: Rma, actor: Actor | None, at: dt.datetime) -> CreditNote:
             raise DomainError(AftersalesErrorCode.RMA_TRANSITION, _("No order to refund."))
         note = refund_return(
             order=locked.order,
-            serials=[unit.serial for unit in locked.units.all()],
+            serials=refundable_serials(locked),
             reference=locked.number,
             actor=actor,
             at=at,
@@ -115,6 +130,7 @@ class DueRefund:
     """One row of finance's queue: the RMA, when it was received, its window, whether late."""
 
     rma: Rma
+    serials: list[str]
     received_on: dt.date | None
     due_from: dt.date | None
     due_by: dt.date | None
@@ -133,7 +149,7 @@ def refund_queue(*, today: dt.date) -> list[DueRefund]:
         day = received_on(rma)
         window = rules.refund_due_window(day) if day else (None, None)
         late = day is not None and rules.refund_late(received_on=day, today=today)
-        rows.append(DueRefund(rma, day, window[0], window[1], late))
+        rows.append(DueRefund(rma, refundable_serials(rma), day, window[0], window[1], late))
     return sorted(rows, key=lambda r: (r.due_by or dt.date.max, r.rma.number))
 
 

@@ -67,10 +67,8 @@ def test_an_accepted_return_becomes_refund_due_with_its_window_in_the_history(sp
     assert AuditEvent.objects.filter(object_type="aftersales.Rma", action="state_changed").exists()
 
 
-@pytest.mark.parametrize(
-    "verdicts", [["refund", "return_refused"], ["return_refused"], []], ids=str
-)
-def test_a_return_not_wholly_accepted_is_not_made_refund_due(speaker, verdicts):
+@pytest.mark.parametrize("verdicts", [["return_refused"], ["return_refused"] * 2, []], ids=str)
+def test_a_return_with_no_unit_accepted_is_not_made_refund_due(speaker, verdicts):
     rma = inspected_return(shipped())
     refunds.refund_due_on_inspection(
         rma=rma, inspections=[Verdict(v) for v in verdicts], actor=None, at=T0
@@ -212,3 +210,30 @@ def test_inspecting_the_last_unit_of_an_accepted_return_makes_it_refund_due(spea
     assert rma.state == RmaState.REFUND_DUE
     [row] = refunds.refund_queue(today=T0.date())
     assert (row.rma, row.received_on, row.due_by) == (rma, T0.date(), dt.date(2026, 3, 23))
+
+
+def test_a_partly_accepted_return_refunds_only_the_accepted_unit(speaker, staff_client):
+    from hearth.aftersales.models_receiving import Inspection
+
+    order = shipped([("EO-ONE-OAK", 2)])
+    rma = inspected_return(order)
+    accepted, refused = rma.units.order_by("serial")
+    for unit, verdict in ((accepted, "refund"), (refused, "return_refused")):
+        Inspection.objects.create(
+            rma=rma, rma_unit=unit, verdict=verdict, disposition="restock", at=T0
+        )
+    refunds.refund_due_on_inspection(
+        rma=rma, inspections=list(Inspection.objects.filter(rma=rma)), actor=None, at=T0
+    )
+    rma.refresh_from_db()
+    assert rma.state == RmaState.REFUND_DUE
+    [row] = refunds.refund_queue(today=T0.date())
+    assert row.serials == [accepted.serial]
+    page = staff_client("finance").get("/back-office/refunds/").content.decode()
+    assert accepted.serial in page and refused.serial not in page
+    note = refunds.refund_rma(rma=rma, actor=None, at=T0)
+    [line] = note.lines.all()
+    assert (line.quantity, line.serials) == (1, [accepted.serial])
+    assert note.total == Decimal("224.87")  # one unit of two, HST included
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED  # the other unit is still the customer's
