@@ -16,3 +16,4 @@ class CareErrorCode(StrEnum):
     ATTACHMENT_TYPE_REFUSED = "attachment_type_refused"
     ATTACHMENT_EMPTY = "attachment_empty"
     UNKNOWN_TEMPLATE = "unknown_reply_template"
+    THROTTLED = "support_throttled"

@@ -167,3 +167,18 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} · {self.content_type} · {self.size}"
+
+
+class SupportAttempt(models.Model):
+    """One question sent through the public support form, kept an hour for its limit: the
+    keyed hash of the client or of the address, never either itself."""
+
+    digest = models.CharField(_("keyed digest"), max_length=64, db_index=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("support form attempt")
+        verbose_name_plural = _("support form attempts")
+
+    def __str__(self) -> str:
+        return f"{self.digest[:8]}… {self.at:%Y-%m-%d %H:%M}"

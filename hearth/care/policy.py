@@ -64,3 +64,25 @@ def reply_templates() -> tuple[ReplyTemplate, ...]:
     if len({t.key for t in found}) != len(found):
         raise ValueError("reply_templates.toml: duplicate keys")
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    window_minutes: int
+    per_client: int
+    per_address: int
+
+
+@cache
+def throttle() -> Throttle:
+    raw = _care_data()["throttle"]
+    if not isinstance(raw, dict) or not all(
+        isinstance(raw.get(k), int) and raw[k] >= 1
+        for k in ("window_minutes", "per_client", "per_address")
+    ):
+        raise ValueError("care.toml [throttle]: three whole numbers of at least 1")
+    return Throttle(
+        window_minutes=raw["window_minutes"],
+        per_client=raw["per_client"],
+        per_address=raw["per_address"],
+    )

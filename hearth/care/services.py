@@ -32,6 +32,7 @@ from hearth.care.models import (
     Channel,
     MessageDirection,
     State,
+    SupportAttempt,
 )
 from hearth.comms.services import queue_email
 from hearth.core import audit
@@ -146,6 +147,35 @@ def _store_files(message: CaseMessage, files: Sequence[IncomingFile], kinds: lis
             content_type=kind,
             size=len(item.content),
             content=base64.b64encode(item.content).decode("ascii"),
+        )
+
+
+def count_support_request(*, client: str, email: str, at: dt.datetime) -> None:
+    """Count one question from the public form; refused (429, nothing counted) when the client
+    or the address has reached its limit in the window (``data/care.toml`` [throttle])."""
+    from hearth.privacy.crypto import keyed_hash
+
+    limits = policy.throttle()
+    since = at - dt.timedelta(minutes=limits.window_minutes)
+    by_client = keyed_hash(f"client:{client}")
+    by_address = keyed_hash(f"address:{email.strip().lower()}")
+    with transaction.atomic():
+        SupportAttempt.objects.filter(at__lt=since).delete()
+        recent = SupportAttempt.objects.filter(at__gte=since)
+        if (
+            recent.filter(digest=by_client).count() >= limits.per_client
+            or recent.filter(digest=by_address).count() >= limits.per_address
+        ):
+            raise DomainError(
+                CareErrorCode.THROTTLED,
+                _(
+                    "We have received several questions from here or for this address in the "
+                    "last hour. Try again later, or call us."
+                ),
+                status=429,
+            )
+        SupportAttempt.objects.bulk_create(
+            [SupportAttempt(digest=by_client, at=at), SupportAttempt(digest=by_address, at=at)]
         )
 
 
@@ -636,6 +666,7 @@ CLOSED_CASE_RETENTION = dt.timedelta(days=2 * 365)
 def purge_closed_cases(*, at: dt.datetime) -> int:
     """Delete cases closed more than two years ago (retention ``care_cases``), with their
     messages and attachments. How many cases were deleted."""
+    SupportAttempt.objects.filter(at__lt=at - dt.timedelta(days=1)).delete()  # the form's limit
     old = Case.objects.filter(state=State.CLOSED, closed_at__lt=at - CLOSED_CASE_RETENTION)
     ids = list(old.values_list("id", flat=True))
     if ids:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -57,20 +58,27 @@ def support(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case = services.open_case(
-                    channel=Channel.WEB,
-                    email=data["email"],
-                    name=data["name"],
-                    subject=data["subject"],
-                    body=data["message"],
-                    order_number=data["order_number"],
-                    customer=user,
-                    files=_files(request, "attachment"),
-                    at=clock.now(),
-                    actor=request.user,
-                )
+                with transaction.atomic():  # a refused question is not counted
+                    services.count_support_request(
+                        client=request.META.get("REMOTE_ADDR", ""),
+                        email=data["email"],
+                        at=clock.now(),
+                    )
+                    case = services.open_case(
+                        channel=Channel.WEB,
+                        email=data["email"],
+                        name=data["name"],
+                        subject=data["subject"],
+                        body=data["message"],
+                        order_number=data["order_number"],
+                        customer=user,
+                        files=_files(request, "attachment"),
+                        at=clock.now(),
+                        actor=request.user,
+                    )
             except DomainError as error:
                 _show(form, error, {"body": "message"})
+                status = error.status if error.status == 429 else 400
             else:
                 request.session["care_sent"] = case.reference
                 return HttpResponseRedirect(reverse("care:support_sent"))

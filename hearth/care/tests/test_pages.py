@@ -306,3 +306,32 @@ def test_the_care_agent_s_back_office_home_counts_the_questions_waiting(
 
     assert "Customer questions waiting for care" in page
     assert 'href="/back-office/care/"' in page
+
+
+def test_the_support_form_refuses_a_flood_from_one_client_and_to_one_address(
+    client: Client,
+) -> None:
+    for n in range(3):
+        assert client.post("/support/", {**QUESTION, "subject": f"Q{n}"}).status_code == 302
+
+    to_same_address = client.post("/support/", QUESTION)  # 4th for ada@example.com in the hour
+    assert to_same_address.status_code == 429
+    assert "Try again later" in to_same_address.content.decode()
+    for n in range(2):
+        other = {**QUESTION, "email": f"p{n}@example.com"}
+        assert client.post("/support/", other).status_code == 302
+    from_same_client = client.post("/support/", {**QUESTION, "email": "q@example.com"})  # 6th
+
+    assert from_same_client.status_code == 429
+    assert Case.objects.count() == 5
+    assert OutboundMessage.objects.count() == 5
+    with clock.frozen(T0 + dt.timedelta(minutes=61)):
+        assert client.post("/support/", QUESTION).status_code == 302
+
+
+def test_a_refused_question_does_not_count_towards_the_limit(client: Client) -> None:
+    for _ in range(4):  # refused by open_case, after the count: the count rolls back with it
+        exe = SimpleUploadedFile("bill.pdf", b"MZ\x90\x00exe", "application/pdf")
+        assert client.post("/support/", {**QUESTION, "attachment": exe}).status_code == 400
+
+    assert client.post("/support/", QUESTION).status_code == 302
