@@ -687,9 +687,12 @@ def purge_dealer_receipts(*, at: dt.datetime) -> int:
 
 
 def cancel_rma(*, rma: Rma, actor: Actor | None, at: dt.datetime, note: str = "") -> Rma:
-    """Cancel a requested or issued RMA (care, or the customer): nothing else changes."""
+    """Cancel a requested or issued RMA (care): the customer is told by email; refused
+    (``rma_transition``) in any other state, nothing changed."""
     with transaction.atomic():
-        return move(rma=rma, event=rules.RmaEventKind.CANCEL, actor=actor, at=at, note=note)
+        cancelled = move(rma=rma, event=rules.RmaEventKind.CANCEL, actor=actor, at=at, note=note)
+        _queue_email(rma=cancelled, step="cancelled", at=at)
+        return cancelled
 
 
 __all__ = [

@@ -29,6 +29,9 @@ urlpatterns = [
     path("back-office/care/rmas/new/", views_begin.care_begin, name="care_begin"),
     path("back-office/care/rmas/<str:number>/", views_begin.care_rma, name="care_rma"),
     path("back-office/care/rmas/<str:number>/label.pdf", views_begin.care_label, name="care_label"),
+    path(
+        "back-office/care/rmas/<str:number>/receipt/", views_begin.care_receipt, name="care_receipt"
+    ),
     # Finance: returns awaiting refund (views_refunds).
     path("back-office/refunds/", views_refunds.refund_queue, name="refund_queue"),
     path("back-office/refunds/<str:number>/refund/", views_refunds.refund, name="refund"),

@@ -25,13 +25,14 @@ from hearth.accounts.auth import second_factor_passed
 from hearth.accounts.roles import has_role
 from hearth.aftersales import rules, selectors, services
 from hearth.aftersales.forms_begin import BeginForm, CareOrderForm, DealerForm
-from hearth.aftersales.models import Rma
+from hearth.aftersales.models import DealerProof, Rma
 from hearth.core import clock
 from hearth.core.audit import Actor
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
 from hearth.orders.models import Order
 from hearth.orders.selectors import order_for_owner
+from hearth.privacy.staff_audit import audit_staff_read
 
 CARE_ROLES = ("care_agent", "administrator")
 
@@ -309,11 +310,51 @@ def _care_dealer(request: HttpRequest, form: DealerForm) -> Rma | None:
 
 
 @care_only
+@require_http_methods(["GET", "POST"])
 def care_rma(request: HttpRequest, number: str) -> HttpResponse:
+    """Care's page of one RMA (its units, history, label, receipt); care may cancel one that is
+    requested or issued (the customer is told by email)."""
     rma = selectors.rma_by_number(number)
-    return render(request, "aftersales/care/rma.html", {"rma": rma})
+    audit_staff_read(request, model=Rma, object_id=str(rma.pk))
+    status = 200
+    error = ""
+    if request.method == "POST":
+        try:
+            services.cancel_rma(
+                rma=rma, actor=request.user, at=clock.now(), note=request.POST.get("note", "")
+            )
+        except DomainError as refused:
+            error, status = str(refused.message), refused.status
+        else:
+            return HttpResponseRedirect(reverse("aftersales:care_rma", args=[rma.number]))
+    return render(
+        request,
+        "aftersales/care/rma.html",
+        {
+            "rma": rma,
+            "may_cancel": rules.RmaEventKind.CANCEL
+            in rules.allowed_events(rules.RmaState(rma.state)),
+            "proof": DealerProof.objects.filter(rma=rma).only("content_type", "size").first(),
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @care_only
 def care_label(request: HttpRequest, number: str) -> HttpResponse:
     return _label_response(selectors.rma_by_number(number))
+
+
+@care_only
+def care_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """A dealer purchase's receipt, decrypted for care (each read audited)."""
+    rma = selectors.rma_by_number(number)
+    proof = DealerProof.objects.filter(rma=rma).first()
+    if proof is None:
+        raise Http404
+    audit_staff_read(request, model=DealerProof, object_id=str(proof.pk))
+    response = HttpResponse(services.receipt_bytes(proof), content_type=proof.content_type)
+    response["Content-Disposition"] = f'inline; filename="{rma.number}-receipt"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

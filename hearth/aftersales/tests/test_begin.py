@@ -436,3 +436,55 @@ def test_only_care_may_begin_one_in_the_back_office(staff_client: Any) -> None:
     assert response.status_code == 403
     assert nothing_written() == (0, 0, 0, 0)
     assert Client().get("/back-office/care/rmas/new/").status_code == 302
+
+
+@pytest.mark.promise("TOS-24")
+def test_care_cancels_an_issued_rma_once_and_the_customer_is_told(staff_client: Any) -> None:
+    care = staff_client("care_agent")
+    order = shipped_order()
+    with clock.frozen(LATER):
+        care.post(
+            "/back-office/care/rmas/new/",
+            {
+                "mode": "order",
+                "o-order_number": order.number,
+                "o-serials_text": serials_of(order)[0],
+                "o-kind": "return",
+            },
+        )
+        rma = Rma.objects.get()
+        url = f"/back-office/care/rmas/{rma.number}/"
+        assert care.post(url, {"note": "Caller changed their mind."}).status_code == 302
+        again = care.post(url, {"note": "twice"})
+    rma.refresh_from_db()
+    assert rma.state == "cancelled"
+    assert again.status_code == 409
+    assert "not possible for the RMA in its current state" in again.content.decode()
+    assert list(rma.events.values_list("kind", "note"))[-1] == (
+        "cancel",
+        "Caller changed their mind.",
+    )
+    assert OutboundMessage.objects.filter(key=f"rma:{rma.pk}:cancelled").count() == 1
+    assert AuditEvent.objects.filter(
+        actor=care.user, object_type="aftersales.Rma", action="viewed"
+    ).exists()
+
+
+def test_care_reads_a_dealer_receipt_and_each_read_is_audited(staff_client: Any) -> None:
+    care = staff_client("care_agent")
+    warehouse = staff_client("warehouse")
+    with clock.frozen(LATER):
+        care.post("/back-office/care/rmas/new/", dealer_body())
+        rma = Rma.objects.get()
+        receipt = care.get(f"/back-office/care/rmas/{rma.number}/receipt/")
+        refused = warehouse.get(f"/back-office/care/rmas/{rma.number}/receipt/")
+    assert receipt.status_code == 200
+    assert (receipt["Content-Type"], receipt.content) == ("image/png", PNG)
+    assert refused.status_code == 403
+    proof = DealerProof.objects.get(rma=rma)
+    assert AuditEvent.objects.filter(
+        actor=care.user,
+        object_type="aftersales.DealerProof",
+        object_id=str(proof.pk),
+        action="viewed",
+    ).exists()
