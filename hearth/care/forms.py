@@ -81,6 +81,11 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Seen by staff only; never sent."),
     )
+    answered_by_phone = forms.BooleanField(
+        label=_("This note records an answer I gave the customer by phone"),
+        required=False,
+        help_text=_("Counts as the answer to the customer (the one-working-day promise)."),
+    )
 
 
 class AssignForm(forms.Form):

@@ -436,14 +436,33 @@ def reply(
     return message
 
 
-def add_note(*, case: Case, body: str, at: dt.datetime, actor: Actor | None) -> CaseMessage:
-    """An internal note on the case: seen by staff only, never sent."""
+def add_note(
+    *,
+    case: Case,
+    body: str,
+    at: dt.datetime,
+    actor: Actor | None,
+    answered_by_phone: bool = False,
+) -> CaseMessage:
+    """An internal note on the case: seen by staff only, never sent. ``answered_by_phone``: the
+    note records an answer given to the customer by phone, which counts as the first response
+    (TOS-27) and waits for the customer like an emailed reply."""
     text = _clean_body(body)
     with transaction.atomic():
+        locked = _locked(case)
         message = CaseMessage.objects.create(
-            case=case, direction=MessageDirection.NOTE, body=text, author=_staff(actor), at=at
+            case=locked, direction=MessageDirection.NOTE, body=text, author=_staff(actor), at=at
         )
         audit.record(actor=actor, action=AuditAction.CREATED, obj=message, fields=["body"])
+        if answered_by_phone and locked.state != State.CLOSED:
+            changed = ["state"]
+            if locked.first_responded_at is None:
+                locked.first_responded_at = at
+                changed.append("first_responded_at")
+            locked.state = State.WAITING
+            locked.save(update_fields=changed)
+            audit.record(actor=actor, action=AuditAction.STATE_CHANGED, obj=locked, fields=changed)
+    case.refresh_from_db()
     return message
 
 

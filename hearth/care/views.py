@@ -201,7 +201,11 @@ def case_note(request: HttpRequest, case_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.add_note(
-                case=case, body=form.cleaned_data["note"], at=clock.now(), actor=request.user
+                case=case,
+                body=form.cleaned_data["note"],
+                answered_by_phone=form.cleaned_data["answered_by_phone"],
+                at=clock.now(),
+                actor=request.user,
             )
             return _back(case)
         except DomainError as error:

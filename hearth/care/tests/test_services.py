@@ -357,3 +357,22 @@ def test_a_phone_case_with_no_email_is_not_counted_as_told_of_a_delay() -> None:
     case.refresh_from_db()
     assert case.delay_notices == 0
     assert not OutboundMessage.objects.filter(key__startswith=f"care:{case.pk}:").exists()
+
+
+@pytest.mark.promise("TOS-27")
+def test_an_answer_given_by_phone_and_noted_counts_as_the_first_response() -> None:
+    case = services.open_case(
+        channel=Channel.PHONE, email="", body="How do I pair?", at=T0, actor=agent()
+    )
+    later = T0 + dt.timedelta(hours=2)
+
+    services.add_note(
+        case=case,
+        body="Called back, explained pairing.",
+        at=later,
+        actor=None,
+        answered_by_phone=True,
+    )
+
+    case.refresh_from_db()
+    assert (case.state, case.first_responded_at) == (State.WAITING, later)
