@@ -152,3 +152,44 @@ def test_a_dealer_receipt_is_purged_once_its_warranty_ended_and_its_rma_is_over(
     assert services.purge_dealer_receipts(at=warranty_over - DAY) == 0  # 1 June 2027: in force
     assert services.purge_dealer_receipts(at=warranty_over) == 1
     assert DealerProof.objects.filter(rma=rma).count() == 0
+
+
+@pytest.mark.promise("TOS-23")
+def test_a_replacement_unit_is_not_returnable_and_its_claim_runs_on_the_originals_dates() -> None:
+    """A covered claim replaced the unit; the replacement arrives on a zero-priced order. It
+    cannot be returned for a refund, and its own claim closes on the original's last day."""
+    from hearth.aftersales import warranty
+    from hearth.aftersales.tests.test_warranty import inspected, ship_unit, warranty_rma
+    from hearth.aftersales.warranty_models import WarrantyReplacement
+    from hearth.catalog.models import Variant
+    from hearth.fulfilment.tests.conftest import T0, variant
+
+    if not Variant.objects.filter(sku="EO-ONE-CHR").exists():
+        variant("EO-ONE-CHR", stock=10)
+    original = ship_unit("EO-ONE-CHR", "EO1C26000951")
+    claimed = T0 + 100 * DAY
+    with clock.frozen(claimed):
+        rma = inspected(warranty_rma(original, at=claimed))
+        warranty.resolve_covered(rma=rma, resolution="replacement", actor=None, at=claimed)
+    replacement_order = WarrantyReplacement.objects.get(rma=rma).order
+    new = ship_unit("EO-ONE-CHR", "EO1C26000952", at=claimed, order=replacement_order)
+    with clock.frozen(claimed + 5 * DAY), pytest.raises(DomainError) as refused:
+        services.begin_order_rma(
+            order=replacement_order, serials=[new.serial], kind="return", actor=None, at=claimed
+        )
+    assert refused.value.code == "not_eligible"
+    assert "warranty replacement, not a purchase" in str(refused.value.message)
+    last_day = dt.datetime(2027, 11, 2, 15, 0, tzinfo=dt.UTC)  # the original's: 2 Nov 2027
+    with pytest.raises(DomainError) as late:
+        services.begin_order_rma(
+            order=replacement_order,
+            serials=[new.serial],
+            kind="warranty",
+            actor=None,
+            at=last_day + DAY,
+        )
+    assert "the window for this claim has closed" in str(late.value.message)
+    claim = services.begin_order_rma(
+        order=replacement_order, serials=[new.serial], kind="warranty", actor=None, at=last_day
+    )
+    assert (claim.kind, claim.state) == ("warranty", "issued")
