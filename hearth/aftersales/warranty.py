@@ -532,6 +532,14 @@ def _ship_replacement(
     return replacement
 
 
+def _unit_left_us(rma: Rma) -> bool:
+    """Whether inspection sent a unit of ``rma`` to refurbishment or scrap (not kept for the
+    customer): such a unit cannot be repaired and sent back."""
+    from hearth.aftersales.models_receiving import Inspection
+
+    return Inspection.objects.filter(rma=rma).exclude(disposition="keep").exists()
+
+
 def resolve_covered(
     *, rma: Rma, resolution: str, actor: Actor | None, at: dt.datetime
 ) -> WarrantyDecision:
@@ -559,6 +567,13 @@ def resolve_covered(
             raise _refuse(
                 wr.WarrantyErrorCode.OUTCOME_ALREADY_DECIDED,
                 _("This claim has already been resolved."),
+            )
+        if chosen == wr.Resolution.REPAIR and _unit_left_us(locked):
+            raise DomainError(
+                wr.WarrantyErrorCode.INVALID_OPTION,
+                _("The unit went to refurbishment or scrap at inspection: replace it instead."),
+                field="resolution",
+                status=409,
             )
         decision.resolution = chosen.value
         decision.resolved_at = at

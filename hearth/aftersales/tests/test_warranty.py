@@ -70,7 +70,13 @@ def warranty_rma(unit: Unit, *, state: str = "issued", at: dt.datetime) -> Rma:
     return rma
 
 
-def inspected(rma: Rma, *, exclusions: tuple[str, ...] = (), at: dt.datetime | None = None) -> Rma:
+def inspected(
+    rma: Rma,
+    *,
+    exclusions: tuple[str, ...] = (),
+    at: dt.datetime | None = None,
+    disposition: str = "keep",
+) -> Rma:
     """The warehouse receives and inspects the RMA's unit through [inspect]'s services; the
     ``on_inspected`` hook hands the verdict to the warranty steps."""
     from hearth.aftersales.receiving import inspect_unit, receive_unit
@@ -83,7 +89,7 @@ def inspected(rma: Rma, *, exclusions: tuple[str, ...] = (), at: dt.datetime | N
         condition=None,
         original_packaging=None,
         exclusions=exclusions,
-        disposition="keep",
+        disposition=disposition,
         actor=None,
         at=when,
     )
@@ -499,3 +505,60 @@ def test_a_customer_asks_for_an_advance_replacement_in_my_stuff_and_authorises_t
     advance = AdvanceReplacement.objects.get(rma=rma)
     assert advance.state == "authorised"
     assert WarrantyReplacement.objects.get(rma=rma).order.channel == "replacement"
+
+
+@pytest.mark.promise("TOS-23")
+def test_a_dealer_unit_is_covered_from_its_retail_date_and_replaced_at_the_claims_address(
+    catalogue: None,
+) -> None:
+    from hearth.aftersales.services import Contact, DealerPurchase, begin_dealer_rma
+
+    at = T0 + dt.timedelta(days=10)
+    with clock.frozen(at):
+        rma = begin_dealer_rma(
+            purchase=DealerPurchase(
+                serial="EO1C26009901",
+                retail_purchased_on=dt.date(2026, 6, 15),
+                dealer="Sound Shop Ottawa",
+                receipt=b"%PDF-1.4 receipt",
+            ),
+            contact=Contact(
+                name="Mary Shelley",
+                email="mary@example.com",
+                phone="+1 613 555 0100",
+                lines=("24 Sussex Drive",),
+                city="Ottawa",
+                province="ON",
+                postal_code="K1M 1M4",
+            ),
+            actor=None,
+            at=at,
+        )
+        dates = services.warranty_dates("EO1C26009901")
+        assert dates is not None
+        assert (dates.start, dates.end) == (dt.date(2026, 6, 15), dt.date(2027, 6, 15))
+        Rma.objects.filter(pk=rma.pk).update(state=rules.RmaState.INSPECTED)
+        services.decide_after_inspection(rma=rma, covered=True, actor=None, at=at)
+        services.resolve_covered(rma=rma, resolution="replacement", actor=None, at=at)
+    order = WarrantyReplacement.objects.get(rma=rma).order
+    assert (order.contact_name, order.postal_code, order.grand_total) == (
+        "Mary Shelley",
+        "K1M 1M4",
+        Decimal("0.00"),
+    )
+    assert WarrantyCoverage.objects.get(serial="EO1C26009901").end == dt.date(2027, 6, 15)
+
+
+def test_a_unit_sent_to_refurbishment_at_inspection_cannot_be_repaired_and_sent_back(
+    catalogue: None,
+) -> None:
+    unit = ship_unit("EO-ONE-CHR", "EO1C26001401")
+    with clock.frozen(T0):
+        rma = inspected(warranty_rma(unit, at=T0), disposition="refurbish")
+        with pytest.raises(DomainError) as refused:
+            services.resolve_covered(rma=rma, resolution="repair", actor=None, at=T0)
+        assert refused.value.fields == {"resolution": refused.value.message}
+        assert WarrantyDecision.objects.get(rma=rma).resolution == ""
+        services.resolve_covered(rma=rma, resolution="replacement", actor=None, at=T0)
+    rma.refresh_from_db()
+    assert rma.state == rules.RmaState.REPLACEMENT_SHIPPED
