@@ -5,12 +5,16 @@ changes nothing."""
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hearth.accounts.tests.conftest import make_customer
+from hearth.catalog.models import Variant
 from hearth.core.errors import DomainError
 from hearth.core.models import AuditEvent
 from hearth.fulfilment.models import Unit
@@ -249,3 +253,66 @@ def test_my_stuff_shows_the_credit_note_next_to_the_invoice_to_its_owner_only(sp
     other.force_login(make_customer("bob@example.com", "Bob Example"))
     assert other.get(url).status_code == 404
     assert client.get(f"/my-stuff/orders/{order.number}/credit-notes/CN-0-9.pdf").status_code == 404
+
+
+BC_ADDRESS_ = {
+    "lines": ["800 Robson Street"],
+    "city": "Vancouver",
+    "province": "BC",
+    "postal_code": "V6Z 2E7",
+    "country": "CA",
+}
+ITEMS = (("EO-ONE-OAK", "199.00", 2), ("EO-TWO-ASH", "49.99", 3), ("EO-SIX-ELM", "0.99", 1))
+UNITS = tuple(sku for sku, _price, qty in ITEMS for _ in range(qty))
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    address=st.sampled_from([None, QC_ADDRESS, BC_ADDRESS_]),
+    order_of_units=st.permutations(UNITS),
+    cuts=st.sets(st.integers(1, len(UNITS) - 1), max_size=len(UNITS) - 1),
+    stop=st.integers(1, len(UNITS)),
+)
+def test_no_sequence_of_partial_returns_credits_more_than_the_invoice_per_component(
+    address, order_of_units, cuts, stop
+):
+    """Through the database and the payment: any sequence of partial returns (by serial) credits
+    each tax component at its invoiced rate, never beyond the invoice, and exactly the invoice
+    (and the whole capture) once everything is back."""
+    for sku, price, _qty in ITEMS:
+        if not Variant.objects.filter(sku=sku).update(stock_on_hand=10_000):
+            make_variant(sku, price, 10_000)
+    order = shipped(
+        [(sku, qty) for sku, _price, qty in ITEMS],
+        key=f"prop-{Order.objects.count()}",
+        address=address,
+    )
+    serials = {
+        sku: [u.serial for u in Unit.objects.filter(sku=sku, order_line__order=order)]
+        for sku, _price, _qty in ITEMS
+    }
+    bounds = [0, *sorted(c for c in cuts if c < stop), stop]
+    invoiced = {c["code"]: (c["rate"], Decimal(c["amount"])) for c in order.tax_components}
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
+        batch = [serials[sku].pop() for sku in order_of_units[start:end]]
+        refund_return(order=order, serials=batch, reference=f"RMA-{index}", actor=None, at=T0)
+        credited = {code: Decimal("0.00") for code in invoiced}
+        for note in CreditNote.objects.filter(order=order):
+            for component in note.tax_components:
+                rate, _charged = invoiced[component["code"]]
+                assert component["rate"] == rate
+                assert Decimal(component["amount"]) >= 0
+                credited[component["code"]] += Decimal(component["amount"])
+        assert all(credited[code] <= charged for code, (_rate, charged) in invoiced.items())
+    notes = list(CreditNote.objects.filter(order=order))
+    paid = payment(order.payment_id)
+    assert paid.refunded_amount == sum((n.total for n in notes), Decimal("0.00"))
+    if stop == len(UNITS):
+        assert credited == {code: charged for code, (_rate, charged) in invoiced.items()}
+        assert paid.refunded_amount == order.grand_total
+        order.refresh_from_db()
+        assert order.status == OrderStatus.REFUNDED
