@@ -29,6 +29,7 @@ class AftersalesErrorCode(StrEnum):
     RMA_EXPIRED = "rma_expired"
     RMA_CANCELLED = "rma_cancelled"
     RMA_HELD = "rma_held"
+    RMA_CLOSED = "rma_closed"
     SERIAL_MISMATCH = "serial_mismatch"
     SCAN_SERIAL = "scan_serial"
     NOT_HELD = "not_held"

@@ -100,6 +100,9 @@ _REFUSALS: dict[rules.ReceivingRefusal, str] = {
     rules.ReceivingRefusal.CANCELLED: gettext_noop(
         "This RMA was cancelled. Put the parcel aside for customer care."
     ),
+    rules.ReceivingRefusal.CLOSED: gettext_noop(
+        "This RMA is closed. Put the parcel aside for customer care."
+    ),
     rules.ReceivingRefusal.HELD: gettext_noop(
         "This RMA is held for customer care after a serial mismatch; care releases it."
     ),
@@ -267,26 +270,27 @@ def _hold(
     return scan
 
 
+def _locked_hold(rma: Rma, note: str, missing_note: str) -> Rma:
+    locked = Rma.objects.select_for_update().get(pk=rma.pk)
+    if locked.state != rules.RmaState.HELD:
+        raise _refuse(
+            AftersalesErrorCode.NOT_HELD,
+            _("%(rma)s is not held.") % {"rma": locked.number},
+            field="note",
+            status=409,
+        )
+    if not note:
+        raise _refuse(AftersalesErrorCode.NOTE_REQUIRED, missing_note, field="note")
+    return locked
+
+
 def release_hold(*, rma: Rma, note: str, actor: Actor | None, at: dt.datetime) -> Rma:
     """Customer care resolved a serial mismatch (e.g. the serial label was replaced in an
     earlier repair): the RMA's units count as received, with care's note, and the RMA goes on
     to inspection. Refused, nothing changed: an RMA not held (409), an empty note."""
     note = " ".join(str(note).split())
     with transaction.atomic():
-        locked = Rma.objects.select_for_update().get(pk=rma.pk)
-        if locked.state != rules.RmaState.HELD:
-            raise _refuse(
-                AftersalesErrorCode.NOT_HELD,
-                _("%(rma)s is not held.") % {"rma": locked.number},
-                field="note",
-                status=409,
-            )
-        if not note:
-            raise _refuse(
-                AftersalesErrorCode.NOTE_REQUIRED,
-                _("Say why the unit is accepted against this RMA."),
-                field="note",
-            )
+        locked = _locked_hold(rma, note, _("Say why the unit is accepted against this RMA."))
         done = set(
             UnitScan.objects.filter(rma=locked, rma_unit__isnull=False).values_list(
                 "rma_unit_id", flat=True
@@ -307,6 +311,19 @@ def release_hold(*, rma: Rma, note: str, actor: Actor | None, at: dt.datetime) -
             record(actor=actor, action=AuditAction.CREATED, obj=scan, fields=["outcome", "note"])
         _move(locked, rules.RmaEventKind.RELEASE, actor=actor, at=at, note=note)
         _email(locked, "received", at=at)
+    rma.refresh_from_db()
+    return locked
+
+
+def close_hold(*, rma: Rma, note: str, actor: Actor | None, at: dt.datetime) -> Rma:
+    """Customer care refuses a held parcel (not the RMA's product): the RMA is closed with
+    care's note, which the customer reads in the email and in My Stuff; the parcel goes back
+    to them. Refused, nothing changed: an RMA not held (409), an empty note."""
+    note = " ".join(str(note).split())
+    with transaction.atomic():
+        locked = _locked_hold(rma, note, _("Tell the customer why the parcel is refused."))
+        _move(locked, rules.RmaEventKind.CLOSE, actor=actor, at=at, note=note)
+        _email(locked, "closed_after_hold", at=at, note=note)
     rma.refresh_from_db()
     return locked
 
@@ -441,7 +458,12 @@ def _choice(enum: Any, value: str | None, field: str) -> Any:
 
 
 def _email(
-    rma: Rma, step: str, *, at: dt.datetime, inspections: list[Inspection] | None = None
+    rma: Rma,
+    step: str,
+    *,
+    at: dt.datetime,
+    inspections: list[Inspection] | None = None,
+    note: str = "",
 ) -> None:
     from hearth.comms.services import queue_message
 
@@ -451,6 +473,7 @@ def _email(
             {
                 "rma": rma,
                 "inspections": inspections or [],
+                "note": note,
                 "brand": settings.HEARTH_BRAND,
                 "site": settings.HEARTH_SITE_URL,
             },

@@ -549,7 +549,6 @@ ARRIVED_STATES = frozenset(
         "quoted",
         "accepted",
         "declined",
-        "closed",
     }
 )
 
@@ -563,6 +562,7 @@ class ReceivingRefusal(StrEnum):
     EXPIRED = "rma_expired"
     CANCELLED = "rma_cancelled"
     HELD = "rma_held"
+    CLOSED = "rma_closed"
     SERIAL_MISMATCH = "serial_mismatch"
 
 
@@ -576,6 +576,7 @@ def receiving_refusal(state: str) -> ReceivingRefusal | None:
         "expired": ReceivingRefusal.EXPIRED,
         "cancelled": ReceivingRefusal.CANCELLED,
         "held": ReceivingRefusal.HELD,
+        "closed": ReceivingRefusal.CLOSED,
     }.get(state, ReceivingRefusal.NOT_ISSUED)
 
 

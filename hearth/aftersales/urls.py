@@ -18,6 +18,7 @@ urlpatterns = [
     # Customer care: the RMA queue, holds, one page per unit.
     path("back-office/rmas/", views_care.rma_queue, name="rma_queue"),
     path("back-office/rmas/<str:number>/release/", views_care.release_hold, name="release_hold"),
+    path("back-office/rmas/<str:number>/close/", views_care.close_hold, name="close_hold"),
     path("back-office/units/", views_care.unit_search, name="unit_search"),
     path("back-office/units/<str:serial>/", views_care.unit, name="unit"),
     # [rma] Beginning a return or claim, My Stuff's RMAs, care's form and RMA page.

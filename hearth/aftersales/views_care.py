@@ -54,9 +54,7 @@ def rma_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@care_only
-@require_POST
-def release_hold(request: HttpRequest, number: str) -> HttpResponse:
+def _resolve_hold(request: HttpRequest, number: str, *, close: bool) -> HttpResponse:
     rma = Rma.objects.filter(number=number.upper()).first()
     if rma is None:
         raise Http404
@@ -64,16 +62,32 @@ def release_hold(request: HttpRequest, number: str) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            receiving.release_hold(
-                rma=rma, note=form.cleaned_data["note"], actor=request.user, at=clock.now()
-            )
+            service = receiving.close_hold if close else receiving.release_hold
+            service(rma=rma, note=form.cleaned_data["note"], actor=request.user, at=clock.now())
             return HttpResponseRedirect(reverse("aftersales:rma_queue") + "?state=held")
         except DomainError as error:
             form.add_error("note", str(error.message))
             status = error.status
     return render(
-        request, "aftersales/care/release.html", {"rma": rma, "form": form}, status=status
+        request,
+        "aftersales/care/release.html",
+        {"rma": rma, "form": form, "close": close},
+        status=status,
     )
+
+
+@care_only
+@require_POST
+def release_hold(request: HttpRequest, number: str) -> HttpResponse:
+    """Care accepts the held parcel against the RMA: it goes on to inspection."""
+    return _resolve_hold(request, number, close=False)
+
+
+@care_only
+@require_POST
+def close_hold(request: HttpRequest, number: str) -> HttpResponse:
+    """Care refuses the held parcel: the RMA is closed, the customer told why."""
+    return _resolve_hold(request, number, close=True)
 
 
 @care_only

@@ -40,7 +40,7 @@ D = dt.date.fromisoformat
         ("refunded", ReceivingRefusal.ALREADY_RECEIVED),
         ("replacement_shipped", ReceivingRefusal.ALREADY_RECEIVED),
         ("quoted", ReceivingRefusal.ALREADY_RECEIVED),
-        ("closed", ReceivingRefusal.ALREADY_RECEIVED),
+        ("closed", ReceivingRefusal.CLOSED),  # after the unit, or after a hold care refused
         ("expired", ReceivingRefusal.EXPIRED),
         ("cancelled", ReceivingRefusal.CANCELLED),
         ("held", ReceivingRefusal.HELD),
@@ -50,6 +50,16 @@ def test_only_an_issued_rma_receives_and_receiving_twice_is_refused(
     state: str, refusal: ReceivingRefusal | None
 ) -> None:
     assert receiving_refusal(state) == refusal
+
+
+def test_every_rma_state_has_a_receiving_answer() -> None:
+    from hearth.aftersales.rules import ARRIVED_STATES, RECEIVABLE_STATES, RmaState
+
+    assert set(RECEIVABLE_STATES) | set(ARRIVED_STATES) <= set(RmaState)
+    for state in RmaState:
+        answer = receiving_refusal(state)
+        assert (answer is None) == (state == RmaState.ISSUED)
+    assert receiving_refusal(RmaState.REQUESTED) is ReceivingRefusal.NOT_ISSUED
 
 
 @pytest.mark.promise("TOS-24")

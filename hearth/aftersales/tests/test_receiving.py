@@ -373,3 +373,30 @@ def test_care_releases_a_hold_with_a_note_and_the_unit_goes_to_inspection(
     with pytest.raises(DomainError) as caught:
         receiving.release_hold(rma=rma, note="again", actor=care, at=later(3))
     assert (caught.value.code, caught.value.status) == ("not_held", 409)
+
+
+@pytest.mark.promise("TOS-24")
+def test_care_closes_a_hold_and_the_customer_is_told_why(staff_client: Any) -> None:
+    from hearth.comms.models import OutboundMessage
+
+    care = staff_client("care_agent").user
+    (unit,) = shipped_units()
+    (other,) = shipped_units()
+    rma = issued_rma([unit])
+    receiving.receive_unit(rma=rma, serial=other.serial, actor=None, at=later(2))
+    with pytest.raises(DomainError) as caught:
+        receiving.close_hold(rma=rma, note="", actor=care, at=later(3))
+    assert caught.value.code == "note_required"
+    assert _state(rma) == "held"
+    receiving.close_hold(
+        rma=rma, note="A different product came in the parcel", actor=care, at=later(3)
+    )
+    assert _state(rma) == "closed"
+    assert not UnitScan.objects.filter(outcome__in=["received", "released"]).exists()
+    email = OutboundMessage.objects.get(key=f"rma:{rma.pk}:closed_after_hold")
+    assert email.subject == f"Your return {rma.number} is closed"
+    assert "A different product came in the parcel" in email.body
+    assert other.serial not in email.body
+    with pytest.raises(DomainError) as caught:
+        receiving.close_hold(rma=rma, note="again", actor=care, at=later(3))
+    assert (caught.value.code, caught.value.status) == ("not_held", 409)

@@ -198,6 +198,31 @@ def test_care_releases_a_held_rma_from_the_queue(staff_client: Any) -> None:
     done = care.post(f"/back-office/rmas/{rma.number}/release/", {"note": "Label replaced"})
     assert done.status_code == 302
     assert Rma.objects.get(pk=rma.pk).state == "received"
+    # Closing is for held RMAs only: refused beside the note, nothing changed.
+    late = care.post(f"/back-office/rmas/{rma.number}/close/", {"note": "Wrong product"})
+    assert late.status_code == 409
+    assert "is not held" in _html(late)
+    assert Rma.objects.get(pk=rma.pk).state == "received"
+
+
+@pytest.mark.promise("TOS-24")
+def test_care_closes_a_held_rma_from_the_queue(staff_client: Any) -> None:
+    care = staff_client("care_agent")
+    warehouse = staff_client("warehouse")
+    (unit,) = shipped_units()
+    (other,) = shipped_units()
+    rma = issued_rma([unit])
+    warehouse.post(f"/back-office/warehouse/returns/{rma.number}/", {"serial": other.serial})
+    queue = _html(care.get("/back-office/rmas/?state=held"))
+    assert f'<label for="close-{rma.number}">' in queue
+    done = care.post(f"/back-office/rmas/{rma.number}/close/", {"note": "Wrong product"})
+    assert done.status_code == 302
+    assert Rma.objects.get(pk=rma.pk).state == "closed"
+    # The parcel scanned again at the bench is refused: the RMA is closed.
+    again = warehouse.post("/back-office/warehouse/returns/", {"label": rma.number})
+    assert again.status_code == 409
+    assert "This RMA is closed." in _html(again)
+    assert not UnitScan.objects.filter(serial=unit.serial).exists()
 
 
 @pytest.mark.promise("TOS-23", "TOS-24")
