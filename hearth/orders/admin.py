@@ -17,6 +17,7 @@ from hearth.core.errors import DomainError
 from hearth.orders import rules, services
 from hearth.orders.models import (
     CancellationReason,
+    CreditNote,
     HoldReason,
     Order,
     OrderEvent,
@@ -72,6 +73,34 @@ class RefundInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class CreditNoteInline(admin.TabularInline):
+    """The order's credit notes (returns refunded), each with its PDF: read-only, seen by whoever
+    may see the order."""
+
+    model = CreditNote
+    extra = 0
+    can_delete = False
+    fields = ("number", "reference", "issued_at", "total_tax", "total", "actor", "pdf")
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("orders.view_order"))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("PDF"))
+    def pdf(self, obj: CreditNote) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("orders:staff_credit_note", args=[obj.number]),
+            _("Credit note %(n)s (PDF)") % {"n": obj.number},
+        )
 
 
 class EventInline(admin.TabularInline):
@@ -174,7 +203,7 @@ class OrderAdmin(ReadOnlyAdmin):
     ]
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
-        return (LineInline, RefundInline, EventInline)
+        return (LineInline, RefundInline, CreditNoteInline, EventInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = [f.name for f in Order._meta.fields if f.name != "idempotency_key"]

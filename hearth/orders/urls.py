@@ -20,6 +20,11 @@ urlpatterns = [
         views.my_credit_note,
         name="my_credit_note",
     ),
+    path(
+        "back-office/credit-notes/<str:number>.pdf",
+        views.staff_credit_note,
+        name="staff_credit_note",
+    ),
     path("back-office/phone-orders/", views.phone_start, name="phone_start"),
     path("back-office/phone-orders/<str:draft_id>/", views.phone_build, name="phone_build"),
     path(

@@ -513,3 +513,14 @@ def refund(request: HttpRequest, number: str) -> HttpResponse:
         {"order": order, "form": form, "money": money},
         status=status,
     )
+
+
+@staff_with_perm("orders.view_order")
+def staff_credit_note(request: HttpRequest, number: str) -> HttpResponse:
+    """A credit note's PDF for staff who may see orders (finance, care), past the second factor."""
+    from hearth.orders.models import CreditNote
+
+    credit_note = get_object_or_404(CreditNote.objects.select_related("order"), number=number)
+    response = HttpResponse(render_credit_note_pdf(credit_note), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credit-note-{credit_note.number}.pdf"'
+    return response

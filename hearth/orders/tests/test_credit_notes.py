@@ -316,3 +316,18 @@ def test_no_sequence_of_partial_returns_credits_more_than_the_invoice_per_compon
         assert paid.refunded_amount == order.grand_total
         order.refresh_from_db()
         assert order.status == OrderStatus.REFUNDED
+
+
+def test_finance_sees_the_credit_notes_on_the_order_and_downloads_their_pdf(speaker, staff_client):
+    order = shipped()
+    note = refund_return(order=order, lines={"EO-ONE-OAK": 1}, reference="RMA-1", actor=None, at=T0)
+    finance = staff_client("finance")
+    page = finance.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    url = f"/back-office/credit-notes/{note.number}.pdf"
+    assert note.number in page and url in page
+    pdf = finance.get(url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert f"Credit note number: {note.number}".encode() in pdf.content
+    assert staff_client("warehouse").get(url).status_code == 403
+    assert Client().get(url).status_code == 302  # to the sign-in
+    assert finance.get("/back-office/credit-notes/CN-0-9.pdf").status_code == 404
