@@ -97,7 +97,9 @@ def main() -> None:
     if profiler is not None:
         profiler.enable()
     timing["on"] = True
+    walked = time.process_time()
     journeys = [walk(base, n, product, transport=transport) for n in range(args.flows)]
+    walked = time.process_time() - walked
     timing["on"] = False
     if profiler is not None:
         profiler.disable()
@@ -121,6 +123,10 @@ def main() -> None:
     print(f"storefront GETs, redirects and steps: median {statistics.median(storefront):.2f} ms")
     print(f"placing (POST review): median {statistics.median(place):.2f} ms")
     print(f"CPU per journey: {total:.1f} ms")
+    # The rest of the walk's CPU is the client's own: httpx, cookies, parsing each page's forms
+    # (what journey.py's buyers cost the shared machine besides the server).
+    client = walked * 1000 / max(1, args.flows) - total
+    print(f"client CPU per journey (walker, httpx, form parsing): {client:.1f} ms")
 
 
 if __name__ == "__main__":

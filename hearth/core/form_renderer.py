@@ -87,6 +87,36 @@ def _select(widget: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+_OPTION_TEMPLATES = frozenset(
+    _WIDGETS + name for name in ("radio_option.html", "checkbox_option.html")
+)
+
+
+def _multiple_input(widget: Mapping[str, Any]) -> str:
+    """``multiple_input.html`` (radio buttons, checkboxes): each option as its template writes
+    it, with the newlines its included files end with."""
+    ident = widget["attrs"].get("id")
+    css = widget["attrs"].get("class")
+    out = ["<div"]
+    if ident:
+        out.append(f' id="{conditional_escape(ident)}"')
+    if css:
+        out.append(f' class="{conditional_escape(css)}"')
+    out.append(">")
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            out.append(f"\n  <div><label>{conditional_escape(group)}</label>")
+        for option in options:
+            if option["template_name"] not in _OPTION_TEMPLATES:
+                return ""  # an unusual option template: let Django render the whole widget
+            # radio_option.html includes input_option.html: each file ends with a newline.
+            out.append(f"<div>\n    {_input_option(option)}\n\n</div>")
+        if group:
+            out.append("\n  </div>")
+    out.append("\n</div>")
+    return "".join(out)
+
+
 _INPUTS = (
     "input",
     "text",
@@ -106,6 +136,9 @@ _INPUTS = (
 _WRITERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     **{f"{_WIDGETS}{name}.html": _input for name in _INPUTS},
     f"{_WIDGETS}textarea.html": _textarea,
+    f"{_WIDGETS}radio.html": _multiple_input,
+    f"{_WIDGETS}checkbox_select.html": _multiple_input,
+    f"{_WIDGETS}multiple_input.html": _multiple_input,
     f"{_WIDGETS}select.html": _select,
     f"{_WIDGETS}select_option.html": _option,
     f"{_WIDGETS}input_option.html": _input_option,

@@ -41,6 +41,9 @@ class Every(forms.Form):
     grouped = forms.ChoiceField(choices=GROUPED, required=False)
     many = forms.MultipleChoiceField(choices=CHOICES, required=False)
     radio = forms.ChoiceField(choices=CHOICES, widget=forms.RadioSelect)
+    grouped_radio = forms.ChoiceField(
+        choices=GROUPED, widget=forms.RadioSelect(attrs={"class": "c&"}), required=False
+    )
     boxes = forms.MultipleChoiceField(
         choices=CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -62,6 +65,7 @@ BOUND = {
     "many": ["a", ""],
     "radio": "a",
     "boxes": ["3"],
+    "grouped_radio": "b",
 }
 
 
