@@ -108,13 +108,19 @@ def queue_rendered_later(
     at: dt.datetime,
     from_address: str | None = None,
     kind: OutboundKind = OutboundKind.TRANSACTIONAL,
+    new_key: bool = False,
 ) -> OutboundMessage:
     """:func:`queue_email` for a message costly to make (a tax invoice's PDF): the row is written
     now, in the caller's transaction, with its key, recipients and Message-ID, so the email
     exists if and only if the change does; its content is made by ``render_with`` (the dotted
     path of a function taking ``key=`` and returning an ``EmailMessage``) when a worker first
-    claims it, outside the caller's request, and stored on the row before it is sent."""
+    claims it, outside the caller's request, and stored on the row before it is sent.
+
+    ``new_key``: the key names a business object created in the caller's transaction, so no row
+    can hold it yet: the lookup and the savepoint are skipped (a clash would fail the caller's
+    transaction, as any unique key does)."""
     return _queue(
+        new_key=new_key,
         key=key,
         to=to,
         subject="",
@@ -140,11 +146,12 @@ def _queue(
     forget_once_sent: bool = False,
     headers: Mapping[str, str] | None = None,
     render_with: str = "",
+    new_key: bool = False,
 ) -> OutboundMessage:
     recipients = [address for address in to if address]
     if not recipients:
         raise DomainError(CommsErrorCode.NO_RECIPIENT, _("An email needs a recipient."))
-    existing = OutboundMessage.objects.filter(key=key).first()
+    existing = None if new_key else OutboundMessage.objects.filter(key=key).first()
     if existing is not None:
         return existing
     extra = dict(headers or {})
@@ -156,7 +163,7 @@ def _queue(
         )
     sender = from_address or settings.DEFAULT_FROM_EMAIL
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not new_key):
             row = OutboundMessage.objects.create(
                 key=key,
                 message_id=_message_id(sender),

@@ -88,6 +88,24 @@ def render_queued(*, key: str) -> EmailMessage:
         return _RENDERED_LATER[kind](order)
 
 
+def queue_placed_order_emails(*, order: Order, at: dt.datetime) -> None:
+    """TOS-7, TOS-11: the confirmation and the tax invoice of an order created in the caller's
+    transaction. Nothing can have been queued for it yet, so this writes the rows without the
+    order's row lock and the lookups that :func:`send_confirmation` (a task run again) needs."""
+    kinds = (SentOrderEmail.Kind.CONFIRMATION, SentOrderEmail.Kind.TAX_INVOICE)
+    for kind in kinds:
+        queue_rendered_later(
+            key=f"order:{order.pk}:{kind}",
+            to=[order.email],
+            render_with=RENDERER,
+            at=at,
+            new_key=True,
+        )
+    SentOrderEmail.objects.bulk_create(
+        [SentOrderEmail(order=order, kind=kind, sent_at=at) for kind in kinds]
+    )
+
+
 def send_confirmation(*, order_id: int, at: dt.datetime) -> bool:
     """TOS-7: queued with the order; rendered by the worker that sends it."""
     return _queue_rendered_later(order_id=order_id, kind=SentOrderEmail.Kind.CONFIRMATION, at=at)

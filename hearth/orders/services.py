@@ -645,8 +645,7 @@ def _create(
     order_id = order.pk
     # TOS-7, TOS-11: queued in this transaction (they exist if and only if the order does) and
     # sent by comms after the commit.
-    emails.send_confirmation(order_id=order_id, at=at)
-    emails.send_tax_invoice(order_id=order_id, at=at)
+    emails.queue_placed_order_emails(order=order, at=at)
     if not review:
         transaction.on_commit(lambda: tasks.release_paid_order.enqueue(order_id))
     return order
