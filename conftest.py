@@ -144,7 +144,9 @@ def _fresh_policy_documents() -> object:
     """Each test reads policy versions from its own database (a worker-process cache in
     production: see hearth/privacy/selectors.py); a rolled-back test's versions are forgotten."""
     from hearth.privacy.selectors import forget_policy_documents
+    from hearth.web.templatetags.chrome import forget_fragments
 
     forget_policy_documents()
+    forget_fragments()  # a test may change URLs or translations
     yield
     forget_policy_documents()
