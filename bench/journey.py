@@ -9,7 +9,8 @@ knows field names, not page order, so a shorter checkout (one page) is measured 
 
 It runs 1, 8 and 32 buyers against gunicorn with the same worker count as the django-oscar peer
 (4 sync workers), checks every order number the buyers saw against the database, and prints
-orders/s, the placing request's p50 and p95, and the server's CPU per journey and per request.
+orders/s, the placing request's p50 and p95, the server's CPU per journey and per request, and
+the client's own CPU per journey (it shares the cores with the server).
 With ``--with-oscar`` it runs ``../shared/peers/oscar/bench.py`` in the same run and prints the
 ratio per database and level.
 
@@ -406,6 +407,7 @@ class Level:
     requests_per_flow: float
     cpu_ms_per_journey: float
     cpu_ms_per_request: float
+    client_cpu_ms_per_journey: float  # this process's CPU (the buyers' threads): httpx, parsing
     verified: bool
 
 
@@ -442,6 +444,7 @@ def run_level(
 
     before = set(orders_in_database(server))
     cpu0 = server_cpu_ms(server.pid)
+    client0 = time.process_time()
     start = time.monotonic()
     threads = [threading.Thread(target=buyer) for _ in range(buyers)]
     for thread in threads:
@@ -449,6 +452,7 @@ def run_level(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - start
+    client_cpu = (time.process_time() - client0) * 1000
     cpu = server_cpu_ms(server.pid) - cpu0
     after = orders_in_database(server)
     seen = {j.number for j in journeys}
@@ -468,6 +472,7 @@ def run_level(
         requests_per_flow=total_requests / max(1, len(journeys)),
         cpu_ms_per_journey=cpu / max(1, len(journeys)),
         cpu_ms_per_request=cpu / total_requests,
+        client_cpu_ms_per_journey=client_cpu / max(1, len(journeys)),
         verified=verified,
     )
 
@@ -493,6 +498,7 @@ def bench_database(
                 f"flow p50 {level.flow_p50_ms:6.0f} ms  {level.requests_per_flow:4.1f} req/flow  "
                 f"server CPU {level.cpu_ms_per_journey:6.1f} ms/journey "
                 f"{level.cpu_ms_per_request:5.2f} ms/request  "
+                f"client CPU {level.client_cpu_ms_per_journey:5.1f} ms/journey  "
                 f"{level.orders} orders, {level.errors} errors, "
                 f"{'verified' if level.verified else 'NOT VERIFIED against the database'}"
             )
