@@ -28,6 +28,7 @@ import html
 import json
 import os
 import re
+import ssl
 import statistics
 import subprocess
 import sys
@@ -225,6 +226,19 @@ class Journey:
     seconds: float
 
 
+_TLS: ssl.SSLContext | None = None
+
+
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every buyer: httpx builds (and loads the CA bundle into) a new one
+    for each client otherwise, about 30 ms of client CPU per journey, even over plain HTTP.
+    Verification is unchanged: this is the default context httpx would build."""
+    global _TLS
+    if _TLS is None:
+        _TLS = ssl.create_default_context()
+    return _TLS
+
+
 def walk(base: str, n: int, product_path: str, transport: object = None) -> Journey:
     """One guest's journey; ``transport`` (an ``httpx.WSGITransport``) walks it in-process, as
     ``bench/request_cost.py`` does to time and profile each request."""
@@ -238,6 +252,7 @@ def walk(base: str, n: int, product_path: str, transport: object = None) -> Jour
         follow_redirects=True,
         timeout=60,
         transport=transport,  # type: ignore[arg-type]
+        verify=_tls(),
     ) as client:
 
         def go(
@@ -321,6 +336,25 @@ class Server:
     env: dict[str, str]
 
 
+#: Which HTTP server runs the WSGI application: ``gunicorn`` (sync workers, the peer's server)
+#: or ``granian`` (Rust HTTP, one blocking thread per worker, keep-alive). JOURNEY_SERVER.
+SERVER = os.environ.get("JOURNEY_SERVER", "gunicorn")
+
+
+def server_command(port: int, workers: int) -> list[str]:
+    if SERVER == "granian":
+        return [
+            PYTHON, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+            "--log-level", "warning", "--no-ws", "hearth.wsgi:application",
+        ]  # fmt: skip
+    command = [PYTHON, "-m", "gunicorn", "hearth.wsgi", "-b", f"127.0.0.1:{port}"]
+    config = ROOT / "hearth" / "gunicorn.conf.py"
+    if config.exists():
+        command += ["-c", str(config)]
+    return [*command, "-w", str(workers), "--log-level", "warning"]
+
+
 @contextlib.contextmanager
 def serve(database_url: str | None, workers: int) -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="hearth-journey-") as var_dir:
@@ -344,12 +378,7 @@ def serve(database_url: str | None, workers: int) -> Iterator[Server]:
         # of journeys (they ran out after ~25 orders and then every buyer stopped at the basket).
         subprocess.run([PYTHON, "manage.py", "shell", "-c", STOCK_UP], **run)  # type: ignore[call-overload]
         port = free_port()
-        config = ROOT / "hearth" / "gunicorn.conf.py"
-        command = [PYTHON, "-m", "gunicorn", "hearth.wsgi", "-b", f"127.0.0.1:{port}"]
-        if config.exists():
-            command += ["-c", str(config)]
-        command += ["-w", str(workers), "--log-level", "warning"]
-        server = subprocess.Popen(command, cwd=ROOT, env=env)
+        server = subprocess.Popen(server_command(port, workers), cwd=ROOT, env=env)
         try:
             import httpx
 
@@ -480,7 +509,7 @@ def run_level(
 def bench_database(
     label: str, url: str | None, levels: list[int], flows: int, workers: int, timeout: float
 ) -> list[Level]:
-    print(f"\n== Hearth guest journey on {label}, gunicorn {workers} workers")
+    print(f"\n== Hearth guest journey on {label}, {SERVER} {workers} workers")
     results = []
     with serve(url, workers) as server:
         product = first_product_path(server)
