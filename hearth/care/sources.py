@@ -110,27 +110,41 @@ def _absorb_exception(exception: DeliveryExceptionCase) -> Case | None:
         return None
 
 
+def _unlinked(ids: list[int], kind: str) -> list[int]:
+    """Of these open source rows, those no care case is linked to yet (bounded by the open rows,
+    not by every link ever made)."""
+    linked = set(
+        CaseLink.objects.filter(kind=kind, ref__in=[str(i) for i in ids]).values_list(
+            "ref", flat=True
+        )
+    )
+    return [i for i in ids if str(i) not in linked]
+
+
 def absorb_sources(*, at: dt.datetime) -> int:
     """Open (or join) a care case for every open dropout case and delivery exception that has
     none yet. How many source rows were absorbed."""
     count = 0
-    linked_dropouts = CaseLink.objects.filter(kind=CaseLink.Kind.DROPOUT).values("ref")
-    for dropout in (
-        DropoutCase.objects.filter(status=DropoutCaseStatus.OPEN, opened_at__lte=at)
-        .exclude(id__in=_ids(linked_dropouts))
-        .order_by("opened_at", "id")
-    ):
+    open_dropouts = list(
+        DropoutCase.objects.filter(status=DropoutCaseStatus.OPEN, opened_at__lte=at).values_list(
+            "id", flat=True
+        )
+    )
+    for dropout in DropoutCase.objects.filter(
+        id__in=_unlinked(open_dropouts, CaseLink.Kind.DROPOUT)
+    ).order_by("opened_at", "id"):
         count += _absorb_dropout(dropout) is not None
-    linked_exceptions = CaseLink.objects.filter(kind=CaseLink.Kind.DELIVERY_EXCEPTION)
+    open_exceptions = list(
+        DeliveryExceptionCase.objects.filter(state=DeliveryExceptionCase.State.OPEN).values_list(
+            "id", flat=True
+        )
+    )
     for exception in (
-        DeliveryExceptionCase.objects.filter(state=DeliveryExceptionCase.State.OPEN)
-        .exclude(id__in=_ids(linked_exceptions.values("ref")))
+        DeliveryExceptionCase.objects.filter(
+            id__in=_unlinked(open_exceptions, CaseLink.Kind.DELIVERY_EXCEPTION)
+        )
         .select_related("shipment__order__customer")
         .order_by("opened_at", "id")
     ):
         count += _absorb_exception(exception) is not None
     return count
-
-
-def _ids(refs: object) -> list[int]:
-    return [int(row["ref"]) for row in refs]  # type: ignore[attr-defined]
