@@ -98,7 +98,32 @@ ROOT_URLCONF = "hearth.urls"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "hearth.payments.reporting.CardSafeExceptionReporterFilter"
 WSGI_APPLICATION = "hearth.wsgi.application"
 
+_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.template.context_processors.i18n",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "hearth.privacy.context_processors.policy_notice",
+]
 TEMPLATES = [
+    # Plain text first (emails' text parts and subjects): `.txt` templates only, never
+    # HTML-escaped (hearth/core/plain_text.py). Every other template: the HTML engine below.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "autoescape": False,
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    ["hearth.core.plain_text.PlainTextLoader"],
+                )
+            ],
+            "context_processors": _CONTEXT_PROCESSORS,
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],

@@ -1,0 +1,24 @@
+"""Plain text is not HTML: the template loader of the plain-text engine (issue #14 item 11).
+
+Every email's text part and subject come from a ``.txt`` template. Rendered by the HTML engine,
+``Ember & Oak`` arrived as ``Ember &amp; Oak``. settings.TEMPLATES puts a ``text`` engine first,
+with autoescaping off and this loader, which finds ``.txt`` templates only (in every app's
+``templates/`` folder): any ``render_to_string("....txt")`` renders unescaped, whoever calls it,
+and every other template falls through to the HTML engine, which escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.template.loaders.app_directories import Loader as AppDirectoriesLoader
+
+
+class PlainTextLoader(AppDirectoriesLoader):
+    """The app-directories loader, for ``*.txt`` templates only."""
+
+    def get_template_sources(self, template_name: str) -> Iterator[Any]:
+        if not template_name.endswith(".txt"):
+            return iter(())
+        return super().get_template_sources(template_name)
