@@ -277,6 +277,7 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.comms.tasks.sweep_outbox", 60),
     ("hearth.checkout.tasks.purge_abandoned_checkouts", 300),
     ("hearth.comms.tasks.purge_outbox", 86_400),
+    ("hearth.comms.tasks.run_campaigns", 60),
     ("hearth.care.tasks.tell_delayed_cases", 900),
     ("hearth.care.tasks.absorb_sources", 60),
     ("hearth.care.tasks.purge_closed_cases", 86_400),

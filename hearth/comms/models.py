@@ -4,10 +4,12 @@ SMTP allows) and the outbox (what the embedded run's mail backend "delivered", f
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hearth.comms.rules import MessageStatus, SuppressionReason
+from hearth.comms.rules import CampaignState, MessageStatus, SuppressionReason
+from hearth.privacy.fields import EncryptedTextField
 
 
 class OutboundStatus(models.TextChoices):
@@ -121,11 +123,11 @@ class Suppression(models.Model):
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    SCHEDULED = "scheduled", _("scheduled")
-    SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
-    CANCELLED = "cancelled", _("cancelled")
+    DRAFT = CampaignState.DRAFT, _("draft")
+    SCHEDULED = CampaignState.SCHEDULED, _("scheduled")
+    SENDING = CampaignState.SENDING, _("sending")
+    SENT = CampaignState.SENT, _("sent")
+    CANCELLED = CampaignState.CANCELLED, _("cancelled")
 
 
 class Campaign(models.Model):
@@ -185,14 +187,37 @@ class Campaign(models.Model):
         return self.subject
 
 
+class CampaignSendState(models.TextChoices):
+    PENDING = "pending", _("waiting for its batch")
+    QUEUED = "queued", _("queued")
+    SKIPPED = "skipped", _("skipped (no longer contactable)")
+
+
 class CampaignSend(models.Model):
-    """One recipient's message of one campaign: written with its queued email, in one
-    transaction, so a crash or a restart never sends a campaign twice to anybody."""
+    """One recipient of one campaign, written when sending starts (unique per campaign and
+    address); its batch re-checks consent, queues its email and marks it queued in one
+    transaction, so a crash or a restart never sends a campaign twice to anybody. The address
+    is kept (encrypted) only until the outbox's 90 days end."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="sends", verbose_name=_("campaign")
     )
     recipient_hash = models.CharField(_("recipient digest"), max_length=64)
+    address = EncryptedTextField(_("email address"), blank=True)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=CampaignSendState.choices,
+        default=CampaignSendState.PENDING,
+    )
     outbound = models.ForeignKey(
         OutboundMessage,
         on_delete=models.SET_NULL,
@@ -211,6 +236,7 @@ class CampaignSend(models.Model):
                 fields=["campaign", "recipient_hash"], name="comms_campaign_sends_once"
             )
         ]
+        indexes = [models.Index(fields=("campaign", "state", "id"), name="comms_send_batch")]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.recipient_hash[:12]}"

@@ -177,3 +177,87 @@ def suppressed_now(*, suppressed_at: dt.datetime | None, express_since: dt.datet
     if suppressed_at is None:
         return False
     return express_since is None or express_since <= suppressed_at
+
+
+# --- Campaigns (issue #14 items 5-7; CASL s.6(2), s.11; PP-8, PP-12).
+
+
+@dataclass(frozen=True)
+class SenderIdentification:
+    name: str
+    mailing_address: str
+    contact: str
+
+
+def casl_problems(
+    *,
+    sender: SenderIdentification,
+    unsubscribe_url: str,
+    unsubscribe_mailbox: str,
+    require_https: bool,
+) -> dict[str, str]:
+    """{field: what is missing} for a campaign that may not go out: CASL s.6(2) needs the
+    sender's name, mailing address and a way to reach them; s.11 and RFC 8058 an unsubscribe
+    link (https where it counts) and mailbox. Empty when the campaign may be saved."""
+    problems: dict[str, str] = {}
+    for name, value in (
+        ("sender_name", sender.name),
+        ("sender_mailing_address", sender.mailing_address),
+        ("sender_contact", sender.contact),
+    ):
+        if not value.strip():
+            problems[name] = "missing"
+    if not unsubscribe_url.startswith(("https://", "http://")) or (
+        require_https and not unsubscribe_url.startswith("https://")
+    ):
+        problems["unsubscribe_url"] = "not an https address"
+    local, at, domain = unsubscribe_mailbox.strip().rpartition("@")
+    if not (local and at and "." in domain) or "+" in local:
+        problems["unsubscribe_mailto"] = "not a mailbox"
+    return problems
+
+
+class Exclusion(StrEnum):
+    NO_CONSENT = "no_consent"  # never consented, nothing implied
+    EXPIRED = (
+        "expired"  # implied consent ran out (2 years after a purchase, 6 months after an enquiry)
+    )
+    WITHDRAWN = "withdrawn"  # withdrawn or refused (an unsubscribe, an opt-out box)
+    SUPPRESSED = "suppressed"  # on the suppression list (unsubscribed, replied stop, bounced)
+
+
+def exclusion(
+    *, granted: bool, withdrawn: bool, ever_granted: bool, suppressed: bool
+) -> Exclusion | None:
+    """Why a person in a campaign's filters gets no message, or None: they may be contacted.
+    The suppression list wins over everything; then the consent ledger's verdict."""
+    if suppressed:
+        return Exclusion.SUPPRESSED
+    if granted:
+        return None
+    if withdrawn:
+        return Exclusion.WITHDRAWN
+    return Exclusion.EXPIRED if ever_granted else Exclusion.NO_CONSENT
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+CAMPAIGN_MOVES: dict[CampaignState, frozenset[CampaignState]] = {
+    CampaignState.DRAFT: frozenset({CampaignState.SCHEDULED, CampaignState.SENDING}),
+    CampaignState.SCHEDULED: frozenset(
+        {CampaignState.DRAFT, CampaignState.SENDING, CampaignState.CANCELLED}
+    ),
+    CampaignState.SENDING: frozenset({CampaignState.SENT, CampaignState.CANCELLED}),
+    CampaignState.SENT: frozenset(),
+    CampaignState.CANCELLED: frozenset(),
+}
+
+
+def campaign_may_move(current: CampaignState, to: CampaignState) -> bool:
+    return to in CAMPAIGN_MOVES[current]

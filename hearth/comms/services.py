@@ -32,14 +32,23 @@ from functools import partial
 
 from django.conf import settings
 from django.core import mail
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from hearth.comms import rules, selectors
+from hearth.comms.dkim import SignedEmailMessage
 from hearth.comms.errors import CommsErrorCode
-from hearth.comms.models import OutboundKind, OutboundMessage, OutboundStatus, OutboxMessage
+from hearth.comms.models import (
+    Campaign,
+    CampaignSend,
+    OutboundKind,
+    OutboundMessage,
+    OutboundStatus,
+    OutboxMessage,
+)
 from hearth.core import audit, clock
 from hearth.core.audit import Actor
 from hearth.core.errors import DomainError
@@ -266,10 +275,11 @@ class Outcome(StrEnum):
     RETRY_LATER = "retry_later"
     FAILED = "failed"
     GONE = "gone"
+    SUPPRESSED = "suppressed"
 
 
 def _as_email(row: OutboundMessage) -> EmailMessage:
-    message = EmailMultiAlternatives(
+    message = SignedEmailMessage(  # DKIM-signed when a key is configured
         row.subject,
         row.body,
         row.from_address,
@@ -343,6 +353,13 @@ def deliver(*, outbound_id: int) -> Outcome:
                 rules.Claim.NOT_DUE: Outcome.NOT_DUE,
                 rules.Claim.FAILED: Outcome.FAILED,
             }[decision]
+        if row.kind == OutboundKind.MARKETING and _suppressed(row):
+            # Unsubscribed (or bounced) since it was queued: a commercial email never goes.
+            row.status = OutboundStatus.FAILED
+            row.last_error = "Suppressed"
+            row.lease_until = None
+            row.save(update_fields=["status", "last_error", "lease_until"])
+            return Outcome.SUPPRESSED
         row.status = OutboundStatus.SENDING
         row.attempts += 1
         row.lease_until = now + policy.sending_lease
@@ -371,7 +388,27 @@ def deliver(*, outbound_id: int) -> Outcome:
     ).update(
         status=OutboundStatus.SENT, sent_at=clock.now(), lease_until=None, last_error="", **forget
     )
+    if row.kind == OutboundKind.MARKETING:
+        _count_campaign_sent(outbound_id)
     return Outcome.SENT
+
+
+def _suppressed(row: OutboundMessage) -> bool:
+    """Every commercial send checks the suppression list (issue #14 item 9)."""
+    from hearth.comms import suppression  # it writes privacy's ledger, which queues mail here
+
+    return any(suppression.is_suppressed(address) for address in row.to_addresses)
+
+
+def _count_campaign_sent(outbound_id: int) -> None:
+
+    campaign_id = (
+        CampaignSend.objects.filter(outbound_id=outbound_id)
+        .values_list("campaign_id", flat=True)
+        .first()
+    )
+    if campaign_id is not None:
+        Campaign.objects.filter(pk=campaign_id).update(sent_count=F("sent_count") + 1)
 
 
 def _attempt_failed(outbound_id: int, *, attempt: int, error: str) -> Outcome:
@@ -436,4 +473,6 @@ def purge_outbox(*, at: dt.datetime) -> Purged:
     with transaction.atomic():
         outbound, _detail = OutboundMessage.objects.filter(created_at__lt=cutoff).delete()
         outbox, _detail = OutboxMessage.objects.filter(created_at__lt=cutoff).delete()
+        # Campaign sends hold the address (encrypted) for the same 90 days.
+        CampaignSend.objects.filter(at__lt=cutoff).delete()
     return Purged(outbound=outbound, outbox=outbox)

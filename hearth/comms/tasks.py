@@ -27,3 +27,19 @@ def purge_outbox() -> int:
     """Delete outbox rows past their declared 90 days (periodic). Returns the rows deleted."""
     purged = services.purge_outbox(at=clock.now())
     return purged.outbound + purged.outbox
+
+
+@task(queue_name="email")
+def send_campaign_batch(campaign_id: int) -> int:
+    """One batch of a campaign (see ``campaigns.send_batch``); safe to run twice."""
+    from hearth.comms import campaigns
+
+    return campaigns.send_batch(campaign_id=campaign_id, at=clock.now())
+
+
+@task(queue_name="email")
+def run_campaigns() -> int:
+    """Start due scheduled campaigns; nudge the ones still sending (periodic)."""
+    from hearth.comms import campaigns
+
+    return campaigns.run_due(at=clock.now())

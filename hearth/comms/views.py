@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from hearth.comms import inbound, selectors
+from hearth.comms import campaigns, inbound, rules, selectors, suppression
 from hearth.comms.errors import CommsErrorCode
+from hearth.comms.forms import UnsubscribeByEmailForm
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.signatures import signature_valid
@@ -48,3 +51,56 @@ def inbound_webhook(request: HttpRequest) -> JsonResponse:
     except DomainError as error:
         return JsonResponse(error.as_body(), status=error.status)
     return JsonResponse({"disposition": str(disposition)}, status=200)
+
+
+def _masked(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+@csrf_exempt  # RFC 8058: the mail provider's one-click POST carries no CSRF token; the signed
+# token in the address is what authorises it, and it can only unsubscribe
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The unsubscribe link (GET: a page with one button; POST: unsubscribed at once) and the
+    ``List-Unsubscribe`` https address (RFC 8058 one-click: a POST whose body is
+    ``List-Unsubscribe=One-Click``). No sign-in. A tampered or expired token: a page that still
+    lets the person unsubscribe by email (400)."""
+    try:
+        signed = campaigns.read_unsubscribe_token(token)
+    except signing.BadSignature:
+        page = {"form": UnsubscribeByEmailForm(), "bad_link": True, "mailbox": _mailbox()}
+        return render(request, "comms/unsubscribe_by_email.html", page, status=400)
+    context: dict[str, object] = {"masked": _masked(signed.address), "done": False}
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        suppression.unsubscribe(
+            address=signed.address,
+            reason=(
+                rules.SuppressionReason.ONE_CLICK
+                if one_click
+                else rules.SuppressionReason.UNSUBSCRIBE_LINK
+            ),
+            at=clock.now(),
+            source="one-click unsubscribe (RFC 8058)" if one_click else "unsubscribe link",
+            campaign_id=signed.campaign_id,
+        )
+        context["done"] = True
+    return render(request, "comms/unsubscribe.html", context)
+
+
+def _mailbox() -> str:
+    return str(settings.HEARTH_UNSUBSCRIBE_MAILBOX)
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe_by_email(request: HttpRequest) -> HttpResponse:
+    """Unsubscribe when no link works: give the address, get a fresh link by email (the same
+    answer whether or not we know the address)."""
+    form = UnsubscribeByEmailForm(request.POST or None)
+    context: dict[str, object] = {"form": form, "mailbox": _mailbox(), "sent": False}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "comms/unsubscribe_by_email.html", context, status=400)
+        campaigns.send_unsubscribe_link(address=form.cleaned_data["email"], at=clock.now())
+        context["sent"] = True
+    return render(request, "comms/unsubscribe_by_email.html", context)

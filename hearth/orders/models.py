@@ -109,6 +109,9 @@ class Order(models.Model):
     city = EncryptedTextField(_("city"))
     province = models.CharField(_("province or territory"), max_length=2)
     postal_code = EncryptedTextField(_("postal code"))
+    # The shop's language when the order was placed ("en", "fr-ca"): the language a campaign's
+    # audience filter reads (issue #14 item 5); "" for orders placed before it was recorded.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     country = models.CharField(_("country"), max_length=2)
     subtotal = models.DecimalField(_("goods before tax"), max_digits=10, decimal_places=2)
     discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=0)

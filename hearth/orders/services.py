@@ -11,8 +11,10 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hearth.core import audit
@@ -535,6 +537,7 @@ def _create(
         province=address.province,
         postal_code=address.postal_code,
         country=address.country,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         subtotal=goods,
         discount=discount,
         discount_code=(draft.discount_code or "").strip().upper() if discount else "",

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,6 +208,64 @@ def may_contact(
         return False
     states = current_consents(at=at, user=user, email=email, household_id=household_id)
     return states[purpose].granted
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person to ask about in bulk: ``user_id`` (None for a guest) and the keyed hash of the
+    email address that counts for them: a guest's address, or an account's only when proven
+    (``subjects.email_proven``), exactly as :func:`may_contact` reads it."""
+
+    key: Any
+    user_id: int | None
+    email_hash: str
+
+
+@dataclass(frozen=True)
+class BulkConsent:
+    state: ConsentState
+    ever_granted: bool  # some grant was recorded (tells an expired consent from none at all)
+
+
+def consents_in_bulk(
+    *, purpose: str, at: dt.datetime, people: Iterable[Person]
+) -> dict[Any, BulkConsent]:
+    """:func:`may_contact` for many people at once: one pass over the ledger's records of
+    ``purpose`` (one query, no query per person), the same derivation (``rules.consent_state``).
+    A campaign's audience of 100,000 customers is decided this way."""
+    by_user: dict[int, list[tuple[dt.datetime, int, rules.ConsentEvent]]] = {}
+    by_hash: dict[str, list[tuple[dt.datetime, int, rules.ConsentEvent]]] = {}
+    rows = (
+        ConsentRecord.objects.filter(purpose=purpose)
+        .order_by("at", "id")
+        .values_list("id", "user_id", "email_hash", "granted", "kind", "expires_at", "at")
+        .iterator(chunk_size=20_000)
+    )
+    for pk, user_id, email_hash, granted, kind, expires_at, when in rows:
+        item = (when, pk, rules.ConsentEvent(when, granted, rules.Kind(kind), expires_at))
+        if user_id is not None:
+            by_user.setdefault(user_id, []).append(item)
+        if email_hash:
+            by_hash.setdefault(email_hash, []).append(item)
+    implied = taxonomy.purposes()[purpose].implied_allowed
+    out: dict[Any, BulkConsent] = {}
+    empty: list[tuple[dt.datetime, int, rules.ConsentEvent]] = []
+    for person in people:
+        mine = by_user.get(person.user_id, empty) if person.user_id is not None else empty
+        theirs = by_hash.get(person.email_hash, empty) if person.email_hash else empty
+        if mine and theirs:
+            merged: dict[int, tuple[dt.datetime, int, rules.ConsentEvent]] = {
+                item[1]: item for item in (*mine, *theirs)
+            }
+            items = sorted(merged.values(), key=lambda item: (item[0], item[1]))
+        else:
+            items = mine or theirs
+        events = [item[2] for item in items]
+        out[person.key] = BulkConsent(
+            state=rules.consent_state(events, at, implied_allowed=implied),
+            ever_granted=any(event.granted for event in events),
+        )
+    return out
 
 
 def household_consent(
