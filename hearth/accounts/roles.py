@@ -20,6 +20,7 @@ ROLE_KEYS: tuple[str, ...] = (
     "privacy_officer",
     "finance",
     "administrator",
+    "marketing",
 )
 _PERM = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -156,3 +157,15 @@ def keyed_hash(value: str) -> str:
     """HMAC-SHA256 (hex) of the normalised value, for lookups by equality without plaintext."""
     key = _hash_key(os.environ.get("HEARTH_HASH_KEY", ""), settings.SECRET_KEY, _production())
     return hmac.new(key, normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def keyed_hashes(values: Iterable[str]) -> list[str]:
+    """:func:`keyed_hash` of many values, the key read once (an audience of 100,000)."""
+    key = _hash_key(os.environ.get("HEARTH_HASH_KEY", ""), settings.SECRET_KEY, _production())
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for value in values:
+        mac = base.copy()
+        mac.update(normalise(value).encode("utf-8"))
+        out.append(mac.hexdigest())
+    return out

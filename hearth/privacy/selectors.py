@@ -6,10 +6,11 @@ import csv
 import datetime as dt
 import io
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 
 from hearth.privacy import crypto, rules, subjects, taxonomy
@@ -210,8 +211,32 @@ def may_contact(
     return states[purpose].granted
 
 
-@dataclass(frozen=True)
-class Person:
+def _aware(value: Any) -> dt.datetime | None:
+    """A timestamp column as an aware datetime (SQLite: naive UTC or ISO text)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    # Stored in UTC (USE_TZ): SQLite hands it back naive.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def _ledger_rows(purpose: str) -> Iterator[tuple[Any, ...]]:
+    """(id, user_id, email_hash, granted, kind, expires_at, at) of every record of
+    ``purpose`` in recording order: one query, read off the ORM (its per-value converters cost
+    more than the whole derivation at 100,000 people; DESIGN.md "Hot paths")."""
+    table = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    sql = (
+        f"SELECT id, user_id, email_hash, granted, kind, expires_at, at FROM {table} "  # noqa: S608
+        "WHERE purpose = %s ORDER BY at, id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [purpose])
+        while rows := cursor.fetchmany(20_000):
+            for pk, user_id, email_hash, granted, kind, expires_at, at in rows:
+                yield pk, user_id, email_hash, granted, kind, _aware(expires_at), _aware(at)
+
+
+class Person(NamedTuple):
     """One person to ask about in bulk: ``user_id`` (None for a guest) and the keyed hash of the
     email address that counts for them: a guest's address, or an account's only when proven
     (``subjects.email_proven``), exactly as :func:`may_contact` reads it."""
@@ -221,8 +246,7 @@ class Person:
     email_hash: str
 
 
-@dataclass(frozen=True)
-class BulkConsent:
+class BulkConsent(NamedTuple):
     state: ConsentState
     ever_granted: bool  # some grant was recorded (tells an expired consent from none at all)
 
@@ -235,14 +259,9 @@ def consents_in_bulk(
     A campaign's audience of 100,000 customers is decided this way."""
     by_user: dict[int, list[tuple[dt.datetime, int, rules.ConsentEvent]]] = {}
     by_hash: dict[str, list[tuple[dt.datetime, int, rules.ConsentEvent]]] = {}
-    rows = (
-        ConsentRecord.objects.filter(purpose=purpose)
-        .order_by("at", "id")
-        .values_list("id", "user_id", "email_hash", "granted", "kind", "expires_at", "at")
-        .iterator(chunk_size=20_000)
-    )
-    for pk, user_id, email_hash, granted, kind, expires_at, when in rows:
-        item = (when, pk, rules.ConsentEvent(when, granted, rules.Kind(kind), expires_at))
+    kinds = {k.value: k for k in rules.Kind}
+    for pk, user_id, email_hash, granted, kind, expires_at, when in _ledger_rows(purpose):
+        item = (when, pk, rules.ConsentEvent(when, bool(granted), kinds[kind], expires_at))
         if user_id is not None:
             by_user.setdefault(user_id, []).append(item)
         if email_hash:

@@ -26,6 +26,7 @@ DEMO_LOGINS = {
     "warehouse": "warehouse@example.com",
     "privacy_officer": "privacy@example.com",
     "finance": "finance@example.com",
+    "marketing": "marketing@example.com",
 }
 
 
