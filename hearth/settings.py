@@ -106,8 +106,21 @@ _CONTEXT_PROCESSORS = [
     "hearth.privacy.context_processors.policy_notice",
 ]
 TEMPLATES = [
-    # Plain text first (emails' text parts and subjects): `.txt` templates only, never
-    # HTML-escaped (hearth/core/plain_text.py). Every other template: the HTML engine below.
+    # HTML (escaped): every template but `.txt` ones. First, so that it is also the engine of
+    # `django.template.Template("...")` (Engine.get_default takes the first).
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "loaders": [
+                ("django.template.loaders.cached.Loader", ["hearth.core.plain_text.HtmlLoader"])
+            ],
+            "context_processors": _CONTEXT_PROCESSORS,
+        },
+    },
+    # Plain text (emails' text parts and subjects): `.txt` templates only, never HTML-escaped
+    # (hearth/core/plain_text.py).
     {
         "NAME": "text",
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -122,20 +135,6 @@ TEMPLATES = [
                 )
             ],
             "context_processors": _CONTEXT_PROCESSORS,
-        },
-    },
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "hearth.privacy.context_processors.policy_notice",
-            ],
         },
     },
 ]

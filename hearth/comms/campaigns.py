@@ -379,14 +379,18 @@ class Audience:
         }
 
 
-@dataclass
 class _Person:
-    address: str
-    customer_id: int | None = None
-    proven: bool = False
-    provinces: set[str] = field(default_factory=set)
-    language: str = ""
-    skus: set[str] = field(default_factory=set)
+    """One customer while an audience is decided (slots: 100,000 of them)."""
+
+    __slots__ = ("address", "customer_id", "language", "proven", "provinces", "skus")
+
+    def __init__(self, address: str, customer_id: int | None = None, proven: bool = False):
+        self.address = address
+        self.customer_id = customer_id
+        self.proven = proven
+        self.provinces: set[str] = set()
+        self.language = ""
+        self.skus: set[str] = set()
 
 
 def _people() -> dict[str, _Person]:

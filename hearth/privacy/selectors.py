@@ -215,7 +215,7 @@ def _aware(value: Any) -> dt.datetime | None:
     """A timestamp column as an aware datetime (SQLite: naive UTC or ISO text)."""
     if value is None:
         return None
-    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
     # Stored in UTC (USE_TZ): SQLite hands it back naive.
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
@@ -225,9 +225,12 @@ def _ledger_rows(purpose: str) -> Iterator[tuple[Any, ...]]:
     ``purpose`` in recording order: one query, read off the ORM (its per-value converters cost
     more than the whole derivation at 100,000 people; DESIGN.md "Hot paths")."""
     table = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    # SQLite: read the timestamps as text (its driver's datetime converter is a Python regex).
+    text = connection.vendor == "sqlite"
+    stamp = "CAST({} AS TEXT)" if text else "{}"
     sql = (
-        f"SELECT id, user_id, email_hash, granted, kind, expires_at, at FROM {table} "  # noqa: S608
-        "WHERE purpose = %s ORDER BY at, id"
+        f"SELECT id, user_id, email_hash, granted, kind, {stamp.format('expires_at')}, "  # noqa: S608
+        f"{stamp.format('at')} FROM {table} WHERE purpose = %s ORDER BY at, id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [purpose])
@@ -268,21 +271,22 @@ def consents_in_bulk(
             by_hash.setdefault(email_hash, []).append(item)
     implied = taxonomy.purposes()[purpose].implied_allowed
     out: dict[Any, BulkConsent] = {}
-    empty: list[tuple[dt.datetime, int, rules.ConsentEvent]] = []
+    nothing = BulkConsent(rules.NO_CONSENT, False)
     for person in people:
-        mine = by_user.get(person.user_id, empty) if person.user_id is not None else empty
-        theirs = by_hash.get(person.email_hash, empty) if person.email_hash else empty
+        mine = by_user.get(person.user_id) if person.user_id is not None else None
+        theirs = by_hash.get(person.email_hash) if person.email_hash else None
         if mine and theirs:
-            merged: dict[int, tuple[dt.datetime, int, rules.ConsentEvent]] = {
-                item[1]: item for item in (*mine, *theirs)
-            }
+            merged = {item[1]: item for item in (*mine, *theirs)}
             items = sorted(merged.values(), key=lambda item: (item[0], item[1]))
         else:
-            items = mine or theirs
+            items = mine or theirs or []
+        if not items:
+            out[person.key] = nothing
+            continue
         events = [item[2] for item in items]
         out[person.key] = BulkConsent(
-            state=rules.consent_state(events, at, implied_allowed=implied),
-            ever_granted=any(event.granted for event in events),
+            rules.consent_state(events, at, implied_allowed=implied),
+            any(event.granted for event in events),
         )
     return out
 
