@@ -562,3 +562,29 @@ def test_a_unit_sent_to_refurbishment_at_inspection_cannot_be_repaired_and_sent_
         services.resolve_covered(rma=rma, resolution="replacement", actor=None, at=T0)
     rma.refresh_from_db()
     assert rma.state == rules.RmaState.REPLACEMENT_SHIPPED
+
+
+@pytest.mark.promise("TOS-24")
+def test_a_card_held_for_review_is_no_valid_authorisation_and_a_second_advance_is_refused(
+    catalogue: None,
+) -> None:
+    unit = ship_unit("EO-ONE-CHR", "EO1C26001501")
+    with clock.frozen(T0):
+        rma = warranty_rma(unit, at=T0)
+        held = _request_advance(Client(), rma, "4000000000000259")  # the issuer asks for review
+        assert held.status_code == 402
+        assert not AdvanceReplacement.objects.filter(rma=rma).exists()
+        assert _request_advance(Client(), rma).status_code == 302
+        advance = AdvanceReplacement.objects.get(rma=rma)
+        with pytest.raises(DomainError) as twice:
+            services.request_advance_replacement(
+                rma=rma, payment_token="tok_again", actor=None, at=T0
+            )
+    assert twice.value.code == "advance_replacement_already_requested"
+    from hearth.payments.selectors import payments_for_reference
+
+    # The review hold was released; the valid one stands.
+    statuses = [p.status for p in payments_for_reference(rma.number)]
+    assert statuses == ["voided", "authorised"]
+    assert AdvanceReplacement.objects.get(rma=rma).payment_id == advance.payment_id
+    assert WarrantyReplacement.objects.filter(rma=rma).count() == 1
