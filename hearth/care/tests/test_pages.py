@@ -335,3 +335,22 @@ def test_a_refused_question_does_not_count_towards_the_limit(client: Client) -> 
         assert client.post("/support/", {**QUESTION, "attachment": exe}).status_code == 400
 
     assert client.post("/support/", QUESTION).status_code == 302
+
+
+def test_the_queue_costs_the_same_queries_for_three_cases_or_thirty(
+    care_staff: Callable[..., Client], django_assert_max_num_queries: Any
+) -> None:
+    client = care_staff("care_agent")
+    agent = client.user  # type: ignore[attr-defined]
+    for n in range(3):
+        services.assign(case=case_at(T0, email=f"a{n}@example.com"), to=agent, at=T0, actor=None)
+    client.get("/back-office/care/")  # warm the session and role caches
+    with django_assert_max_num_queries(12) as few:
+        client.get("/back-office/care/")
+    for n in range(27):
+        services.assign(case=case_at(T0, email=f"b{n}@example.com"), to=agent, at=T0, actor=None)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/back-office/care/")
+
+    assert page.content.decode().count('href="/back-office/care/') >= 30
