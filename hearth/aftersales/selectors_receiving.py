@@ -126,6 +126,7 @@ class UnitPage:
     unit: Any | None  # fulfilment.Unit: the unit we shipped (None for a dealer unit)
     order: Any | None
     shipment: Any | None
+    earlier_sales: list[Any] = field(default_factory=list)  # fulfilment.Unit rows, restocked
     rmas: list[Rma] = field(default_factory=list)
     scans: list[UnitScan] = field(default_factory=list)
     inspections: list[Inspection] = field(default_factory=list)
@@ -142,7 +143,13 @@ def unit_page(serial: str) -> UnitPage | None:
     from hearth.fulfilment.models import ReturnMovement, Shipment, Unit
     from hearth.orders.models import CreditNote, OrderRefund
 
-    unit = Unit.objects.filter(serial=serial).select_related("order_line__order").first()
+    sales = list(
+        Unit.objects.filter(serial=serial)
+        .select_related("order_line__order")
+        .order_by("-captured_at", "-pk")
+    )
+    unit = sales[0] if sales else None  # the latest sale (earlier ones were returned)
+    orders = [sale.order_line.order_id for sale in sales]
     rma_units = list(RmaUnit.objects.filter(serial=serial).select_related("rma"))
     if unit is None and not rma_units:
         return None
@@ -158,17 +165,18 @@ def unit_page(serial: str) -> UnitPage | None:
         unit=unit,
         order=order,
         shipment=Shipment.objects.filter(order=order).first() if order is not None else None,
+        earlier_sales=sales[1:],
         rmas=rmas,
         scans=list(UnitScan.objects.filter(serial=serial).select_related("rma")),
         inspections=list(
             Inspection.objects.filter(rma_unit__serial=serial).select_related("rma", "movement")
         ),
         movements=list(ReturnMovement.objects.filter(serial=serial)),
-        refunds=list(OrderRefund.objects.filter(order=order)) if order is not None else [],
-        credit_notes=(
-            list(CreditNote.objects.filter(order=order).order_by("issued_at", "pk"))
-            if order is not None
-            else []
+        # Refunds and credit notes of every order the serial was sold on (a return is refunded
+        # on the sale it ended).
+        refunds=list(OrderRefund.objects.filter(order_id__in=orders).order_by("at", "pk")),
+        credit_notes=list(
+            CreditNote.objects.filter(order_id__in=orders).order_by("issued_at", "pk")
         ),
     )
     from hearth.aftersales.warranty import warranty_dates

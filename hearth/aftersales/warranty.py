@@ -206,7 +206,12 @@ def _derive(serial: str) -> tuple[wr.Coverage, str] | None:
     found = WarrantyCoverage.objects.select_related("replaces").filter(serial=serial).first()
     if found is not None:
         return _as_rule(found), found.sku
-    unit = Unit.objects.select_related("order_line__order").filter(serial=serial).first()
+    unit = (  # the serial's latest sale: an earlier one ended when it was returned and restocked
+        Unit.objects.select_related("order_line__order")
+        .filter(serial=serial)
+        .order_by("-captured_at", "-pk")
+        .first()
+    )
     if unit is not None:
         replacement = WarrantyReplacement.objects.filter(order=unit.order_line.order).first()
         if replacement is not None:

@@ -131,13 +131,15 @@ class Shipment(models.Model):
 
 
 class Unit(models.Model):
-    """One serial-numbered unit captured at packing, tied to its order line.
+    """One serial-numbered unit captured at packing, tied to its order line: one sale of it.
 
     ``shipped_on`` (the day the carrier took it) starts the unit's warranty; after-sales builds
-    the warranty record on this row.
+    the warranty record on this row. A unit returned and restocked (``restocked_at``) may be sold
+    again: the new sale is a new row with the same serial, so each order keeps its own; at most
+    one row per serial is live (not restocked).
     """
 
-    serial = models.CharField(_("serial number"), max_length=40, unique=True)
+    serial = models.CharField(_("serial number"), max_length=40, db_index=True)
     sku = models.CharField(_("SKU"), max_length=40, db_index=True)
     order_line = models.ForeignKey(
         "orders.OrderLine",
@@ -155,11 +157,28 @@ class Unit(models.Model):
         related_name="+",
     )
     shipped_on = models.DateField(_("shipped on (warranty start)"), null=True, blank=True)
+    restocked_at = models.DateTimeField(
+        _("returned and restocked at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "This sale of the serial ended: the unit came back and went to stock. Selling it "
+            "again captures the serial on a new row for the new order line."
+        ),
+    )
 
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ("order_line", "captured_at", "id")
+        constraints = [
+            # One live row per serial; rows of earlier sales (restocked) stay for their orders.
+            models.UniqueConstraint(
+                fields=["serial"],
+                condition=models.Q(restocked_at__isnull=True),
+                name="fulfilment_unit_serial_live_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} {self.serial}"

@@ -107,9 +107,11 @@ def _refuse(
 def scan_serial(*, order: Order, serial: str, actor: Actor | None, at: dt.datetime) -> Unit:
     """Capture one unit's serial for the order line of its SKU (the start of its warranty record).
 
+    A serial returned and restocked is sold again as a new row (its earlier sale keeps its own).
     Refused, nothing kept: a serial of no known format (``serial_format``), one already captured
-    for any unit (``serial_used``), one of a SKU not in the order (``serial_other_sku``), one of a
-    SKU whose units are all scanned (``serial_not_needed``), an order not ready to pack.
+    for a unit not restocked since (``serial_used``), one of a SKU not in the order
+    (``serial_other_sku``), one of a SKU whose units are all scanned (``serial_not_needed``), an
+    order not ready to pack.
     """
     value = normalise_serial(serial)
     with transaction.atomic():
@@ -133,7 +135,11 @@ def scan_serial(*, order: Order, serial: str, actor: Actor | None, at: dt.dateti
                 _("%(serial)s is not a serial number of any product; expected e.g. %(examples)s.")
                 % {"serial": value or "—", "examples": ", ".join(examples) or "—"},
             )
-        used = Unit.objects.filter(serial=value).select_related("order_line__order").first()
+        used = (
+            Unit.objects.filter(serial=value, restocked_at__isnull=True)
+            .select_related("order_line__order")
+            .first()
+        )
         if used is not None:
             raise _refuse(
                 FulfilmentErrorCode.SERIAL_USED,
@@ -643,7 +649,9 @@ def move_returned_unit(
 
     ``restock``: the unit is sellable again. Like a receipt, it goes first to the oldest order
     waiting for its SKU (``allocate_received_stock``), else to stock on hand; ``stock_after`` is
-    the stock on hand after it. ``refurbish`` and ``scrap`` leave sellable stock unchanged.
+    the stock on hand after it; its sale's ``Unit`` row is marked restocked, so its serial can
+    be packed for another order (a new row). ``refurbish`` and ``scrap`` leave sellable stock
+    unchanged.
     ``reference`` is the RMA number. Refused, nothing changed: an unknown disposition or SKU, an
     empty reference, the same unit moved twice for the same RMA (``already_moved``, 409).
     """
@@ -671,6 +679,7 @@ def move_returned_unit(
                 field="serial",
                 status=409,
             )
+        unit = Unit.objects.filter(serial=value, restocked_at__isnull=True).first()
         stock_after = None
         if disposition == ReturnDisposition.RESTOCK:
             from hearth.orders.services import allocate_received_stock
@@ -684,7 +693,7 @@ def move_returned_unit(
                 movement = ReturnMovement.objects.create(
                     serial=value,
                     sku=sku,
-                    unit=Unit.objects.filter(serial=value).first(),
+                    unit=unit,
                     disposition=disposition,
                     reference=reference[:40],
                     stock_after=stock_after,
@@ -700,6 +709,11 @@ def move_returned_unit(
                 status=409,
             ) from None
         _audit(actor=actor, obj=movement, fields=["serial", "sku", "disposition", "reference"])
+        if unit is not None and disposition == ReturnDisposition.RESTOCK:
+            # This sale of the serial is over: the unit may be packed for another order.
+            unit.restocked_at = at
+            unit.save(update_fields=["restocked_at"])
+            _audit(actor=actor, obj=unit, fields=["restocked_at"], changed=True)
     return movement
 
 

@@ -292,3 +292,33 @@ def test_cares_unit_page_shows_the_refund_and_its_credit_note(staff_client: Any)
     assert f'data-credit-note="{note.number}"' in html
     assert f"({rma.number})" in html
     assert str(note.total) in html
+
+
+@pytest.mark.promise("TOS-22", "TOS-23")
+def test_a_resold_units_page_shows_its_new_sale_its_earlier_one_and_the_new_warranty(
+    staff_client: Any,
+) -> None:
+    from hearth.fulfilment import services as fulfilment
+    from hearth.fulfilment.tests.conftest import released_order
+
+    care = staff_client("care_agent")
+    warehouse = staff_client("warehouse")
+    (unit,) = shipped_units()
+    first_order = unit.order_line.order
+    rma = issued_rma([unit])
+    warehouse.post(f"/back-office/warehouse/returns/{rma.number}/", {"serial": unit.serial})
+    warehouse.post(
+        f"/back-office/warehouse/returns/{rma.number}/units/{unit.serial}/inspect/",
+        {"condition": "new", "original_packaging": "yes", "disposition": "restock"},
+    )
+    resale_day = later(20)
+    with clock.frozen(resale_day):
+        second = released_order([("EO-ONE-CHR", 1)], at=resale_day)
+        fulfilment.scan_serial(order=second, serial=unit.serial, actor=None, at=resale_day)
+        fulfilment.create_label(order=second, actor=None, at=resale_day)
+        fulfilment.ship_order(order=second, actor=None, at=resale_day)
+    html = _html(care.get(f"/back-office/units/{unit.serial}/"))
+    assert f"Order {second.number}, placed" in html
+    assert f'data-earlier-order="{first_order.number}"' in html
+    # The new owner's warranty runs from the new shipment (2026-11-22), not the first sale's.
+    assert "<strong data-warranty-end>2027-11-22</strong>" in html

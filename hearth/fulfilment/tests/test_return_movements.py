@@ -135,3 +135,57 @@ def test_a_unit_moves_once_per_rma() -> None:
     v.refresh_from_db()
     assert v.stock_on_hand == 6
     assert ReturnMovement.objects.count() == 1
+
+
+@pytest.mark.promise("TOS-22")
+def test_a_restocked_unit_is_sold_again_and_each_order_keeps_its_own_sale() -> None:
+    v = variant("EO-ONE-CHR", stock=5)
+    first = _shipped_unit()
+    # Before it comes back, the serial cannot be packed again.
+    other = released_order([("EO-ONE-CHR", 1)])
+    with pytest.raises(DomainError) as caught:
+        services.scan_serial(order=other, serial=first.serial, actor=None, at=T0)
+    assert caught.value.code == "serial_used"
+    # Refurbished or scrapped, it stays off the shelf; restocked, it is sold again.
+    services.move_returned_unit(
+        serial=first.serial,
+        sku="EO-ONE-CHR",
+        disposition="restock",
+        reference="RMA-1",
+        actor=None,
+        at=T0,
+    )
+    first.refresh_from_db()
+    assert first.restocked_at == T0
+    again = services.scan_serial(order=other, serial=first.serial, actor=None, at=T0)
+    assert again.pk != first.pk
+    assert again.order_line.order == other
+    assert first.order_line.order != other  # the first order keeps its sale of the serial
+    # One live row per serial: the restocked one is not live, the new one is.
+    with pytest.raises(DomainError) as caught:
+        services.scan_serial(
+            order=released_order([("EO-ONE-CHR", 1)]), serial=first.serial, actor=None, at=T0
+        )
+    assert caught.value.code == "serial_used"
+    v.refresh_from_db()
+    assert Unit.objects.filter(serial=first.serial).count() == 2
+
+
+def test_a_refurbished_unit_is_not_packed_again() -> None:
+    variant("EO-ONE-CHR", stock=5)
+    first = _shipped_unit()
+    services.move_returned_unit(
+        serial=first.serial,
+        sku="EO-ONE-CHR",
+        disposition="refurbish",
+        reference="RMA-1",
+        actor=None,
+        at=T0,
+    )
+    first.refresh_from_db()
+    assert first.restocked_at is None
+    with pytest.raises(DomainError) as caught:
+        services.scan_serial(
+            order=released_order([("EO-ONE-CHR", 1)]), serial=first.serial, actor=None, at=T0
+        )
+    assert caught.value.code == "serial_used"
