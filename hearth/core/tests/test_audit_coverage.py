@@ -39,6 +39,9 @@ EXEMPT: dict[str, str] = {
         "moves the RMA through aftersales.services.move, which records the state change"
     ),
     "hearth.aftersales.refunds:refund_due_on_inspection": "calls mark_refund_due (see above)",
+    "hearth.aftersales.receiving:close_hold": (
+        "moves the RMA through aftersales.services.move, which records the state change"
+    ),
     "hearth.aftersales.refunds:refund_rma": (
         "orders.credit.refund_return records the money and the credit note; services.move the state"
     ),
