@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import F
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -371,11 +371,13 @@ class SMTPHandler:
 
 
 def _receive_in_thread(raw: bytes, recipients: tuple[str, ...]) -> Disposition:
+    """In the receiver's worker thread: its own database connection, closed after each
+    message (inbound mail is a trickle; a connection held between messages could go stale)."""
     close_old_connections()
     try:
         return receive(raw, envelope_to=recipients)
     finally:
-        close_old_connections()
+        connections.close_all()
 
 
 def start_receiver(*, host: str, port: int, lmtp: bool = False) -> Any:
