@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["rules.py", "checkout.py", "journey.py", "telemetry.py", "warehouse.py"]
+BENCHMARKS = [
+    "rules.py",
+    "checkout.py",
+    "journey.py",
+    "telemetry.py",
+    "warehouse.py",
+    "campaign.py",
+]
 
 
 def main() -> int:
