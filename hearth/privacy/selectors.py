@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Q
 
 from hearth.privacy import crypto, rules, subjects, taxonomy
@@ -296,22 +296,82 @@ def household_consent(
 ) -> ConsentState:
     """Consent in force for one household's data: its own records, plus the person-level
     records (no household named) of its owner's account and email. Another household's records
-    of the same owner do not count: a tier is chosen per household, a My Stuff choice for all."""
-    person = Q(pk__in=[])
-    if user is not None:
-        person |= Q(user=user)
-        if proven := subjects.proven_email(user):
-            person |= Q(email_hash=crypto.keyed_hash(proven))
+    of the same owner do not count: a tier is chosen per household, a My Stuff choice for all.
+
+    Asked on every telemetry batch (issue #12 item 5): one plain SELECT of the five columns the
+    derivation reads, no queryset to compile, no model instances, no email decrypted."""
+    user_id = getattr(user, "pk", None) if user is not None else None
+    hashes = []
+    if user is not None and (proven := subjects.proven_email(user)):
+        hashes.append(crypto.keyed_hash(proven))
     if email:
-        person |= Q(email_hash=crypto.keyed_hash(email))
-    records = list(
-        ConsentRecord.objects.filter(
-            Q(household_id=household_id) | (Q(household_id__isnull=True) & person),
-            purpose=purpose,
-        ).order_by("at", "id")
-    )
+        hashes.append(crypto.keyed_hash(email))
     implied = taxonomy.purposes()[purpose].implied_allowed
-    return rules.consent_state(_events(records, purpose), at, implied_allowed=implied)
+    return rules.consent_state(
+        _household_consent_events(purpose, household_id, user_id, hashes),
+        at,
+        implied_allowed=implied,
+    )
+
+
+def _household_consent_events(
+    purpose: str, household_id: int, user_id: Any, email_hashes: list[str]
+) -> list[rules.ConsentEvent]:
+    """The ledger records ``household_consent`` derives from, oldest first (the same rows as
+    ``ConsentRecord.objects.filter(Q(household_id=...) | Q(household_id=None) & person)``)."""
+    person = []
+    params: list[Any] = [purpose, household_id]
+    if user_id is not None:
+        person.append(f"{_CR_USER} = %s")
+        params.append(user_id)
+    if email_hashes:
+        person.append(f"{_CR_EMAIL_HASH} IN ({', '.join(['%s'] * len(email_hashes))})")
+        params.extend(email_hashes)
+    either = f" OR ({_CR_HOUSEHOLD} IS NULL AND ({' OR '.join(person)}))" if person else ""
+    sql = (
+        f"SELECT {_CR_AT}, {_CR_GRANTED}, {_CR_KIND}, {_CR_EXPIRES}, {_CR_POLICY} "  # noqa: S608
+        f"FROM {_CR_TABLE} WHERE {_CR_PURPOSE} = %s AND ({_CR_HOUSEHOLD} = %s{either}) "
+        f"ORDER BY {_CR_AT}, {_CR_ID}"
+    )
+    connection = connections[router.db_for_read(ConsentRecord)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        rules.ConsentEvent(
+            at=_aware(when, connection),
+            granted=bool(granted),
+            kind=rules.Kind(kind),
+            expires_at=_aware(expires_at, connection) if expires_at is not None else None,
+            policy_version=policy_version,
+        )
+        for when, granted, kind, expires_at, policy_version in rows
+    ]
+
+
+def _column(name: str) -> str:
+    from django.db import connection
+
+    return str(connection.ops.quote_name(ConsentRecord._meta.get_field(name).column))
+
+
+_CR_TABLE = ConsentRecord._meta.db_table
+_CR_AT, _CR_GRANTED, _CR_KIND, _CR_EXPIRES, _CR_POLICY = (
+    _column(n) for n in ("at", "granted", "kind", "expires_at", "policy_version")
+)
+_CR_PURPOSE, _CR_HOUSEHOLD, _CR_USER, _CR_EMAIL_HASH, _CR_ID = (
+    _column(n) for n in ("purpose", "household_id", "user", "email_hash", "id")
+)
+
+
+def _aware(value: Any, connection: Any) -> dt.datetime:
+    """A datetime column as the ORM returns it under USE_TZ: aware, in UTC (SQLite hands back
+    Django's naive-UTC text)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
 
 
 # --- Data requests (the privacy officer's queue).
