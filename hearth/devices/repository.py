@@ -22,7 +22,6 @@ import datetime as dt
 import functools
 import sqlite3
 from collections.abc import Iterator, Sequence
-from itertools import chain
 from typing import Any, Literal
 
 from django.db import connections, transaction
@@ -77,24 +76,26 @@ def _sqlite_ts(value: dt.datetime) -> str:
 Method = Literal["auto", "executemany", "copy", "values"]
 
 
-def _sqlite_params(rows: Sequence[Row]) -> list[tuple[Any, ...]]:
-    """The rows with their datetimes and days as Django stores them on SQLite; each distinct
-    datetime or day is formatted once (a batch shares ``received_at`` and few device times)."""
-    texts: dict[dt.datetime, str] = {}
-    days: dict[dt.date, str] = {}
-    params: list[tuple[Any, ...]] = []
-    append = params.append
+def _sqlite_params(rows: Sequence[Row]) -> list[Any]:
+    """The rows' values in one flat list (a multi-row VALUES statement's parameters), with the
+    datetimes and days as Django stores them on SQLite. Each distinct datetime or day object is
+    formatted once: a batch shares one ``received_at`` and its events share few device times
+    (the validator parses each distinct one once), so they are looked up by identity, which
+    is cheaper than hashing an aware datetime."""
+    texts: dict[int, str] = {}
+    params: list[Any] = []
+    extend = params.extend
     for h, c, t, tier, ts, rec, day, svc, payload in rows:
-        ts_text = texts.get(ts)
+        ts_text = texts.get(id(ts))
         if ts_text is None:
-            ts_text = texts[ts] = _sqlite_ts(ts)
-        rec_text = texts.get(rec)
+            ts_text = texts[id(ts)] = _sqlite_ts(ts)
+        rec_text = texts.get(id(rec))
         if rec_text is None:
-            rec_text = texts[rec] = _sqlite_ts(rec)
-        day_text = days.get(day)
+            rec_text = texts[id(rec)] = _sqlite_ts(rec)
+        day_text = texts.get(id(day))
         if day_text is None:
-            day_text = days[day] = day.isoformat()
-        append((h, c, t, tier, ts_text, rec_text, day_text, svc, payload))
+            day_text = texts[id(day)] = day.isoformat()
+        extend((h, c, t, tier, ts_text, rec_text, day_text, svc, payload))
     return params
 
 
@@ -121,6 +122,8 @@ def _first_of_each_key(rows: Sequence[Row]) -> Sequence[Row]:
     """The first row of each dedup key (household, day, client event ID), in order: a batch
     that repeats an event stores its first copy on every path, whatever order a bulk
     ``INSERT .. SELECT`` would visit the rows in."""
+    if len({row[1] for row in rows}) == len(rows):  # distinct client event IDs: distinct keys
+        return rows
     seen: dict[tuple[int, dt.date, str], Row] = {}
     for row in rows:
         seen.setdefault((row[0], row[6], row[1]), row)
@@ -159,14 +162,18 @@ def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> in
             with connection.cursor() as cursor:
                 raw = cursor.cursor
                 before = connection.connection.total_changes
+                width = len(COLUMNS)
                 if method == "executemany":
-                    sqlite3.Cursor.executemany(raw, _SQLITE_INSERT, params)
+                    sqlite3.Cursor.executemany(
+                        raw,
+                        _SQLITE_INSERT,
+                        [params[i : i + width] for i in range(0, len(params), width)],
+                    )
                 else:
-                    for start in range(0, len(params), VALUES_ROWS):
-                        chunk = params[start : start + VALUES_ROWS]
-                        sqlite3.Cursor.execute(
-                            raw, _sqlite_values_sql(len(chunk)), list(chain.from_iterable(chunk))
-                        )
+                    step = VALUES_ROWS * width
+                    for start in range(0, len(params), step):
+                        chunk = params[start : start + step] if len(params) > step else params
+                        sqlite3.Cursor.execute(raw, _sqlite_values_sql(len(chunk) // width), chunk)
                 return int(connection.connection.total_changes - before)
         if vendor == "postgresql":
             with connection.cursor() as cursor:

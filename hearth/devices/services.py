@@ -819,20 +819,11 @@ def ingest_batch(
     hid = household.id
     if any(e.type == "product_added" for e in valid):
         valid, rejected = _refuse_claimed_serials(household, valid, rejected)
-    encode = _encoder.encode
+    # All payloads in one encoder call, one JSON text a line (JSON output holds no raw newline).
+    payloads = _encoder.encode_lines([e.payload for e in valid]).decode().split("\n")
     rows: list[repository.Row] = [
-        (
-            hid,
-            e.client_event_id,
-            e.type,
-            tier,
-            e.device_ts,
-            at,
-            e.day,
-            e.service,
-            encode(e.payload).decode(),
-        )
-        for e in valid
+        (hid, e.client_event_id, e.type, tier, e.device_ts, at, e.day, e.service, payload)
+        for e, payload in zip(valid, payloads, strict=False)
     ]
     stored = repository.insert_events(rows, method=conf.insert_method())  # type: ignore[arg-type]
     serials = [e.payload["serial"] for e in valid if e.type == "product_added"]
