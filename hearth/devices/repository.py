@@ -79,22 +79,26 @@ Method = Literal["auto", "executemany", "copy", "values"]
 def _sqlite_params(rows: Sequence[Row]) -> list[Any]:
     """The rows' values in one flat list (a multi-row VALUES statement's parameters), with the
     datetimes and days as Django stores them on SQLite. Each distinct datetime or day object is
-    formatted once: a batch shares one ``received_at`` and its events share few device times
-    (the validator parses each distinct one once), so they are looked up by identity, which
-    is cheaper than hashing an aware datetime."""
+    formatted once: a batch shares one ``received_at``, and its events share few device times
+    (the validator parses each distinct one once, so neighbours usually hold the very same
+    object: an identity test, then a lookup by identity, cheaper than hashing a datetime)."""
     texts: dict[int, str] = {}
     params: list[Any] = []
     extend = params.extend
+    last_ts: object = None
+    last_rec: object = None
+    last_day: object = None
+    ts_text = rec_text = day_text = ""
     for h, c, t, tier, ts, rec, day, svc, payload in rows:
-        ts_text = texts.get(id(ts))
-        if ts_text is None:
-            ts_text = texts[id(ts)] = _sqlite_ts(ts)
-        rec_text = texts.get(id(rec))
-        if rec_text is None:
-            rec_text = texts[id(rec)] = _sqlite_ts(rec)
-        day_text = texts.get(id(day))
-        if day_text is None:
-            day_text = texts[id(day)] = day.isoformat()
+        if ts is not last_ts:
+            last_ts = ts
+            ts_text = texts.get(id(ts)) or texts.setdefault(id(ts), _sqlite_ts(ts))
+        if rec is not last_rec:
+            last_rec = rec
+            rec_text = texts.get(id(rec)) or texts.setdefault(id(rec), _sqlite_ts(rec))
+        if day is not last_day:
+            last_day = day
+            day_text = texts.get(id(day)) or texts.setdefault(id(day), day.isoformat())
         extend((h, c, t, tier, ts_text, rec_text, day_text, svc, payload))
     return params
 
