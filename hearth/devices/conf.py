@@ -16,13 +16,15 @@ def retention_days() -> int:
 
 
 def insert_method() -> str:
-    """HEARTH_TELEMETRY_INSERT: "auto" (default: multi-row VALUES on SQLite, COPY on
-    PostgreSQL), or "executemany" (one prepared statement per row, the former path)."""
+    """HEARTH_TELEMETRY_INSERT: "auto" (default: multi-row VALUES on SQLite; on PostgreSQL
+    COPY straight into the table, or through the staging table when an event is already
+    stored), "staging" (PostgreSQL: always through the staging table), or "executemany" (one
+    prepared statement per row, the former path)."""
     value = str(
         getattr(settings, "HEARTH_TELEMETRY_INSERT", None)
         or os.environ.get("HEARTH_TELEMETRY_INSERT", "auto")
     )
-    return value if value in {"auto", "executemany", "copy", "values"} else "auto"
+    return value if value in {"auto", "executemany", "copy", "values", "staging"} else "auto"
 
 
 def device_auth_ttl() -> float:

@@ -6,8 +6,11 @@ The default (``method="auto"``) is each database's fastest bulk path (issue #12 
 
 - SQLite: multi-row ``INSERT OR IGNORE .. VALUES (..), (..), ..`` (up to ``VALUES_ROWS`` rows
   per statement, so a 1,000-event batch is two statements with two cached plans);
-- PostgreSQL: ``COPY`` into a session temporary table, then one
-  ``INSERT .. SELECT .. ON CONFLICT DO NOTHING`` into the (partitioned) table.
+- PostgreSQL: ``COPY`` straight into the (partitioned) table in its own transaction; if an
+  event of the batch is already stored, that COPY is refused whole by the unique index and the
+  batch goes through the staging path: ``COPY`` into a session temporary table, then one
+  ``INSERT .. SELECT .. ON CONFLICT DO NOTHING`` (``method="staging"`` always does that, and
+  so does a call inside a caller's transaction, which a refused COPY would abort).
 
 ``method="executemany"`` keeps the former path (one prepared statement per row), for comparison
 and as a fall-back. Everything else in the app uses the ORM.
@@ -24,7 +27,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
+
+try:
+    from psycopg.errors import UniqueViolation
+except ImportError:  # pragma: no cover (SQLite-only installs)
+    UniqueViolation = IntegrityError  # type: ignore[assignment,misc]
 
 try:
     import fcntl
@@ -73,7 +81,7 @@ def _sqlite_ts(value: dt.datetime) -> str:
     return value.replace(tzinfo=None).isoformat(" ")
 
 
-Method = Literal["auto", "executemany", "copy", "values"]
+Method = Literal["auto", "executemany", "copy", "values", "staging"]
 
 
 def _sqlite_params(rows: Sequence[Row]) -> list[Any]:
@@ -159,6 +167,19 @@ def _sqlite_writer_lock(name: str) -> Iterator[None]:
 def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> int:
     vendor = connection.vendor
     outer = connection.in_atomic_block  # inside a caller's transaction: no commit after us
+    if vendor == "postgresql" and method in ("auto", "copy") and not outer:
+        # A fresh batch (the usual case) goes straight into the table by COPY, in its own
+        # transaction. COPY has no ON CONFLICT: if any event is already stored (a replay), the
+        # unique index refuses the COPY, the whole transaction rolls back with nothing stored,
+        # and the batch takes the staging path below, which skips what is already there.
+        try:
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                with cursor.cursor.copy(_PG_COPY_DIRECT) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return len(rows)
+        except (UniqueViolation, IntegrityError):
+            pass
     with transaction.atomic(using=using):
         if vendor == "sqlite":
             params = _sqlite_params(rows)
@@ -186,6 +207,9 @@ def _insert(connection: Any, using: str, rows: Sequence[Row], method: str) -> in
                     return int(cursor.cursor.rowcount)
                 return _pg_copy(cursor.cursor, rows, clear=outer)
     raise NotImplementedError(f"no telemetry insert path for {vendor!r}")
+
+
+_PG_COPY_DIRECT = f"COPY {TABLE} ({_COLS}) FROM STDIN"
 
 
 def _pg_copy(cursor: Any, rows: Sequence[Row], *, clear: bool) -> int:

@@ -26,7 +26,9 @@ from hearth.devices.tests.test_ingest_api import _raw_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-METHODS = ["auto", "executemany"]
+# auto: multi-row VALUES on SQLite; on PostgreSQL COPY straight into the table, falling back to
+# the staging table when an event is already stored. staging: PostgreSQL's staging path always.
+METHODS = ["auto", "staging", "executemany"]
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +106,48 @@ def test_each_insert_path_stores_exactly_what_the_per_event_rules_accept(
     assert again.accepted == first.accepted
     assert _stored(household) == expected
     assert TelemetryEvent.objects.exclude(household_id=household.id).count() == 0
+
+
+@pytest.mark.promise("PP-16")
+@pytest.mark.promise("PP-18")
+@pytest.mark.parametrize("method", METHODS)
+@settings(
+    max_examples=40,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=st.lists(_raw_event(), max_size=20),
+    fresh=st.lists(_raw_event(), max_size=20),
+    replayed=st.lists(st.integers(0, 19), max_size=10),
+    tier=st.sampled_from(TIERS),
+)
+def test_a_batch_overlapping_a_stored_one_adds_exactly_its_new_accepted_events(
+    households: dict[str, Household],
+    method: str,
+    first: list[Any],
+    fresh: list[Any],
+    replayed: list[int],
+    tier: str,
+) -> None:
+    """The second batch repeats some of the first batch's events among new ones: on PostgreSQL
+    the direct COPY is refused by the unique index and the staging path stores the rest."""
+    first = json.loads(json.dumps(first))
+    second = json.loads(json.dumps([first[i] for i in replayed if i < len(first)] + fresh))
+    household = households[tier]
+    TelemetryEvent.objects.all().delete()
+    HouseholdProduct.objects.all().delete()
+    after_first = _expected(first, household)
+    after_both = _expected(first + second, household)  # first copy of each key kept
+    with override_settings(HEARTH_TELEMETRY_INSERT=method):
+        stored_first = services.ingest_batch(
+            household=household, events=first, at=NOW, from_json=True
+        ).stored
+        stored_second = services.ingest_batch(
+            household=household, events=second, at=NOW, from_json=True
+        ).stored
+    assert stored_first == len(after_first)
+    assert stored_second == len(after_both) - len(after_first)
+    assert _stored(household) == after_both
 
 
 @pytest.mark.parametrize("method", METHODS)
