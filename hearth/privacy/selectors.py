@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import connection, connections, router
-from django.db.models import Q
+from django.db.models import Field, Q
 
 from hearth.privacy import crypto, rules, subjects, taxonomy
 from hearth.privacy.models import (
@@ -350,9 +350,9 @@ def _household_consent_events(
 
 
 def _column(name: str) -> str:
-    from django.db import connection
-
-    return str(connection.ops.quote_name(ConsentRecord._meta.get_field(name).column))
+    field = ConsentRecord._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # noqa: S101 (a concrete model column)
+    return f'"{field.column}"'  # the same quoting on SQLite and PostgreSQL
 
 
 _CR_TABLE = ConsentRecord._meta.db_table
