@@ -5,7 +5,8 @@ python bench/telemetry_schema.py [--postgres] [--seconds 2] [--rounds 3]
 Inserts the same fresh telemetry rows (batches of 500, one transaction each, each database's
 bulk path: multi-row VALUES on SQLite, COPY on PostgreSQL) into tables that add one thing at a
 time, from the minimal table (household id, day, client event ID, type, device time, payload,
-one unique index for the dedupe key) to Hearth's own. Rounds are interleaved; prints the median
+one unique index for the dedupe key) to Hearth's own; and the minimal table plus each of
+Hearth's three extra columns alone, to price each column. Rounds are interleaved; prints the median
 rows/s of each variant and its share of the minimal table's rate.
 """
 
@@ -38,10 +39,48 @@ VARIANTS = [
         BASE,
         "CREATE TABLE {t} (household_id integer NOT NULL, day date NOT NULL, client_event_id "
         "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts datetime NOT NULL, payload "
-        "text NOT NULL, UNIQUE (household_id, day, client_event_id))",
+        "text NOT NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
         "CREATE TABLE {t} (household_id bigint NOT NULL, day date NOT NULL, client_event_id "
         "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts timestamptz NOT NULL, "
-        "payload jsonb NOT NULL, UNIQUE (household_id, day, client_event_id))",
+        "payload jsonb NOT NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
+    ),
+    (
+        "+ tier_at_receipt only",
+        f"{BASE}, tier_at_receipt",
+        "CREATE TABLE {t} (household_id integer NOT NULL, day date NOT NULL, client_event_id "
+        "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts datetime NOT NULL, payload "
+        "text NOT NULL, tier_at_receipt varchar(20) NOT NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
+        "CREATE TABLE {t} (household_id bigint NOT NULL, day date NOT NULL, client_event_id "
+        "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts timestamptz NOT NULL, "
+        "payload jsonb NOT NULL, tier_at_receipt varchar(20) NOT NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
+    ),
+    (
+        "+ received_at only",
+        f"{BASE}, received_at",
+        "CREATE TABLE {t} (household_id integer NOT NULL, day date NOT NULL, client_event_id "
+        "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts datetime NOT NULL, payload "
+        "text NOT NULL, received_at datetime NOT NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
+        "CREATE TABLE {t} (household_id bigint NOT NULL, day date NOT NULL, client_event_id "
+        "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts timestamptz NOT NULL, "
+        "payload jsonb NOT NULL, received_at timestamptz NOT NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
+    ),
+    (
+        "+ service only",
+        f"{BASE}, service",
+        "CREATE TABLE {t} (household_id integer NOT NULL, day date NOT NULL, client_event_id "
+        "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts datetime NOT NULL, payload "
+        "text NOT NULL, service varchar(40) NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
+        "CREATE TABLE {t} (household_id bigint NOT NULL, day date NOT NULL, client_event_id "
+        "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts timestamptz NOT NULL, "
+        "payload jsonb NOT NULL, service varchar(40) NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
     ),
     (
         "+ tier_at_receipt, received_at, service",
@@ -49,11 +88,13 @@ VARIANTS = [
         "CREATE TABLE {t} (household_id integer NOT NULL, day date NOT NULL, client_event_id "
         "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts datetime NOT NULL, payload "
         "text NOT NULL, tier_at_receipt varchar(20) NOT NULL, received_at datetime NOT NULL, "
-        "service varchar(40) NULL, UNIQUE (household_id, day, client_event_id))",
+        "service varchar(40) NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
         "CREATE TABLE {t} (household_id bigint NOT NULL, day date NOT NULL, client_event_id "
         "varchar(64) NOT NULL, type varchar(32) NOT NULL, device_ts timestamptz NOT NULL, "
         "payload jsonb NOT NULL, tier_at_receipt varchar(20) NOT NULL, received_at timestamptz "
-        "NOT NULL, service varchar(40) NULL, UNIQUE (household_id, day, client_event_id))",
+        "NOT NULL, service varchar(40) NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
     ),
     (
         "+ id primary key (Hearth's columns and indexes, one table)",
@@ -67,7 +108,8 @@ VARIANTS = [
         "bigint NOT NULL, day date NOT NULL, client_event_id varchar(64) NOT NULL, type "
         "varchar(32) NOT NULL, device_ts timestamptz NOT NULL, payload jsonb NOT NULL, "
         "tier_at_receipt varchar(20) NOT NULL, received_at timestamptz NOT NULL, service "
-        "varchar(40) NULL, UNIQUE (household_id, day, client_event_id))",
+        "varchar(40) NULL, "
+        "UNIQUE (household_id, day, client_event_id))",
     ),
     (
         "+ monthly partitions (PostgreSQL only; primary key (id, day))",
@@ -104,8 +146,8 @@ def _rows(n: int, household: int, sqlite: bool, columns: str) -> list[tuple]:
             else (ts, now, ts.date())
         )
         row: tuple = (household + i // BATCH, d, f"e-{i}", "usage", t, payload)
-        if columns == FULL:
-            row = (*row, "registered_opt_in", r, service)
+        extra = {"tier_at_receipt": "registered_opt_in", "received_at": r, "service": service}
+        row = (*row, *(extra[c.strip()] for c in columns.split(",")[6:]))
         out.append(row)
     return out
 
