@@ -207,3 +207,26 @@ def test_a_batch_inside_a_callers_transaction_stores_only_its_own_rows(method: s
         "b1",
         "b2",
     ]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_values_holding_copys_special_characters_are_stored_exactly(method: str) -> None:
+    """COPY's text format gives backslash, tab, newline and carriage return a meaning: values
+    holding them (a JSON payload with escapes, a key with a tab) come back exactly as sent."""
+    payload = json.dumps({"note": 'a "quoted" \\ back\tslash\r\n', "n": 1})
+    rows: list[repository.Row] = [
+        (123456789012, cid, "usage", "registered_opt_in", NOW, NOW, NOW.date(), svc, payload)
+        for cid, svc in (("tab\there", None), ("back\\slash\\N", "tune\nwave"), ("plain", None))
+    ]
+    assert repository.insert_events(rows, method=method) == 3  # type: ignore[arg-type]
+    stored = {
+        cid: (svc, data)
+        for cid, svc, data in TelemetryEvent.objects.values_list(
+            "client_event_id", "service", "payload"
+        )
+    }
+    assert stored == {
+        "tab\there": (None, json.loads(payload)),
+        "back\\slash\\N": ("tune\nwave", json.loads(payload)),
+        "plain": (None, json.loads(payload)),
+    }
