@@ -333,16 +333,15 @@ def _household_consent_events(
         f"FROM {_CR_TABLE} WHERE {_CR_PURPOSE} = %s AND ({_CR_HOUSEHOLD} = %s{either}) "
         f"ORDER BY {_CR_AT}, {_CR_ID}"
     )
-    connection = connections[router.db_for_read(ConsentRecord)]
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(ConsentRecord)].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
         rules.ConsentEvent(
-            at=_aware(when, connection),
+            at=_aware(when),  # type: ignore[arg-type]  # a NOT NULL column
             granted=bool(granted),
             kind=rules.Kind(kind),
-            expires_at=_aware(expires_at, connection) if expires_at is not None else None,
+            expires_at=_aware(expires_at),
             policy_version=policy_version,
         )
         for when, granted, kind, expires_at, policy_version in rows
@@ -362,16 +361,6 @@ _CR_AT, _CR_GRANTED, _CR_KIND, _CR_EXPIRES, _CR_POLICY = (
 _CR_PURPOSE, _CR_HOUSEHOLD, _CR_USER, _CR_EMAIL_HASH, _CR_ID = (
     _column(n) for n in ("purpose", "household_id", "user", "email_hash", "id")
 )
-
-
-def _aware(value: Any, connection: Any) -> dt.datetime:
-    """A datetime column as the ORM returns it under USE_TZ: aware, in UTC (SQLite hands back
-    Django's naive-UTC text)."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 # --- Data requests (the privacy officer's queue).
