@@ -134,15 +134,15 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from hearth.catalog.models import Variant
 
-        language_field = self.fields["language"]
-        assert isinstance(language_field, forms.ChoiceField)  # noqa: S101
-        language_field.choices = [("", _("Every language")), *settings.LANGUAGES]
-        skus = self.fields["product_skus"]
-        assert isinstance(skus, forms.MultipleChoiceField)  # noqa: S101
-        skus.choices = [
-            (v.sku, f"{v.sku}: {v.product}")
-            for v in Variant.objects.select_related("product").order_by("sku")
-        ]
+        language_field = self.fields.get("language")  # absent once the campaign is sending
+        if isinstance(language_field, forms.ChoiceField):
+            language_field.choices = [("", _("Every language")), *settings.LANGUAGES]
+        skus = self.fields.get("product_skus")
+        if isinstance(skus, forms.MultipleChoiceField):
+            skus.choices = [
+                (v.sku, f"{v.sku}: {v.product}")
+                for v in Variant.objects.select_related("product").order_by("sku")
+            ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -209,6 +209,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         data = form.cleaned_data
+        if "subject" not in data:
+            return  # sending or sent: nothing of it can change here
         saved = campaigns.save_campaign(
             campaign=obj if change else None,
             subject=data["subject"],

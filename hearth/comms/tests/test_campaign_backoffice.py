@@ -138,3 +138,19 @@ def test_the_form_refuses_a_campaign_when_sender_identification_is_missing(
     assert answer.status_code == 200
     assert "sender identification" in answer.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_a_sent_campaign_cannot_be_changed_from_its_page() -> None:
+    from hearth.comms import campaigns
+
+    _user, client = staff("marketing", "mkt@example.com")
+    news = campaigns.save_campaign(campaign=None, subject="Sent", body="b", at=T0, actor=None)
+    Campaign.objects.filter(pk=news.pk).update(status=CampaignStatus.SENT)
+
+    answer = client.post(
+        f"/admin/comms/campaign/{news.pk}/change/", {"subject": "Changed", "body": "x"}
+    )
+
+    assert answer.status_code in (200, 302)
+    news.refresh_from_db()
+    assert (news.subject, news.body) == ("Sent", "b")
