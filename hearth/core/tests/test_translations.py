@@ -62,7 +62,6 @@ def test_the_catalogue_declares_french_plural_forms() -> None:
     assert po.metadata["Plural-Forms"] == "nplurals=2; plural=(n > 1);"
 
 
-@pytest.mark.xfail(strict=False, reason="first pass of the fr-CA catalogue still in progress")
 def test_every_message_has_a_french_translation_and_none_is_fuzzy() -> None:
     missing: dict[str, list[str]] = defaultdict(list)
     for entry in catalogue():
