@@ -577,3 +577,34 @@ def test_transactional_mail_carries_no_marketing() -> None:
     assert row.kind == OutboundKind.TRANSACTIONAL
     assert "List-Unsubscribe" not in (row.headers or {})
     assert "offers" not in row.body.lower()
+
+
+def test_a_hard_bounce_of_a_campaign_message_counts_on_its_campaign_only(settings: Any) -> None:
+    from hearth.comms import inbound
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "email", "rollups"],
+        }
+    }
+    express(customer("gone@example.org"), T0 - 10 * DAY)
+    news = campaign()
+    campaigns.start_sending(campaign=news, at=T0, actor=None)
+    campaigns.send_batch(campaign_id=news.pk, at=T0)
+    sent = OutboundMessage.objects.get(kind=OutboundKind.MARKETING)
+    report = (
+        "From: MAILER-DAEMON@mx.example.net\r\nTo: news@example.com\r\nSubject: failure\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nfailed\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        "Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent.message_id}\r\n\r\n"
+        "--B--\r\n"
+    ).encode()
+
+    assert inbound.receive(report, at=T0) == inbound.Disposition.BOUNCE
+
+    news.refresh_from_db()
+    assert (news.bounced_count, news.unsubscribed_count) == (1, 0)
+    assert suppression.is_suppressed("gone@example.org")
