@@ -608,3 +608,41 @@ def test_a_hard_bounce_of_a_campaign_message_counts_on_its_campaign_only(setting
     news.refresh_from_db()
     assert (news.bounced_count, news.unsubscribed_count) == (1, 0)
     assert suppression.is_suppressed("gone@example.org")
+
+
+def test_the_suppression_list_survives_the_persons_erasure() -> None:
+    from hearth.privacy.services import request_erasure
+
+    person = customer("ada@example.com")
+    express(person, T0 - 10 * DAY)
+    suppression.unsubscribe(
+        address="ada@example.com", reason=rules.SuppressionReason.ONE_CLICK, at=T0, source="t"
+    )
+
+    outcome = request_erasure(user=person, at=T0 + DAY)
+
+    assert outcome.erased
+    assert suppression.is_suppressed("ada@example.com")  # never emailed again
+
+
+def test_make_dkim_key_writes_a_private_key_and_prints_its_dns_record(
+    tmp_path: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import base64
+    import stat
+
+    from django.core.management import call_command
+
+    path = tmp_path / "dkim.pem"
+    call_command("make_dkim_key", str(path))
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    record = capsys.readouterr().out.split('"')[1]
+    assert record.startswith("v=DKIM1; k=rsa; p=")
+    settings.HEARTH_DKIM_KEY_FILE = str(path)
+    from hearth.comms.dkim import signature
+
+    message = b"From: news@example.com\r\nTo: ada@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
+    signed = signature(message) + message
+    assert dkim.verify(signed, dnsfunc=lambda name, timeout=5: record.encode()) is True
+    assert base64.b64decode(record.split("p=")[1])
