@@ -52,6 +52,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "lease_until",
         "sent_at",
         "last_error",
+        "render_with",  # rendered at first delivery: the subject and body are empty until then
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:  # the system queues emails
