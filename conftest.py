@@ -35,6 +35,16 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _visitor_statistics_off() -> None:
+    """Visitor statistics (hearth/stats) count no test's pages unless the test turns them on
+    (``settings.HEARTH_STATS``): the day's salt is read once per process and day, which would
+    otherwise land in whichever test first shows a page and break its query count."""
+    from django.conf import settings as django_settings
+
+    django_settings.HEARTH_STATS = {**django_settings.HEARTH_STATS, "ENABLED": False}
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:

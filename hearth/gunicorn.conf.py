@@ -33,3 +33,53 @@ max_requests_jitter = 500
 # Behind a proxy (TLS ends there): one request line or header over these is refused.
 limit_request_line = 8190
 limit_request_fields = 100
+
+# Logs keep no full IP (PP-2): gunicorn's error and access logs pass through the same filter as
+# Django's (hearth/core/log_filters.py: IPv4 /24, IPv6 /48). Retention: privacy/data/retention.toml
+# ``server_logs`` (14 days, by the host's log rotation).
+# The access log is off unless asked for (GUNICORN_ACCESS_LOG=- for stdout, or a file).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"truncate_ips": {"()": "hearth.core.log_filters.TruncateIPFilter"}},
+    "formatters": {
+        "generic": {
+            "format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+            "class": "logging.Formatter",
+        }
+    },
+    "handlers": {
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "filters": ["truncate_ips"],
+            "stream": "ext://sys.stderr",
+        },
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "filters": ["truncate_ips"],
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker flushes its visitor-statistics buffer every few seconds (hearth/stats)."""
+    from hearth.stats.services import start_flusher
+
+    start_flusher()
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """A worker that stops writes what its statistics buffer still holds."""
+    from hearth.stats.services import flush
+
+    flush()

@@ -74,12 +74,16 @@ INSTALLED_APPS = [
     "hearth.discounts",
     "hearth.payments",
     "hearth.care",
+    "hearth.stats",
     "hearth.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Counts page views from the final response (PP-2; hearth/stats/middleware.py): no cookie,
+    # no database write per request (a per-process buffer flushed in batches).
+    "hearth.stats.middleware.VisitorStatisticsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,10 +249,15 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs keep no full IP (PP-2): every handler truncates IPs to /24 (IPv4) or /48 (IPv6)
+# (hearth/core/log_filters.py); retention: privacy/data/retention.toml ``server_logs``.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"truncate_ips": {"()": "hearth.core.log_filters.TruncateIPFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["truncate_ips"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -281,7 +290,18 @@ HEARTH_PERIODIC_TASKS = [
     ("hearth.care.tasks.absorb_sources", 60),
     ("hearth.care.tasks.purge_closed_cases", 86_400),
     ("hearth.aftersales.tasks.rma_deadlines", 3_600),
+    ("hearth.stats.tasks.close_days", 600),
 ]
+
+# Visitor statistics (PP-2; hearth/stats): the per-process buffer's flush size and bound (in
+# distinct keys), its flush interval, and how long after midnight a day closes (salt destroyed).
+HEARTH_STATS = {
+    "ENABLED": env_bool("HEARTH_STATS_ENABLED", default=True),
+    "FLUSH_SIZE": int(os.environ.get("HEARTH_STATS_FLUSH_SIZE", "2000")),
+    "MAX_KEYS": int(os.environ.get("HEARTH_STATS_MAX_KEYS", "20000")),
+    "FLUSH_SECONDS": float(os.environ.get("HEARTH_STATS_FLUSH_SECONDS", "10")),
+    "CLOSE_GRACE_MINUTES": 15,
+}
 
 # --- Carriers (issue #11): the configured carriers, keyed; each posts tracking events signed with
 # its own webhook secret (HMAC-SHA256) to /carriers/<key>/events/. The sandbox is built in.

@@ -9,6 +9,7 @@ from hearth.core.errors import CoreErrorCode, error_body
 
 urlpatterns = [
     path("back-office/devices/", include("hearth.devices.backoffice_urls")),
+    path("back-office/statistics/", include("hearth.stats.backoffice_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

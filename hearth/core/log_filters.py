@@ -1,0 +1,56 @@
+"""Logs keep no full IP address (PP-2): IPv4 cut to its /24, IPv6 to its /48.
+
+``TruncateIPFilter`` rewrites every record's message (and, for gunicorn's access log, its
+atoms) before any handler writes it: ``203.0.113.77`` becomes ``203.0.113.0``,
+``2001:db8:85a3:8d3:1319:8a2e:370:7348`` becomes ``2001:db8:85a3::``. It is on every handler of
+Django's LOGGING (settings.py) and of gunicorn's error and access logs (hearth/gunicorn.conf.py).
+How long the logs are kept is declared in privacy/data/retention.toml (``server_logs``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+# Candidates only; ipaddress decides (a time such as 12:30:45 is no IPv6 address).
+_IPV6 = re.compile(
+    r"(?<![0-9A-Za-z:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z:.])"
+)
+
+
+def _v4(match: re.Match[str]) -> str:
+    parts = match.groups()
+    if any(int(p) > 255 for p in parts):
+        return match.group(0)
+    return f"{parts[0]}.{parts[1]}.{parts[2]}.0"
+
+
+def _v6(match: re.Match[str]) -> str:
+    text = match.group(0)
+    try:
+        address = ipaddress.IPv6Address(text)
+    except ValueError:
+        return text
+    network = ipaddress.IPv6Network((int(address) >> 80 << 80, 48))
+    return str(network.network_address)
+
+
+def truncate_ips(text: str) -> str:
+    return _IPV6.sub(_v6, _IPV4.sub(_v4, text))
+
+
+class TruncateIPFilter(logging.Filter):
+    """Rewrites the record so no handler or formatter sees a full IP."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):  # gunicorn's access log: atoms by name
+            record.args = {
+                k: truncate_ips(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+            record.msg = truncate_ips(str(record.msg))
+            return True
+        message = record.getMessage()
+        record.msg, record.args = truncate_ips(message), None
+        return True

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StatsConfig(AppConfig):
+    name = "hearth.stats"
+    label = "stats"
+    verbose_name = "Visitor statistics"

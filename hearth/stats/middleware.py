@@ -1,0 +1,65 @@
+"""Counts page views for visitor statistics (PP-2), with no cookie and no database write.
+
+A view counts when it is a GET answered 200 with HTML, on a page outside the excluded prefixes
+(back office, API, ...), by an agent that is no bot, not a prefetch, and from a visitor who has
+not refused statistics (cookie choice, GPC, DNT). What is kept: the path, the referring domain,
+the browser and OS families, and the visitor-day key; the IP and the agent are dropped here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from hearth.core import clock
+from hearth.stats import consent, rules, services
+from hearth.stats.buffer import PageView
+
+logger = logging.getLogger(__name__)
+
+
+def page_view(request: HttpRequest, response: HttpResponse) -> PageView | None:
+    """The view to count, or None when this request is not counted."""
+    if request.method != "GET" or response.status_code != 200:
+        return None
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return None
+    if not rules.countable_path(request.path):
+        return None
+    if request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "") == "prefetch":
+        return None
+    agent = request.headers.get("User-Agent", "")
+    if rules.is_bot(agent) or not consent.statistics_allowed(request):
+        return None
+    at = clock.now()
+    day = services.day_of(at)
+    ip = request.META.get("REMOTE_ADDR", "") or ""
+    return PageView(
+        day=day,
+        at=at,
+        path=rules.page_key(request.path),
+        referrer=rules.referrer_domain(
+            request.headers.get("Referer", ""), own_host=request.get_host()
+        ),
+        browser=rules.browser_family(agent),
+        os=rules.os_family(agent),
+        visitor=rules.visitor_key(ip=ip, user_agent=agent, salt=services.salt_for(day)),
+    )
+
+
+class VisitorStatisticsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if services.config("ENABLED"):
+            try:
+                view = page_view(request, response)
+                if view is not None:
+                    services.count_view(view)
+            except Exception:  # statistics never break a page
+                logger.exception("visitor statistics: a view could not be counted")
+        return response

@@ -1,0 +1,168 @@
+"""Visitor statistics writes (PP-2): count a view into the buffer, flush it, close past days.
+
+The process's buffer (``BUFFER``) is flushed in one transaction when it asks (size or age), by
+the flusher thread that gunicorn starts in each worker (``start_flusher``), and at worker exit
+(``flush``, from gunicorn's ``worker_exit`` and ``atexit``). ``close_days`` (a periodic task)
+folds each past day's visitor-days into the rollups and deletes them and the day's salt.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import secrets
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from hearth.stats import repository
+from hearth.stats.buffer import PageView, StatsBuffer
+from hearth.stats.models import DailySalt, Dimension, VisitorDay
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    "ENABLED": True,
+    "FLUSH_SIZE": 2_000,  # distinct keys (day × dimension × key, and visitor-days)
+    "MAX_KEYS": 20_000,  # the bound: past it, new keys are dropped and counted
+    "FLUSH_SECONDS": 10.0,
+    # A past day closes this long after its midnight, so every worker has flushed it first.
+    "CLOSE_GRACE_MINUTES": 15,
+}
+
+
+def config(name: str) -> Any:
+    return getattr(settings, "HEARTH_STATS", {}).get(name, DEFAULTS[name])
+
+
+def new_buffer() -> StatsBuffer:
+    return StatsBuffer(
+        flush_size=int(config("FLUSH_SIZE")),
+        max_keys=int(config("MAX_KEYS")),
+        flush_seconds=float(config("FLUSH_SECONDS")),
+    )
+
+
+BUFFER = new_buffer()
+
+_salt_lock = threading.Lock()
+_salt: tuple[dt.date, bytes] | None = None
+
+
+def day_of(at: dt.datetime) -> dt.date:
+    """The statistics day: the shop's local date (settings.TIME_ZONE)."""
+    return timezone.localdate(at)
+
+
+def salt_for(day: dt.date) -> bytes:
+    """The day's salt: read (or made) once per process per day; an older one is forgotten."""
+    global _salt
+    with _salt_lock:
+        if _salt is not None and _salt[0] == day:
+            return _salt[1]
+        row = DailySalt.objects.filter(day=day).first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    row = DailySalt.objects.create(day=day, salt=secrets.token_bytes(32))
+            except IntegrityError:  # another worker made it first
+                row = DailySalt.objects.get(day=day)
+        _salt = (day, bytes(row.salt))
+        return _salt[1]
+
+
+def forget_salt() -> None:
+    global _salt
+    with _salt_lock:
+        _salt = None
+
+
+def count_view(view: PageView, *, buffer: StatsBuffer | None = None) -> None:
+    """Buffer one view; flush now if the buffer asks."""
+    buffer = buffer or BUFFER
+    if buffer.add(view):
+        flush(buffer=buffer)
+
+
+def flush(*, buffer: StatsBuffer | None = None) -> int:
+    """Write the buffer in one transaction; returns the keys written (0 if empty or failed).
+
+    A failed write is logged and its views counted as dropped, never raised into a page.
+    """
+    buffer = buffer or BUFFER
+    batch = buffer.drain()
+    if not batch:
+        return 0
+    try:
+        with transaction.atomic():
+            repository.write_batch(batch)
+    except Exception:
+        logger.exception("visitor statistics: a flush failed; its views are counted as dropped")
+        lost: dict[dt.date, int] = {}
+        for (day, dim, _key), n in batch.counts.items():
+            if dim == Dimension.VIEWS:
+                lost[day] = lost.get(day, 0) + n
+        for day, n in lost.items():
+            buffer.count_dropped(day, n)
+        return 0
+    return len(batch)
+
+
+def close_days(*, now: dt.datetime) -> list[dt.date]:
+    """Fold every past day's visitor-days into the rollups; delete them and the day's salt.
+
+    A day closes ``CLOSE_GRACE_MINUTES`` after its end. Unique visitors are its visitor-days;
+    its entry page per visitor-day is the first page viewed, its exit page the last (a visit of
+    one page is both). Safe to run twice: a closed day has nothing left to fold.
+    """
+    grace = dt.timedelta(minutes=int(config("CLOSE_GRACE_MINUTES")))
+    before = day_of(now - grace)
+    days = sorted(
+        set(VisitorDay.objects.filter(day__lt=before).values_list("day", flat=True).distinct())
+        | set(DailySalt.objects.filter(day__lt=before).values_list("day", flat=True))
+    )
+    for day in days:
+        with transaction.atomic():
+            rows = VisitorDay.objects.select_for_update().filter(day=day)
+            visitors = rows.count()
+            entries = rows.values_list("entry_path").annotate(n=Count("id")).order_by()
+            exits = rows.values_list("exit_path").annotate(n=Count("id")).order_by()
+            repository.add_counts(
+                [(day, Dimension.VISITORS.value, "", visitors)]
+                + [(day, Dimension.ENTRY.value, path, n) for path, n in entries]
+                + [(day, Dimension.EXIT.value, path, n) for path, n in exits]
+            )
+            VisitorDay.objects.filter(day=day).delete()
+            DailySalt.objects.filter(day=day).delete()
+    if days:
+        forget_salt()
+    return days
+
+
+_flusher_started = False
+
+
+def _flush_loop(interval: float) -> None:
+    event = threading.Event()
+    while not event.wait(interval):
+        if BUFFER.due():
+            flush()
+            connection.close()
+
+
+def start_flusher() -> None:
+    """Start this process's flusher thread (gunicorn's post_worker_init) and the exit flush."""
+    global _flusher_started
+    if _flusher_started:
+        return
+    _flusher_started = True
+    interval = max(1.0, float(config("FLUSH_SECONDS")) / 2)
+    threading.Thread(
+        target=_flush_loop, args=(interval,), name="stats-flusher", daemon=True
+    ).start()
+    atexit.register(flush)
