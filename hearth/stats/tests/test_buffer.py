@@ -45,9 +45,9 @@ def test_views_of_keys_already_held_still_count_when_the_buffer_is_full():
 
 
 def test_the_buffer_asks_for_a_flush_at_its_size_or_age():
-    buffer = StatsBuffer(flush_size=12, max_keys=100, flush_seconds=3600)
-    assert buffer.add(view(0, visitor="a")) is False  # 6 keys
-    assert buffer.add(view(1, visitor="b")) is True  # 12 keys
+    buffer = StatsBuffer(flush_size=8, max_keys=100, flush_seconds=3600)
+    assert buffer.add(view(0, visitor="a")) is False  # 6 keys: 5 counts, 1 visitor-day
+    assert buffer.add(view(1, visitor="b")) is True  # 8 keys: a new page, a new visitor-day
     old = StatsBuffer(flush_size=100, max_keys=100, flush_seconds=0)
     assert old.add(view(0)) is True
 
