@@ -7,9 +7,12 @@ class AftersalesConfig(AppConfig):
 
     def ready(self) -> None:
         from hearth.aftersales import queues, warranty
+        from hearth.aftersales.links import close_delivered_replacement
+        from hearth.fulfilment.services import on_delivered
 
         queues.register()
         warranty.register()
+        on_delivered(close_delivered_replacement)
         self._register_refunds()
 
     def _register_refunds(self) -> None:

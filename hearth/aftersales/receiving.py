@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 
 from hearth.aftersales import rules
 from hearth.aftersales.errors import AftersalesErrorCode
+from hearth.aftersales.links import close_hold_case, open_hold_case
 from hearth.aftersales.models import Inspection, Rma, RmaEvent, RmaUnit, ScanOutcome, UnitScan
 from hearth.aftersales.services import move
 from hearth.catalog import selectors as catalog_selectors
@@ -267,6 +268,7 @@ def _hold(
             "will contact you."
         ),
     )
+    open_hold_case(rma=rma, reason=reason, actor=actor, at=at)
     return scan
 
 
@@ -310,6 +312,7 @@ def release_hold(*, rma: Rma, note: str, actor: Actor | None, at: dt.datetime) -
             )
             record(actor=actor, action=AuditAction.CREATED, obj=scan, fields=["outcome", "note"])
         _move(locked, rules.RmaEventKind.RELEASE, actor=actor, at=at, note=note)
+        close_hold_case(rma=locked, note=note, actor=actor, at=at)
         _email(locked, "received", at=at)
     rma.refresh_from_db()
     return locked
@@ -323,6 +326,7 @@ def close_hold(*, rma: Rma, note: str, actor: Actor | None, at: dt.datetime) -> 
     with transaction.atomic():
         locked = _locked_hold(rma, note, _("Tell the customer why the parcel is refused."))
         _move(locked, rules.RmaEventKind.CLOSE, actor=actor, at=at, note=note)
+        close_hold_case(rma=locked, note=note, actor=actor, at=at)
         _email(locked, "closed_after_hold", at=at, note=note)
     rma.refresh_from_db()
     return locked

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -425,6 +426,18 @@ def record_carrier_events(
     return recorded
 
 
+#: Called inside the tracking event's transaction as ``callback(order=, shipment=, at=)`` when
+#: a shipment is delivered (after the order is marked delivered): aftersales closes an RMA whose
+#: replacement arrived. Fulfilment imports no app that registers here.
+_DELIVERED: list[Callable[..., None]] = []
+
+
+def on_delivered(callback: Callable[..., None]) -> None:
+    """Register a callback run when a shipment is delivered (see ``_DELIVERED``)."""
+    if callback not in _DELIVERED:
+        _DELIVERED.append(callback)
+
+
 def _apply_event(
     *,
     shipment: Shipment,
@@ -459,6 +472,10 @@ def _apply_event(
             order_services.mark_exception(order=order, kind=after.value, actor=None, at=event_at)
     shipment.save(update_fields=fields)
     _audit(actor=None, obj=shipment, fields=fields, changed=True)
+    if after is rules.ShipmentStatus.DELIVERED:
+        order.refresh_from_db()
+        for callback in _DELIVERED:
+            callback(order=order, shipment=shipment, at=event_at)
 
 
 def resolve_exception_case(

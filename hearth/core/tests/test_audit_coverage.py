@@ -40,8 +40,10 @@ EXEMPT: dict[str, str] = {
     ),
     "hearth.aftersales.refunds:refund_due_on_inspection": "calls mark_refund_due (see above)",
     "hearth.aftersales.receiving:close_hold": (
-        "moves the RMA through aftersales.services.move, which records the state change"
+        "moves the RMA through services.move, which records; care.services.close records the case"
     ),
+    "hearth.aftersales.links:open_hold_case": "care.services.open_case records the case it opens",
+    "hearth.aftersales.links:close_hold_case": "care.services.close records the case it closes",
     "hearth.aftersales.refunds:refund_rma": (
         "orders.credit.refund_return records the money and the credit note; services.move the state"
     ),

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 # App setup commands, in dependency order. Missing ones are skipped.
 SETUP_COMMANDS = ["sync_roles", "load_policies", "load_catalogue", "load_demo_devices"]
 # Demo-only commands (never in production).
-DEMO_COMMANDS = ["demo_staff"]
+DEMO_COMMANDS = ["demo_staff", "demo_aftersales"]
 
 
 class Command(BaseCommand):
