@@ -258,6 +258,13 @@ def _client(request: HttpRequest) -> str:
     return services.client_key(request.META.get("REMOTE_ADDR", ""))
 
 
+def _guest_credit_notes(order: Any) -> list[tuple[Any, str]]:
+    """The order's credit notes with their signed guest links (shown only after the look-up)."""
+    from hearth.orders.guest_links import credit_note_token
+
+    return [(note, credit_note_token(note)) for note in order.credit_notes.order_by("sequence")]
+
+
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     """A guest finds an order by number, email and postal code; every miss gets one answer."""
@@ -284,7 +291,11 @@ def track(request: HttpRequest) -> HttpResponse:
                 )
                 status = 404
             else:
-                context.update(order=order, tracking=selectors.tracking_for(order))
+                context.update(
+                    order=order,
+                    tracking=selectors.tracking_for(order),
+                    credit_notes=_guest_credit_notes(order),
+                )
                 status = 200
     return render(request, "fulfilment/track.html", context, status=status)
 

@@ -21,6 +21,11 @@ urlpatterns = [
         name="my_credit_note",
     ),
     path(
+        "orders/guest-credit-notes/<str:token>.pdf",
+        views.guest_credit_note,
+        name="guest_credit_note",
+    ),
+    path(
         "back-office/credit-notes/<str:number>.pdf",
         views.staff_credit_note,
         name="staff_credit_note",

@@ -159,6 +159,19 @@ def my_order_invoice(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
+def guest_credit_note(request: HttpRequest, token: str) -> HttpResponse:
+    """A credit note's PDF by the signed link the /track/ order page gives a guest who proved
+    the order (number, email, postal code); 404 for a forged, altered or stale link."""
+    from hearth.orders.guest_links import credit_note_from_token
+
+    credit_note = credit_note_from_token(token)
+    if credit_note is None:
+        raise Http404
+    response = HttpResponse(render_credit_note_pdf(credit_note), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credit-note-{credit_note.number}.pdf"'
+    return response
+
+
 @login_required
 def my_credit_note(request: HttpRequest, number: str, note: str) -> HttpResponse:
     """A credit note of the customer's own order as PDF (404 for anyone else's)."""
