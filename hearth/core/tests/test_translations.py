@@ -5,8 +5,10 @@ translation keeps its source's placeholders and HTML tags, the committed .mo is 
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from hearth.checkout.tests.conftest import make_variant
-from hearth.core.management.commands.catalogue import stale_compilations
+from hearth.core.management.commands.catalogue import missing_strings, stale_compilations
 
 LOCALE = Path(settings.BASE_DIR) / "hearth" / "locale" / "fr_CA" / "LC_MESSAGES"
 PO = LOCALE / "django.po"
@@ -135,3 +137,39 @@ def test_an_unsupported_language_falls_back_to_english() -> None:
     home = Client(headers={"accept-language": "de-DE"}).get("/")
     assert home.status_code == 200
     assert "Shop the whole range" in home.content.decode()
+
+
+def _catalogue_with(directory: Path, entries: dict[str, str]) -> Path:
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    for msgid, msgstr in entries.items():
+        po.append(polib.POEntry(msgid=msgid, msgstr=msgstr))
+    path = directory / "fr_CA" / "LC_MESSAGES" / "django.po"
+    path.parent.mkdir(parents=True)
+    po.save(str(path))
+    return path
+
+
+def test_the_catalogue_check_names_a_mo_not_compiled_from_its_po(tmp_path: Path) -> None:
+    path = _catalogue_with(tmp_path, {"Basket": "Panier"})
+    polib.pofile(str(path)).save_as_mofile(str(path.with_suffix(".mo")))
+    assert stale_compilations(tmp_path) == []
+    _catalogue_with(tmp_path / "later", {"Basket": "Panier", "Shop": "Boutique"}).replace(path)
+    assert stale_compilations(tmp_path) == ["fr_CA/LC_MESSAGES/django.mo"]
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="extraction needs GNU gettext")
+def test_the_catalogue_check_names_a_string_marked_in_the_code_but_not_in_the_catalogue(
+    tmp_path: Path, settings: Any
+) -> None:
+    project, locale = tmp_path / "project", tmp_path / "locale"
+    (project / "shop" / "tests").mkdir(parents=True)
+    (project / "shop" / "views.py").write_text(
+        'from django.utils.translation import gettext as _\n_("Basket")\n_("Shop the range")\n'
+    )
+    (project / "shop" / "tests" / "test_views.py").write_text(
+        'from django.utils.translation import gettext as _\n_("Only a test reads this")\n'
+    )
+    _catalogue_with(locale, {"Basket": "Panier"})
+    settings.BASE_DIR = project
+    assert missing_strings(locale) == {"fr_CA/LC_MESSAGES/django.po": ["Shop the range"]}
