@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hearth.privacy import taxonomy
@@ -35,6 +36,10 @@ class PrivacyNotice:
     announce: str
 
 
+#: Marked labels and notices made so far, per form class, language and fields (bounded).
+_made: dict[tuple[Any, ...], tuple[dict[str, str], PrivacyNotice, tuple[Any, ...]]] = {}
+_MADE_MAX = 1000
+
 REQUIRED = _("required")
 OPTIONAL = _("optional")
 
@@ -52,23 +57,50 @@ class NoticeFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        shown = [
+            (name, field)
+            for name, field in self.fields.items()
+            if not isinstance(field.widget, forms.HiddenInput)
+        ]
+        # The marked labels and the notice depend only on the form, the language and each
+        # field's label and required flag: made once per process (about 20 translations per
+        # form otherwise; issue #12). A label is keyed by identity; the entry keeps the label
+        # objects alive, so no other label can take their identity while it exists.
+        key = (
+            type(self),
+            self.collection_point,
+            get_language(),
+            tuple((name, field.required, id(field.label)) for name, field in shown),
+        )
+        made = _made.get(key)
+        if made is None:
+            made = self._make_notice(shown)
+            if len(_made) < _MADE_MAX:
+                _made[key] = made
+        labels, self.privacy_notice, _alive = made
+        for name, field in shown:
+            field.label = labels[name]
+
+    def _make_notice(
+        self, shown: list[tuple[str, forms.Field]]
+    ) -> tuple[dict[str, str], PrivacyNotice, tuple[Any, ...]]:
         point = taxonomy.collection_points()[self.collection_point]
         purposes = taxonomy.purposes()
         notices: list[FieldNotice] = []
-        for name, field in self.fields.items():
-            if isinstance(field.widget, forms.HiddenInput):
-                continue
+        labels: dict[str, str] = {}
+        for name, field in shown:
             marker = REQUIRED if field.required else OPTIONAL
             label = field.label or name.replace("_", " ").capitalize()
-            field.label = f"{label} ({marker})"
+            labels[name] = f"{label} ({marker})"
             notices.append(FieldNotice(name, str(label), field.required))
-        self.privacy_notice = PrivacyNotice(
+        notice = PrivacyNotice(
             collection_point=point.key,
             purposes=[str(_(purposes[p].name)) for p in point.purposes],
             purpose_keys=list(point.purposes),
             fields=notices,
             announce=point.announce,
         )
+        return labels, notice, tuple(field.label for _name, field in shown)
 
 
 def registered_forms() -> list[type[forms.BaseForm]]:
