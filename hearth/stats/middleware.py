@@ -31,7 +31,8 @@ def page_view(request: HttpRequest, response: HttpResponse) -> PageView | None:
     if request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "") == "prefetch":
         return None
     agent = request.headers.get("User-Agent", "")
-    if rules.is_bot(agent) or not consent.statistics_allowed(request):
+    families = rules.classify_agent(agent)
+    if families.bot or not consent.statistics_allowed(request):
         return None
     at = clock.now()
     day = services.day_of(at)
@@ -40,11 +41,13 @@ def page_view(request: HttpRequest, response: HttpResponse) -> PageView | None:
         day=day,
         at=at,
         path=rules.page_key(request.path),
+        # The Host header only tells our own pages apart from other sites (no trust needed).
         referrer=rules.referrer_domain(
-            request.headers.get("Referer", ""), own_host=request.get_host()
+            request.headers.get("Referer", ""),
+            own_host=request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""),
         ),
-        browser=rules.browser_family(agent),
-        os=rules.os_family(agent),
+        browser=families.browser,
+        os=families.os,
         visitor=rules.visitor_key(ip=ip, user_agent=agent, salt=services.salt_for(day)),
     )
 

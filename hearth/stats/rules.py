@@ -11,7 +11,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,6 +90,25 @@ def excluded_prefixes() -> tuple[str, ...]:
     return prefixes
 
 
+@dataclass(frozen=True)
+class Agent:
+    bot: bool
+    browser: str
+    os: str
+
+
+@lru_cache(maxsize=4096)
+def classify_agent(user_agent: str) -> Agent:
+    """An agent's families from the data table, cached (real traffic repeats a few hundred
+    agents; the cache is bounded, so a flood of invented agents costs time, not memory)."""
+    tables = agent_tables()
+    return Agent(
+        is_bot(user_agent, tables),
+        browser_family(user_agent, tables),
+        os_family(user_agent, tables),
+    )
+
+
 def is_bot(user_agent: str, tables: AgentTables | None = None) -> bool:
     tables = tables or agent_tables()
     return any(p.search(user_agent) for p in tables.bots)
@@ -107,6 +126,7 @@ def os_family(user_agent: str, tables: AgentTables | None = None) -> str:
     return _family(user_agent, (tables or agent_tables()).systems)
 
 
+@lru_cache(maxsize=4096)
 def referrer_domain(referer: str, *, own_host: str) -> str:
     """The referring site's domain (lower case, no ``www.``), or "" for none, ourselves or junk.
 

@@ -49,6 +49,7 @@ def new_buffer() -> StatsBuffer:
 
 
 BUFFER = new_buffer()
+_flusher_started = False
 
 _salt_lock = threading.Lock()
 _salt: tuple[dt.date, bytes] | None = None
@@ -62,6 +63,9 @@ def day_of(at: dt.datetime) -> dt.date:
 def salt_for(day: dt.date) -> bytes:
     """The day's salt: read (or made) once per process per day; an older one is forgotten."""
     global _salt
+    cached = _salt  # one read of one reference: no lock on the fast path
+    if cached is not None and cached[0] == day:
+        return cached[1]
     with _salt_lock:
         if _salt is not None and _salt[0] == day:
             return _salt[1]
@@ -83,9 +87,10 @@ def forget_salt() -> None:
 
 
 def count_view(view: PageView, *, buffer: StatsBuffer | None = None) -> None:
-    """Buffer one view; flush now if the buffer asks."""
+    """Buffer one view; flush now if the buffer asks (for its age, only when no flusher thread
+    runs in this process: then the thread flushes it, off the request)."""
     buffer = buffer or BUFFER
-    if buffer.add(view):
+    if buffer.add(view) and (not _flusher_started or len(buffer) >= buffer.flush_size):
         flush(buffer=buffer)
 
 
@@ -142,9 +147,6 @@ def close_days(*, now: dt.datetime) -> list[dt.date]:
     if days:
         forget_salt()
     return days
-
-
-_flusher_started = False
 
 
 def _flush_loop(interval: float) -> None:
