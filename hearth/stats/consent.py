@@ -11,9 +11,8 @@ from django.http import HttpRequest
 
 
 def signals_refusal(request: HttpRequest) -> bool:
-    return request.headers.get("Sec-GPC", "").strip() == "1" or (
-        request.headers.get("DNT", "").strip() == "1"
-    )
+    meta = request.META
+    return meta.get("HTTP_SEC_GPC", "").strip() == "1" or meta.get("HTTP_DNT", "").strip() == "1"
 
 
 def statistics_allowed(request: HttpRequest) -> bool:

@@ -13,12 +13,13 @@ import datetime as dt
 import logging
 import secrets
 import threading
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from hearth.stats import repository
 from hearth.stats.buffer import PageView, StatsBuffer
@@ -55,9 +56,14 @@ _salt_lock = threading.Lock()
 _salt: tuple[dt.date, bytes] | None = None
 
 
+@cache
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 def day_of(at: dt.datetime) -> dt.date:
-    """The statistics day: the shop's local date (settings.TIME_ZONE)."""
-    return timezone.localdate(at)
+    """The statistics day: the shop's local date (settings.TIME_ZONE, whatever is activated)."""
+    return at.astimezone(_zone()).date()
 
 
 def salt_for(day: dt.date) -> bytes:
