@@ -89,3 +89,17 @@ def test_the_demo_units_are_eligible_for_a_return_and_for_warranty_claims(store)
     # The advance replacement's unit qualifies by its SKU's terms.
     terms = terms_of("EO-ONE-BIR")
     assert terms is not None and terms.advance_replacement
+
+
+def test_the_demo_customer_sees_the_recent_order_returnable_in_my_stuff(store) -> None:
+    from django.test import Client
+
+    run()
+    recent = Order.objects.get(idempotency_key="demo-aftersales-recent")
+    client = Client()
+    client.force_login(User.objects.get(email=demo.DEMO_CUSTOMER))
+    with clock.frozen(NOW):
+        page = client.get(f"/my-stuff/orders/{recent.number}/return/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "EO1C90000001" in text and "EOGC90000001" in text
