@@ -38,27 +38,34 @@ ADDRESS = {
 
 @dataclass(frozen=True)
 class DemoOrder:
-    key: str  # the idempotency key
+    key: str  # the idempotency key of the first generation (later ones add "-<n>")
     delivered_days_ago: int
-    units: tuple[tuple[str, str], ...]  # (SKU, serial)
+    renew_after_days: int  # a delivery older than this no longer shows the flow: make another
+    units: tuple[tuple[str, str], ...]  # (SKU, serial prefix of its format)
     purpose: str
+
+    def key_of(self, generation: int) -> str:
+        return self.key if generation == 1 else f"{self.key}-{generation}"
+
+    def serials(self, generation: int) -> tuple[tuple[str, str], ...]:
+        """(SKU, serial): the prefix, then 9 and the generation in 7 digits (the formats'
+        8 digits; no real unit starts its run at 9 million)."""
+        return tuple((sku, f"{prefix}9{generation:07d}") for sku, prefix in self.units)
 
 
 ORDERS = (
     DemoOrder(
         "demo-aftersales-recent",
         10,
-        (("EO-ONE-CHR", "EO1C90000001"), ("EO-GO-CHR", "EOGC90000001")),
+        30,  # the 45 days stay open for at least 5 more days
+        (("EO-ONE-CHR", "EO1C"), ("EO-GO-CHR", "EOGC")),
         "delivered 10 days ago: 45-day return (or a warranty claim)",
     ),
     DemoOrder(
         "demo-aftersales-older",
         200,
-        (
-            ("EO-FIVE-CHR", "EO5C90000001"),
-            ("EO-GO-BIR", "EOGB90000001"),
-            ("EO-ONE-BIR", "EO1B90000001"),
-        ),
+        330,  # the year of warranty stays open for at least a month more
+        (("EO-FIVE-CHR", "EO5C"), ("EO-GO-BIR", "EOGB"), ("EO-ONE-BIR", "EO1B")),
         "delivered 200 days ago: warranty only (covered, not covered, advance replacement)",
     ),
 )
@@ -125,7 +132,7 @@ def deliver(order: Order, *, at: dt.datetime) -> None:
     record_carrier_events(carrier_key=chosen.key, body=body, signature=signature, at=at)
 
 
-def _place(spec: DemoOrder, customer: User, *, now: dt.datetime) -> Order:
+def _place(spec: DemoOrder, generation: int, customer: User, *, now: dt.datetime) -> Order:
     """Place, release, pick with serials, label, ship and deliver one order in the past."""
     from hearth.fulfilment.services import create_label, scan_serial, ship_order
     from hearth.orders import rules as order_rules
@@ -135,7 +142,7 @@ def _place(spec: DemoOrder, customer: User, *, now: dt.datetime) -> Order:
     placed_at = delivered_at - dt.timedelta(days=3)
     shipped_at = delivered_at - dt.timedelta(days=2)
     lines: dict[str, int] = {}
-    for sku, _serial in spec.units:
+    for sku, _serial in spec.serials(generation):
         lines[sku] = lines.get(sku, 0) + 1
     draft = order_rules.OrderDraft(
         lines=list(lines.items()),
@@ -152,13 +159,13 @@ def _place(spec: DemoOrder, customer: User, *, now: dt.datetime) -> Order:
             draft=draft,
             payment_token=_card_token(placed_at),
             payment_method="card",
-            idempotency_key=spec.key,
+            idempotency_key=spec.key_of(generation),
             channel="web",
             at=placed_at,
         )
         order = release_order(order=order, actor=None, at=placed_at)
     with clock.frozen(shipped_at):
-        for _sku, serial in spec.units:
+        for _sku, serial in spec.serials(generation):
             scan_serial(order=order, serial=serial, actor=None, at=shipped_at)
         create_label(order=order, actor=None, at=shipped_at)
         ship_order(order=order, actor=None, at=shipped_at)
@@ -172,20 +179,38 @@ def _place(spec: DemoOrder, customer: User, *, now: dt.datetime) -> Order:
 class Made:
     order: Order
     spec: DemoOrder
+    serials: tuple[tuple[str, str], ...]
     created: bool
 
 
 def load(*, now: dt.datetime) -> tuple[User, list[Made]]:
-    """Make (once) the demo customer and their delivered orders; what there is."""
+    """Make (once) the demo customer and their delivered orders; what there is. An order whose
+    delivery has grown too old for its flow (the demo database kept for weeks) is followed by a
+    new generation with new serials; the old one stays (it may carry RMAs)."""
     customer = demo_customer(at=now - dt.timedelta(days=400))
     made = []
     for spec in ORDERS:
-        existing = Order.objects.filter(idempotency_key=spec.key).first()
-        if existing is not None:
-            made.append(Made(existing, spec, created=False))
+        generation = 1
+        while True:
+            existing = Order.objects.filter(idempotency_key=spec.key_of(generation)).first()
+            if existing is None:
+                break
+            generation += 1
+        latest = None
+        if generation > 1:
+            latest = Order.objects.get(idempotency_key=spec.key_of(generation - 1))
+            fresh = latest.delivered_at is not None and latest.delivered_at >= now - dt.timedelta(
+                days=spec.renew_after_days
+            )
+            if fresh:
+                made.append(Made(latest, spec, spec.serials(generation - 1), created=False))
+                continue
+        serials = spec.serials(generation)
+        if Unit.objects.filter(serial__in=[s for _k, s in serials]).exists():
+            if latest is not None:  # the serials were used otherwise: leave it as it is
+                made.append(Made(latest, spec, spec.serials(generation - 1), created=False))
             continue
-        if Unit.objects.filter(serial__in=[s for _k, s in spec.units]).exists():
-            continue  # the serials were used otherwise (a hand-made order): leave it alone
         with transaction.atomic():
-            made.append(Made(_place(spec, customer, now=now), spec, created=True))
+            order = _place(spec, generation, customer, now=now)
+        made.append(Made(order, spec, serials, created=True))
     return customer, made

@@ -51,7 +51,7 @@ def test_the_demo_makes_a_verified_customer_with_delivered_orders_once(store) ->
     assert customer.check_password(demo.DEMO_CUSTOMER_PASSWORD)
     orders = list(Order.objects.filter(customer=customer).order_by("placed_at"))
     assert [o.status for o in orders] == ["delivered", "delivered"]
-    serials = sorted(s for spec in demo.ORDERS for _sku, s in spec.units)
+    serials = sorted(s for spec in demo.ORDERS for _sku, s in spec.serials(1))
     assert sorted(Unit.objects.values_list("serial", flat=True)) == serials
     for order in orders:
         assert order.number in first
@@ -103,3 +103,22 @@ def test_the_demo_customer_sees_the_recent_order_returnable_in_my_stuff(store) -
     assert page.status_code == 200
     text = page.content.decode()
     assert "EO1C90000001" in text and "EOGC90000001" in text
+
+
+@pytest.mark.promise("TOS-22")
+def test_a_demo_kept_for_weeks_gets_a_fresh_returnable_order_once(store) -> None:
+    run()
+    later = NOW + dt.timedelta(days=40)
+    out = io.StringIO()
+    with clock.frozen(later):
+        call_command("demo_aftersales", stdout=out)
+        call_command("demo_aftersales", stdout=io.StringIO())  # and only once
+    fresh = Order.objects.get(idempotency_key="demo-aftersales-recent-2")
+    assert fresh.status == "delivered" and fresh.number in out.getvalue()
+    assert {u.serial for u in shipped_units(fresh)} == {"EO1C90000002", "EOGC90000002"}
+    assert Order.objects.count() == 3  # the 200-day order is still inside its warranty year
+    with clock.frozen(later):
+        rma = begin_order_rma(
+            order=fresh, serials=["EO1C90000002"], kind="return", actor=None, at=later
+        )
+    assert rma.state == "issued"

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             f"  Demo customer (My Stuff): {customer.email}, password {demo.DEMO_CUSTOMER_PASSWORD}"
         )
         for item in made:
-            serials = ", ".join(f"{serial} ({sku})" for sku, serial in item.spec.units)
+            serials = ", ".join(f"{serial} ({sku})" for sku, serial in item.serials)
             self.stdout.write(f"    {item.order.number}: {item.spec.purpose}")
             self.stdout.write(f"      serials {serials}")
         self.stdout.write(
