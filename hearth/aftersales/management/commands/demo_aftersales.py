@@ -24,7 +24,10 @@ class Command(BaseCommand):
         )
         for item in made:
             serials = ", ".join(f"{serial} ({sku})" for sku, serial in item.serials)
-            self.stdout.write(f"    {item.order.number}: {item.spec.purpose}")
+            delivered = item.order.delivered_at.date() if item.order.delivered_at else "-"
+            self.stdout.write(
+                f"    {item.order.number}, delivered {delivered}: {item.spec.purpose}"
+            )
             self.stdout.write(f"      serials {serials}")
         self.stdout.write(
             f"  Dealer unit for care's dealer form: serial {demo.DEALER_SERIAL} (EO-FIVE-BIR)"
