@@ -13,13 +13,13 @@ import datetime as dt
 import logging
 import secrets
 import threading
+from collections import Counter
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
 
 from hearth.stats import repository
 from hearth.stats.buffer import PageView, StatsBuffer
@@ -139,16 +139,22 @@ def close_days(*, now: dt.datetime) -> list[dt.date]:
     )
     for day in days:
         with transaction.atomic():
-            rows = VisitorDay.objects.select_for_update().filter(day=day)
-            visitors = rows.count()
-            entries = rows.values_list("entry_path").annotate(n=Count("id")).order_by()
-            exits = rows.values_list("exit_path").annotate(n=Count("id")).order_by()
-            repository.add_counts(
-                [(day, Dimension.VISITORS.value, "", visitors)]
-                + [(day, Dimension.ENTRY.value, path, n) for path, n in entries]
-                + [(day, Dimension.EXIT.value, path, n) for path, n in exits]
+            # Locked, so a second closer waits and then finds them gone (nothing counted twice);
+            # a visitor-day flushed late (after these) keeps its higher ID for the next run.
+            rows = list(
+                VisitorDay.objects.select_for_update()
+                .filter(day=day)
+                .values_list("pk", "entry_path", "exit_path")
             )
-            VisitorDay.objects.filter(day=day).delete()
+            entries = Counter(entry for _pk, entry, _exit in rows)
+            exits = Counter(exit_path for _pk, _entry, exit_path in rows)
+            repository.add_counts(
+                [(day, Dimension.VISITORS.value, "", len(rows))]
+                + [(day, Dimension.ENTRY.value, path, n) for path, n in sorted(entries.items())]
+                + [(day, Dimension.EXIT.value, path, n) for path, n in sorted(exits.items())]
+            )
+            if rows:
+                VisitorDay.objects.filter(day=day, pk__lte=max(pk for pk, _e, _x in rows)).delete()
             DailySalt.objects.filter(day=day).delete()
     if days:
         forget_salt()
