@@ -240,11 +240,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--views", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--only", choices=["counting", "dashboard"])
     args = parser.parse_args()
     _setup(args.postgres)
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
-    counting_cost(args.requests)
-    dashboard_cost(args.views, args.days)
+    if args.only != "dashboard":
+        counting_cost(args.requests)
+    if args.only != "counting":
+        dashboard_cost(args.views, args.days)
 
 
 if __name__ == "__main__":
