@@ -248,3 +248,23 @@ def test_statistics_equal_a_recount_from_the_request_log(stats_on):
         {(d, dim, key): n for (d, dim), c in expected.items() for key, n in c.items()}
     )
     assert rules.OTHER not in dict(selectors.top(Dimension.BROWSER, start=DAY1, end=DAY2))
+
+
+def test_a_failed_flush_raises_nothing_and_its_views_are_counted_as_dropped(stats_on, monkeypatch):
+    from django.db import OperationalError
+
+    from hearth.stats import repository
+
+    for n in range(3):
+        visit("/about/", when=at(DAY1, 10, n), ip=f"198.51.100.{n}")
+    assert len(services.BUFFER) > 0
+
+    def database_down(batch):
+        raise OperationalError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(repository, "write_batch", database_down)
+        assert services.flush() == 0
+    assert services.flush() > 0
+    assert counts(Dimension.DROPPED, DAY1) == {"": 3}
+    assert not counts(Dimension.VIEWS, DAY1)
