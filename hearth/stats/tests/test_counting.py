@@ -268,3 +268,15 @@ def test_a_failed_flush_raises_nothing_and_its_views_are_counted_as_dropped(stat
     assert services.flush() > 0
     assert counts(Dimension.DROPPED, DAY1) == {"": 3}
     assert not counts(Dimension.VIEWS, DAY1)
+
+
+def test_past_days_close_on_the_schedulers_periodic_task(stats_on, settings):
+    from hearth.stats import tasks
+
+    assert ("hearth.stats.tasks.close_days", 600) in settings.HEARTH_PERIODIC_TASKS
+    visit("/", when=at(DAY1, 12))
+    services.flush()
+    with clock.frozen(at(DAY2, 1)):
+        assert tasks.close_days.call() == 1
+    assert not DailySalt.objects.filter(day=DAY1).exists()
+    assert counts(Dimension.VISITORS, DAY1) == {"": 1}
