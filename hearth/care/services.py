@@ -40,6 +40,8 @@ from hearth.core.audit import Actor, AuditAction
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
+from hearth.privacy.rules import ImpliedFrom
+from hearth.privacy.services import record_implied_consent
 
 CARE_ROLES = ("care_agent", "administrator")
 MAX_BODY = 20_000
@@ -366,6 +368,18 @@ def open_case(
             obj=case,
             fields=["channel", "email", "name", "subject", "state"],
         )
+        if customer_side and address:
+            # CASL: a person's enquiry implies consent to news for 6 months (PP-8). The ledger
+            # decides whether it counts: never over a withdrawal, an unsubscribe or a suppression.
+            record_implied_consent(
+                implied_from=ImpliedFrom.ENQUIRY,
+                source=f"care case ({channel})",
+                at=at,
+                user=customer,
+                email=address,
+                evidence=f"care case {case.reference} opened",
+                actor=actor,
+            )
         if confirm if confirm is not None else customer_side:
             _received_email(case, at)
     return case

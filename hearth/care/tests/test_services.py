@@ -376,3 +376,30 @@ def test_an_answer_given_by_phone_and_noted_counts_as_the_first_response() -> No
 
     case.refresh_from_db()
     assert (case.state, case.first_responded_at) == (State.WAITING, later)
+
+
+@pytest.mark.promise("PP-8")
+def test_a_question_implies_consent_to_news_for_six_months_and_never_over_a_withdrawal() -> None:
+    from hearth.privacy.models import ConsentKind
+    from hearth.privacy.selectors import may_contact
+    from hearth.privacy.services import record_consent
+
+    web_case(email="ada@example.com")
+    assert may_contact(
+        purpose="marketing_email", at=T0 + dt.timedelta(days=150), email="ada@example.com"
+    )
+    assert not may_contact(
+        purpose="marketing_email", at=T0 + dt.timedelta(days=200), email="ada@example.com"
+    )
+    record_consent(
+        purpose="marketing_email",
+        granted=False,
+        kind=ConsentKind.EXPRESS,
+        source="test",
+        at=T0 + dt.timedelta(days=1),
+        email="grace@example.com",
+    )
+    web_case(email="grace@example.com", at=T0 + dt.timedelta(days=2))
+    assert not may_contact(
+        purpose="marketing_email", at=T0 + dt.timedelta(days=3), email="grace@example.com"
+    )
