@@ -82,13 +82,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts page views from the final response (PP-2; hearth/stats/middleware.py): no cookie,
-    # no database write per request (a per-process buffer flushed in batches).
+    # no database write per request (a per-process buffer flushed in batches). It asks
+    # hearth.privacy.cookie_policy.statistics_allowed (through hearth/stats/consent.py).
     "hearth.stats.middleware.VisitorStatisticsMiddleware",
+    # Outside every middleware that sets a cookie, so that each passes the inventory (PP-11).
+    "hearth.privacy.middleware.CookiePolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hearth.privacy.middleware.GlobalPrivacyControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hearth.privacy.middleware.ContentSecurityPolicyMiddleware",
@@ -108,6 +112,7 @@ _CONTEXT_PROCESSORS = [
     "django.contrib.auth.context_processors.auth",
     "django.contrib.messages.context_processors.messages",
     "hearth.privacy.context_processors.policy_notice",
+    "hearth.privacy.context_processors.cookie_banner",
 ]
 TEMPLATES = [
     # HTML (escaped): every template but `.txt` ones. First, so that it is also the engine of
@@ -236,6 +241,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form refused for a missing cookie explains which cookie and why, in the site's design (PP-11).
+CSRF_FAILURE_VIEW = "hearth.privacy.views.csrf_failure"
+# A cookie outside hearth/privacy/data/cookies.toml, or not accepted: raise (DEBUG and tests) or
+# drop and log (production).
+COOKIE_POLICY_RAISE = env_bool("COOKIE_POLICY_RAISE", default=DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

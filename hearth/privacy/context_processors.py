@@ -16,3 +16,18 @@ def policy_notice(request: HttpRequest) -> dict[str, Any]:
         user=user, acknowledged_versions=acknowledged_versions(request), at=clock.now()
     )
     return {"policy_notice": pending}
+
+
+def cookie_banner(request: HttpRequest) -> dict[str, Any]:
+    """``cookie_banner``: ask for the cookie choice (no choice yet, or a new category, and no
+    Global Privacy Control); ``cookie_categories``: the optional categories, for the banner."""
+    from hearth.privacy import cookie_policy
+
+    consent = cookie_policy.consent_for(request)
+    if not consent.ask or request.path_info.startswith("/cookies/"):
+        return {"cookie_banner": False}
+    inv = cookie_policy.inventory()
+    return {
+        "cookie_banner": True,
+        "cookie_categories": [c for c in inv.categories if not c.necessary],
+    }

@@ -25,6 +25,12 @@ class Purpose(models.TextChoices):
         "playback_problem_contact",
         _("Contacting you about repeated playback problems"),
     )
+    # Cookie categories (issue #15): the banner's choice, for signed-in customers.
+    COOKIES_FUNCTIONAL = "cookies_functional", _("Functional cookies")
+    COOKIES_STATISTICS = "cookies_statistics", _("Visitor statistics")
+    # Any disclosure a processor could count as a sale or share (PP-6); Global Privacy Control
+    # records a withdrawal of it.
+    SALE_OR_SHARE = "sale_or_share", _("Disclosures that could count as a sale or share")
 
 
 class ConsentKind(models.TextChoices):
@@ -402,3 +408,18 @@ class RetentionHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model}#{self.object_pk} until {self.purge_after:%Y-%m-%d}"
+
+
+class GpcSignalDay(models.Model):
+    """How many page views carried Global Privacy Control on a day: a count, no identity."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    page_views = models.PositiveBigIntegerField(_("page views with the signal"), default=0)
+
+    class Meta:
+        ordering = ("-day",)
+        verbose_name = _("Global Privacy Control day")
+        verbose_name_plural = _("Global Privacy Control days")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.page_views}"

@@ -353,3 +353,104 @@ _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell(value: str) -> str:
     """A text cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
     return "'" + value if value.startswith(_CSV_FORMULA_START) else value
+
+
+# --- Cookies (issue #15; PP-11). The choice cookie's payload, before signing, is
+# "<inventory version>:<category>=<1|0>,...": only the choice and its version.
+
+
+def parse_cookie_choice(payload: str, known: frozenset[str]) -> tuple[int, dict[str, bool]] | None:
+    """(version, {category: accepted}) of a verified payload; None when malformed, when it
+    names an unknown category, or decides one twice (each counts as "nothing accepted")."""
+    version_text, sep, body = payload.partition(":")
+    if not sep or not version_text.isdigit() or len(payload) > 400:
+        return None
+    decided: dict[str, bool] = {}
+    for part in body.split(",") if body else []:
+        key, eq, flag = part.partition("=")
+        if not eq or key not in known or key in decided or flag not in ("0", "1"):
+            return None
+        decided[key] = flag == "1"
+    return int(version_text), decided
+
+
+def format_cookie_choice(version: int, decided: dict[str, bool]) -> str:
+    body = ",".join(f"{key}={int(accepted)}" for key, accepted in sorted(decided.items()))
+    return f"{version}:{body}"
+
+
+@dataclass(frozen=True, slots=True)
+class CookieConsent:
+    """What a visitor's request allows: the categories accepted, whether to ask (the banner)."""
+
+    accepted: frozenset[str]
+    decided: frozenset[str]
+    gpc: bool
+    ask: bool
+
+
+def cookie_consent(
+    parsed: tuple[int, dict[str, bool]] | None,
+    *,
+    current_version: int,
+    optional: frozenset[str],
+    gpc: bool,
+) -> CookieConsent:
+    """Global Privacy Control refuses every optional category and asks nothing. A missing,
+    forged (None), future-versioned or stale choice accepts nothing; a choice from an older
+    inventory stands while it decides every optional category now listed (a new version asks
+    again only when a new category appears)."""
+    if gpc:
+        return CookieConsent(frozenset(), frozenset(optional), gpc=True, ask=False)
+    if parsed is None or parsed[0] > current_version:
+        return CookieConsent(frozenset(), frozenset(), gpc=False, ask=True)
+    decided = parsed[1]
+    if not optional <= decided.keys():
+        return CookieConsent(frozenset(), frozenset(decided), gpc=False, ask=True)
+    accepted = frozenset(key for key in optional if decided[key])
+    return CookieConsent(accepted, frozenset(decided), gpc=False, ask=False)
+
+
+class CookieVerdict(StrEnum):
+    ALLOWED = "allowed"
+    NOT_IN_INVENTORY = "not_in_inventory"
+    NOT_ACCEPTED = "not_accepted"
+
+
+def cookie_verdict(
+    name: str,
+    *,
+    category_of: dict[str, str],
+    necessary: frozenset[str],
+    accepted: frozenset[str],
+) -> CookieVerdict:
+    category = category_of.get(name)
+    if category is None:
+        return CookieVerdict.NOT_IN_INVENTORY
+    if category in necessary or category in accepted:
+        return CookieVerdict.ALLOWED
+    return CookieVerdict.NOT_ACCEPTED
+
+
+def gpc_signal(header: str | None) -> bool:
+    """Sec-GPC: the specification's only valid value is "1"."""
+    return (header or "").strip() == "1"
+
+
+def dnt_signal(header: str | None) -> bool:
+    return (header or "").strip() == "1"
+
+
+_FUNCTION_BY_PREFIX = (
+    ("/basket/", "basket"),
+    ("/checkout/", "checkout"),
+    ("/sign-in/", "sign_in"),
+    ("/sign-up/", "sign_in"),
+    ("/two-step/", "sign_in"),
+    ("/support/", "support"),
+)
+
+
+def function_needing_cookies(path: str) -> str:
+    """Which function a refused form belongs to, by its path ("form" when none is known)."""
+    return next((key for prefix, key in _FUNCTION_BY_PREFIX if path.startswith(prefix)), "form")

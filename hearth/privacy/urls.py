@@ -15,3 +15,6 @@ urlpatterns = [
         "privacy/request/confirm/<str:token>/", views.confirm_data_request, name="confirm_request"
     ),
 ]
+urlpatterns += [
+    path("cookies/", views.cookies, name="cookies"),
+]

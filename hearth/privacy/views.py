@@ -6,12 +6,15 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.privacy import selectors, services, taxonomy
+from hearth.privacy import cookie_policy
+from hearth.privacy.cookies import COOKIE_NAME as ACK_COOKIE
 from hearth.privacy.cookies import acknowledged_versions, remember_acknowledged
 from hearth.privacy.forms import AcknowledgePolicyForm, DataRequestForm
 from hearth.privacy.models import PolicyDocument, PolicyKind
@@ -111,7 +114,8 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             for document in pending:
                 services.acknowledge_policy(user=request.user, document=document, at=now)
-        remember_acknowledged(response, cookie_keys | {d.key for d in pending})
+        if cookie_policy.may_set(request, ACK_COOKIE):  # functional: only if accepted (PP-11)
+            remember_acknowledged(response, cookie_keys | {d.key for d in pending})
         return response
     return render(
         request,
@@ -153,3 +157,89 @@ def confirm_data_request(request: HttpRequest, token: str) -> HttpResponse:
             request, "privacy/data_request_confirm.html", {"error": exc.message}, status=400
         )
     return render(request, "privacy/data_request_opened.html", {"data_request": opened})
+
+
+# --- Cookies (issue #15; PP-11).
+
+_COOKIE_ACTIONS = ("accept_all", "refuse_all", "save")
+
+
+def _cookie_page(
+    request: HttpRequest, *, error: str = "", status: int = 200, saved: bool = False
+) -> HttpResponse:
+    inv = cookie_policy.inventory()
+    consent = cookie_policy.consent_for(request)
+    categories = [
+        {"category": c, "cookies": inv.cookies_in(c.key), "accepted": c.key in consent.accepted}
+        for c in inv.categories
+    ]
+    context = {
+        "categories": categories,
+        "consent": consent,
+        "version": inv.version,
+        "error": error,
+        "saved": saved,
+        "next": _safe_next(request, request.GET.get("next") or request.POST.get("next")),
+    }
+    return render(request, "privacy/cookies.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def cookies(request: HttpRequest) -> HttpResponse:
+    """/cookies/: the inventory in plain words, and the choice (the banner posts here too).
+
+    "Accept all" and "Refuse all" are one click each; "Save my choice" keeps the ticked
+    categories. An unknown action or category is refused (400) and nothing changes. A visitor
+    whose browser sends Global Privacy Control is told the signal was honoured, and cannot
+    accept over it here.
+    """
+    if request.method == "GET":
+        return _cookie_page(request, saved=request.GET.get("saved") == "1")
+    inv = cookie_policy.inventory()
+    action = request.POST.get("action", "")
+    chosen = set(request.POST.getlist("accept"))
+    if action not in _COOKIE_ACTIONS:
+        return _cookie_page(request, error=_("Choose “Accept all”, “Refuse all” or “Save my choice”."), status=400)
+    if not chosen <= inv.optional:
+        return _cookie_page(request, error=_("Choose only among the categories listed."), status=400)
+    accepted = {"accept_all": set(inv.optional), "refuse_all": set()}.get(action, chosen)
+    if cookie_policy.consent_for(request).gpc:
+        accepted = set()  # the browser's signal refuses every optional category (PP-6, PP-11)
+    next_url = _safe_next(request, request.POST.get("next"))
+    target = next_url if next_url != "/" or request.POST.get("next") else reverse("privacy:cookies")
+    if target == reverse("privacy:cookies"):
+        target += "?saved=1"
+    response = HttpResponseRedirect(target)
+    cookie_policy.remember_choice(request, response, accepted, at=clock.now())
+    return response
+
+
+_FUNCTIONS = {
+    "basket": lambda: _("Adding to and changing your basket"),
+    "checkout": lambda: _("Checking out"),
+    "sign_in": lambda: _("Signing in"),
+    "support": lambda: _("Sending the support form"),
+    "form": lambda: _("Sending this form"),
+}
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: which cookie a refused form needed and why, in the site's design.
+
+    Without the ``csrftoken`` cookie (blocked or refused by the browser) the page says so and
+    what it is for; with it, the form had expired: send it again.
+    """
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+
+    from hearth.privacy.rules import function_needing_cookies
+
+    inv = cookie_policy.inventory()
+    missing = reason == REASON_NO_CSRF_COOKIE or settings.CSRF_COOKIE_NAME not in request.COOKIES
+    needed = [c for c in inv.cookies if c.name in (settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME)]
+    context = {
+        "missing": missing,
+        "needed": needed,
+        "function": _FUNCTIONS[function_needing_cookies(request.path_info)](),
+        "back": request.path_info,
+    }
+    return render(request, "privacy/cookies_needed.html", context, status=403)
