@@ -151,7 +151,6 @@ def remember_choice(
     payload = rules.format_cookie_choice(inv.version, decided)
     value = signing.Signer(salt=_SALT).sign(payload)
     entry = next(c for c in inv.cookies if c.name == CHOICE_COOKIE)
-    assert entry.max_age_days is not None
     consent = rules.cookie_consent(
         (inv.version, decided), current_version=inv.version, optional=inv.optional, gpc=False
     )
@@ -159,7 +158,7 @@ def remember_choice(
     response.set_cookie(
         CHOICE_COOKIE,
         value,
-        max_age=entry.max_age_days * 24 * 3600,
+        max_age=(entry.max_age_days or 365) * 24 * 3600,
         httponly=True,
         samesite="Lax",
         secure=request.is_secure(),
@@ -209,7 +208,7 @@ def record_gpc(request: HttpRequest, *, at: dt.datetime) -> None:
         updated = GpcSignalDay.objects.filter(day=day).update(page_views=F("page_views") + 1)
         if not updated:
             with transaction.atomic():
-                row, created = GpcSignalDay.objects.select_for_update().get_or_create(
+                _row, created = GpcSignalDay.objects.select_for_update().get_or_create(
                     day=day, defaults={"page_views": 1}
                 )
                 if not created:

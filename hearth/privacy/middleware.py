@@ -68,7 +68,6 @@ class CookiePolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from hearth.privacy import cookie_policy
 
         response = self.get_response(request)
         if response.cookies:
@@ -83,7 +82,9 @@ class CookiePolicyMiddleware:
         for name, morsel in list(response.cookies.items()):
             if _is_deletion(morsel) or cookie_policy.may_set(request, name):
                 continue
-            message = f"Cookie {name!r} refused on {request.path}: not in the inventory or not accepted"
+            message = (
+                f"Cookie {name!r} refused on {request.path}: not in the inventory or not accepted"
+            )
             if getattr(settings, "COOKIE_POLICY_RAISE", False):
                 raise CookiePolicyViolation(message)
             cookie_policy.logger.warning(message)

@@ -6,15 +6,13 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
-from hearth.privacy import selectors, services, taxonomy
-from hearth.privacy import cookie_policy
-from hearth.privacy.cookies import COOKIE_NAME as ACK_COOKIE
+from hearth.privacy import cookie_policy, selectors, services, taxonomy
 from hearth.privacy.cookies import acknowledged_versions, remember_acknowledged
 from hearth.privacy.forms import AcknowledgePolicyForm, DataRequestForm
 from hearth.privacy.models import PolicyDocument, PolicyKind
@@ -114,8 +112,7 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             for document in pending:
                 services.acknowledge_policy(user=request.user, document=document, at=now)
-        if cookie_policy.may_set(request, ACK_COOKIE):  # functional: only if accepted (PP-11)
-            remember_acknowledged(response, cookie_keys | {d.key for d in pending})
+        remember_acknowledged(request, response, cookie_keys | {d.key for d in pending})
         return response
     return render(
         request,
@@ -199,9 +196,13 @@ def cookies(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     chosen = set(request.POST.getlist("accept"))
     if action not in _COOKIE_ACTIONS:
-        return _cookie_page(request, error=_("Choose “Accept all”, “Refuse all” or “Save my choice”."), status=400)
+        return _cookie_page(
+            request, error=_("Choose “Accept all”, “Refuse all” or “Save my choice”."), status=400
+        )
     if not chosen <= inv.optional:
-        return _cookie_page(request, error=_("Choose only among the categories listed."), status=400)
+        return _cookie_page(
+            request, error=_("Choose only among the categories listed."), status=400
+        )
     accepted = {"accept_all": set(inv.optional), "refuse_all": set()}.get(action, chosen)
     if cookie_policy.consent_for(request).gpc:
         accepted = set()  # the browser's signal refuses every optional category (PP-6, PP-11)
@@ -235,7 +236,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
     inv = cookie_policy.inventory()
     missing = reason == REASON_NO_CSRF_COOKIE or settings.CSRF_COOKIE_NAME not in request.COOKIES
-    needed = [c for c in inv.cookies if c.name in (settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME)]
+    needed = [
+        c
+        for c in inv.cookies
+        if c.name in (settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME)
+    ]
     context = {
         "missing": missing,
         "needed": needed,

@@ -71,9 +71,20 @@ def test_the_french_policy_page(client, policies):
 def test_material_notice_shows_on_home_until_an_anonymous_visitor_acknowledges(client, policies):
     home = client.get("/").content.decode()
     assert "We have changed our policies" in home
+    client.post("/cookies/", {"action": "accept_all"})  # the cookie is functional (PP-11)
     response = client.post("/privacy/acknowledge/", {"confirm": "on", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert response.cookies[COOKIE_NAME].value == "privacy-2026.2"  # only the version key
+    assert "We have changed our policies" not in client.get("/").content.decode()
+
+
+@pytest.mark.promise("PP-21", "PP-11")
+def test_a_visitor_who_refused_functional_cookies_acknowledges_for_the_browser_session(
+    client, policies
+):
+    response = client.post("/privacy/acknowledge/", {"confirm": "on", "next": "/"})
+    assert response.status_code == 302
+    assert COOKIE_NAME not in response.cookies
     assert "We have changed our policies" not in client.get("/").content.decode()
 
 
