@@ -117,7 +117,7 @@ def consent_for(request: HttpRequest) -> rules.CookieConsent:
             _read_choice(request),
             current_version=inv.version,
             optional=inv.optional,
-            gpc=rules.gpc_signal(request.headers.get("Sec-GPC")),
+            gpc=rules.gpc_signal(request.META.get("HTTP_SEC_GPC")),
         )
         request._cookie_consent = cached  # type: ignore[attr-defined]
     return cached
@@ -136,9 +136,17 @@ def may_set(request: HttpRequest, name: str) -> bool:
 
 
 def statistics_allowed(request: HttpRequest) -> bool:
-    """Visitor statistics may count this request: accepted, and neither GPC nor DNT sent."""
-    if rules.dnt_signal(request.headers.get("DNT")):
+    """Visitor statistics (cookieless, aggregate only) may count this request.
+
+    Reading of "visitors who refused statistics are not counted": a visitor who has not chosen
+    yet is counted; one whose choice refuses statistics, or whose choice cookie is forged or
+    unreadable (nothing accepted), or who sends GPC or DNT, is not.
+    """
+    meta = request.META
+    if rules.gpc_signal(meta.get("HTTP_SEC_GPC")) or rules.dnt_signal(meta.get("HTTP_DNT")):
         return False
+    if CHOICE_COOKIE not in request.COOKIES:
+        return True
     return "statistics" in consent_for(request).accepted
 
 

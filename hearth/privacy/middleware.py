@@ -105,7 +105,7 @@ class GlobalPrivacyControlMiddleware:
 
         if (
             request.method == "GET"
-            and rules.gpc_signal(request.headers.get("Sec-GPC"))
+            and rules.gpc_signal(request.META.get("HTTP_SEC_GPC"))
             and not request.path_info.startswith(("/api/", "/admin/", "/static/"))
         ):
             from hearth.core import clock

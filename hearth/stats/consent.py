@@ -1,8 +1,8 @@
 """Whether a request may be counted in visitor statistics (PP-2, PP-11).
 
-Global Privacy Control (``Sec-GPC: 1``) and Do Not Track (``DNT: 1``) refuse statistics. The
-cookie choice (refused statistics) is the cookie app's ``statistics_allowed``; until that lands
-this module answers from the two headers alone.
+Global Privacy Control (``Sec-GPC: 1``) and Do Not Track (``DNT: 1``) refuse statistics. A
+visitor whose cookie choice refuses statistics is not counted either: the privacy app's
+``cookie_policy.statistics_allowed`` decides, after the cheap header check.
 """
 
 from __future__ import annotations
@@ -16,4 +16,6 @@ def signals_refusal(request: HttpRequest) -> bool:
 
 
 def statistics_allowed(request: HttpRequest) -> bool:
-    return not signals_refusal(request)
+    from hearth.privacy import cookie_policy
+
+    return not signals_refusal(request) and cookie_policy.statistics_allowed(request)

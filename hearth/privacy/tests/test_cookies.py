@@ -340,3 +340,36 @@ def test_the_policy_acknowledgement_cookie_is_kept_only_when_functional_is_accep
     accepted = client.post("/privacy/acknowledge/", {"confirm": "on", "next": "/"})
     assert accepted.status_code == 302
     assert "hearth_policy_ack" in accepted.cookies
+
+
+@pytest.mark.promise("PP-11")
+@pytest.mark.parametrize(
+    ("choice", "counted"),
+    [
+        (None, True),  # not chosen yet: cookieless aggregate counting goes on
+        ("1:functional=1,statistics=1", True),
+        ("1:functional=1,statistics=0", False),  # refused
+    ],
+)
+def test_statistics_count_only_visitors_who_did_not_refuse(
+    choice: str | None, counted: bool
+) -> None:
+    request = RequestFactory().get("/")
+    if choice is not None:
+        request.COOKIES[cookie_policy.CHOICE_COOKIE] = signed(choice)
+    assert cookie_policy.statistics_allowed(request) is counted
+
+
+def test_a_forged_choice_cookie_is_not_counted_in_statistics() -> None:
+    request = RequestFactory().get("/")
+    request.COOKIES[cookie_policy.CHOICE_COOKIE] = "1:functional=1,statistics=1:forged"
+    assert not cookie_policy.statistics_allowed(request)
+
+
+def test_every_text_of_the_cookie_inventory_is_marked_for_translation() -> None:
+    from hearth.privacy.cookie_texts import TEXTS
+
+    inv = cookie_policy.inventory()
+    texts = [t for c in inv.categories for t in (c.name, c.description)]
+    texts += [c.purpose for c in inv.cookies]
+    assert sorted(texts) == sorted(TEXTS)
