@@ -68,6 +68,7 @@ def test_a_material_notice_stays_on_home_after_a_later_minor_version(client, pol
     assert NOTICE in home
     # The notice links the material version itself, at its stable address.
     assert 'href="/legal/privacy/2026.2/"' in home
+    client.post("/cookies/", {"action": "accept_all"})  # the cookie is functional (PP-11)
     response = client.post("/privacy/acknowledge/", {"confirm": "on", "next": "/"})
     assert response.cookies[COOKIE_NAME].value == "privacy-2026.2"
     assert NOTICE not in client.get("/").content.decode()
