@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from hearth.privacy import cookie_policy
+
 
 def signals_refusal(request: HttpRequest) -> bool:
     meta = request.META
@@ -16,6 +18,4 @@ def signals_refusal(request: HttpRequest) -> bool:
 
 
 def statistics_allowed(request: HttpRequest) -> bool:
-    from hearth.privacy import cookie_policy
-
     return not signals_refusal(request) and cookie_policy.statistics_allowed(request)

@@ -280,3 +280,25 @@ def test_past_days_close_on_the_schedulers_periodic_task(stats_on, settings):
         assert tasks.close_days.call() == 1
     assert not DailySalt.objects.filter(day=DAY1).exists()
     assert counts(Dimension.VISITORS, DAY1) == {"": 1}
+
+
+@pytest.mark.promise("PP-11")
+@pytest.mark.parametrize(
+    ("action", "forged", "counted"),
+    [(None, False, 1), ("accept_all", False, 1), ("refuse_all", False, 0), (None, True, 0)],
+)
+def test_a_visitor_who_refused_statistics_or_whose_choice_is_forged_is_not_counted(
+    stats_on, action, forged, counted
+):
+    from hearth.privacy import cookie_policy
+
+    client = Client()
+    with clock.frozen(at(DAY1, 10)):
+        if action:  # through the site's own choice form (/cookies/, no JavaScript)
+            client.get("/cookies/")
+            client.post("/cookies/", {"action": action})
+        if forged:
+            client.cookies[cookie_policy.CHOICE_COOKIE] = "1:functional=1,statistics=1:forged"
+        client.get("/about/", REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT=CHROME_WIN)
+    services.flush()
+    assert counts(Dimension.PAGE, DAY1).get("/about/", 0) == counted
