@@ -27,6 +27,7 @@ from hearth.privacy.models import (
     DataRequest,
     DataRequestStatus,
     Disclosure,
+    GpcSignalDay,
     PolicyAcknowledgement,
     PolicyDocument,
     Processor,
@@ -368,3 +369,10 @@ class PolicyAcknowledgementAdmin(ReadOnlyAdmin):
 class RetentionHoldAdmin(ReadOnlyAdmin):
     list_display = ("model", "object_pk", "retention", "purge_after", "purged_at")
     list_filter = ("retention",)
+
+
+@admin.register(GpcSignalDay)
+class GpcSignalDayAdmin(ReadOnlyAdmin):
+    """Page views that carried Global Privacy Control, per day: a count, no identity."""
+
+    list_display = ("day", "page_views")

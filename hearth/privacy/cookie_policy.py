@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
+from hearth.core.clock import EASTERN
 from hearth.privacy import rules
 from hearth.privacy.taxonomy import DATA_DIR, DataFileError, read_toml
 
@@ -212,7 +213,7 @@ def record_gpc(request: HttpRequest, *, at: dt.datetime) -> None:
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        day = at.date()
+        day = at.astimezone(EASTERN).date()  # the shop's day, as visitor statistics count it
         updated = GpcSignalDay.objects.filter(day=day).update(page_views=F("page_views") + 1)
         if not updated:
             with transaction.atomic():
