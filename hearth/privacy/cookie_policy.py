@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.core import signing
@@ -60,19 +60,19 @@ class CookieInventory:
     categories: tuple[CookieCategory, ...]
     cookies: tuple[CookieEntry, ...]
 
-    @property
+    @cached_property
     def category_of(self) -> dict[str, str]:
         return {c.name: c.category for c in self.cookies}
 
-    @property
+    @cached_property
     def necessary(self) -> frozenset[str]:
         return frozenset(c.key for c in self.categories if c.necessary)
 
-    @property
+    @cached_property
     def optional(self) -> frozenset[str]:
         return frozenset(c.key for c in self.categories if not c.necessary)
 
-    @property
+    @cached_property
     def known(self) -> frozenset[str]:
         return frozenset(c.key for c in self.categories)
 
@@ -127,6 +127,8 @@ def consent_for(request: HttpRequest) -> rules.CookieConsent:
 def may_set(request: HttpRequest, name: str) -> bool:
     """Whether a cookie may be sent to this visitor (callers ask before ``set_cookie``)."""
     inv = inventory()
+    if inv.category_of.get(name) in inv.necessary:
+        return True  # the common case, without reading the choice cookie
     verdict = rules.cookie_verdict(
         name,
         category_of=inv.category_of,
