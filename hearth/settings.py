@@ -311,6 +311,7 @@ HEARTH_STATS = {
     "MAX_KEYS": int(os.environ.get("HEARTH_STATS_MAX_KEYS", "20000")),
     "FLUSH_SECONDS": float(os.environ.get("HEARTH_STATS_FLUSH_SECONDS", "10")),
     "CLOSE_GRACE_MINUTES": 15,
+    "FLUSHER_THREAD": True,
 }
 
 # --- Carriers (issue #11): the configured carriers, keyed; each posts tracking events signed with

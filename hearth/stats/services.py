@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import logging
+import os
 import secrets
 import threading
 from collections import Counter
@@ -34,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "FLUSH_SECONDS": 10.0,
     # A past day closes this long after its midnight, so every worker has flushed it first.
     "CLOSE_GRACE_MINUTES": 15,
+    # Each serving process starts its flusher thread at its first counted view (any server:
+    # granian, gunicorn, runserver); tests turn it off and flush by hand.
+    "FLUSHER_THREAD": True,
 }
 
 
@@ -50,7 +54,7 @@ def new_buffer() -> StatsBuffer:
 
 
 BUFFER = new_buffer()
-_flusher_started = False
+_flusher_pid: int | None = None  # the process whose flusher thread runs (a fork has none)
 
 _salt_lock = threading.Lock()
 _salt: tuple[dt.date, bytes] | None = None
@@ -96,7 +100,11 @@ def count_view(view: PageView, *, buffer: StatsBuffer | None = None) -> None:
     """Buffer one view; flush now if the buffer asks (for its age, only when no flusher thread
     runs in this process: then the thread flushes it, off the request)."""
     buffer = buffer or BUFFER
-    if buffer.add(view) and (not _flusher_started or len(buffer) >= buffer.flush_size):
+    flusher = _flusher_pid == os.getpid()
+    if not flusher and config("FLUSHER_THREAD"):
+        start_flusher()
+        flusher = True
+    if buffer.add(view) and (not flusher or len(buffer) >= buffer.flush_size):
         flush(buffer=buffer)
 
 
@@ -170,11 +178,11 @@ def _flush_loop(interval: float) -> None:
 
 
 def start_flusher() -> None:
-    """Start this process's flusher thread (gunicorn's post_worker_init) and the exit flush."""
-    global _flusher_started
-    if _flusher_started:
+    """Start this process's flusher thread and its exit flush (once per process)."""
+    global _flusher_pid
+    if _flusher_pid == os.getpid():
         return
-    _flusher_started = True
+    _flusher_pid = os.getpid()
     interval = max(1.0, float(config("FLUSH_SECONDS")) / 2)
     threading.Thread(
         target=_flush_loop, args=(interval,), name="stats-flusher", daemon=True

@@ -16,6 +16,7 @@ def stats_on(settings, db, monkeypatch) -> Iterator[None]:
         "FLUSH_SIZE": 10_000,
         "MAX_KEYS": 20_000,
         "FLUSH_SECONDS": 3600.0,
+        "FLUSHER_THREAD": False,
     }
     monkeypatch.setattr(services, "BUFFER", services.new_buffer())
     services.forget_salt()

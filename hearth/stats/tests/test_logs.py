@@ -75,3 +75,31 @@ def test_gunicorns_access_and_error_logs_truncate_ips():
     assert done.stdout.endswith('2001:db8:1:: "GET /shop/ HTTP/1.1" 200\n')
     assert done.stderr.endswith("Connection from 203.0.113.0 closed\n")
     assert "2001:db8:1:2" not in done.stdout and "203.0.113.99" not in done.stderr
+
+
+GRANIAN_LOGGING = """
+import json, sys
+from granian.log import LogLevels, access_logger, configure_logging, logger
+with open(sys.argv[1]) as fh:
+    configure_logging(LogLevels.info, json.load(fh))
+# As granian's log_request writes it: the format, with its atoms as a dict.
+atoms = {"addr": "198.51.100.200", "method": "GET", "path": "/"}
+access_logger.info('%(addr)s - "%(method)s %(path)s"', atoms)
+logger.info("peer 2001:db8:aa:bb::1 went away")
+"""
+
+
+def test_granians_access_and_server_logs_truncate_ips():
+    conf = Path(hearth.__file__).parent / "granian-logging.json"
+    done = subprocess.run(  # noqa: S603 (our interpreter, our script)
+        [sys.executable, "-c", GRANIAN_LOGGING, str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(hearth.__file__).parent.parent,
+    )
+    assert done.stdout.splitlines() == [
+        '198.51.100.0 - "GET /"',
+        "[INFO] peer 2001:db8:aa:: went away",
+    ]
