@@ -17,6 +17,7 @@ BENCHMARKS = [
     "telemetry.py",
     "warehouse.py",
     "campaign.py",
+    "stats.py",
 ]
 
 
