@@ -150,6 +150,16 @@ def _fresh_device_auth_cache() -> object:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_gpc_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test counts Global Privacy Control views in its own counter (one per worker process
+    in production: hearth/privacy/cookie_policy.py), so nothing another test left pending is
+    written into this one's database."""
+    from hearth.privacy import cookie_policy
+
+    monkeypatch.setattr(cookie_policy, "gpc_counter", cookie_policy.GpcCounter())
+
+
+@pytest.fixture(autouse=True)
 def _fresh_policy_documents() -> object:
     """Each test reads policy versions from its own database (a worker-process cache in
     production: see hearth/privacy/selectors.py); a rolled-back test's versions are forgotten."""

@@ -10,14 +10,17 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
 from django.core import signing
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
@@ -202,6 +205,74 @@ def _record_in_ledger(user: Any, decided: dict[str, bool], *, at: dt.datetime, s
             )
 
 
+class GpcCounter:
+    """Anonymous page views with Global Privacy Control, per day, counted in this process and
+    written in batches: one UPDATE per day every ``flush_views`` views or ``flush_seconds``
+    (checked when a view is added), and at exit. Browsers such as Brave send the signal on every
+    request, so a write per page view would tie the shop's speed to it. Memory is one integer per
+    day. A crash loses at most one batch of a count that identifies nobody."""
+
+    def __init__(self, *, flush_views: int = 200, flush_seconds: float = 10.0) -> None:
+        self.flush_views = flush_views
+        self.flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+        self._pending: dict[dt.date, int] = {}
+        self._views = 0
+        self._since = time.monotonic()
+
+    def add(self, day: dt.date) -> None:
+        with self._lock:
+            self._pending[day] = self._pending.get(day, 0) + 1
+            self._views += 1
+            due = (
+                self._views >= self.flush_views
+                or time.monotonic() - self._since >= self.flush_seconds
+            )
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write the pending counts; on a database error they stay pending. Returns the views."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._views, self._since = 0, time.monotonic()
+        try:
+            for day, views in sorted(pending.items()):
+                _add_gpc_views(day, views)
+        except DatabaseError:
+            logger.exception("GPC counts not written; kept for the next flush")
+            with self._lock:
+                for day, views in pending.items():
+                    self._pending[day] = self._pending.get(day, 0) + views
+                    self._views += views
+            return 0
+        return sum(pending.values())
+
+
+def _add_gpc_views(day: dt.date, views: int) -> None:
+    from hearth.privacy.models import GpcSignalDay
+
+    with transaction.atomic():
+        if GpcSignalDay.objects.filter(day=day).update(page_views=F("page_views") + views):
+            return
+        _row, created = GpcSignalDay.objects.select_for_update().get_or_create(
+            day=day, defaults={"page_views": views}
+        )
+        if not created:
+            GpcSignalDay.objects.filter(day=day).update(page_views=F("page_views") + views)
+
+
+gpc_counter = GpcCounter()
+
+
+@atexit.register
+def _flush_gpc_at_exit() -> None:  # pragma: no cover - runs as the process ends
+    try:
+        gpc_counter.flush()
+    except Exception:  # the database may already be gone at exit
+        logger.warning("GPC counts lost at exit", exc_info=True)
+
+
 def record_gpc(request: HttpRequest, *, at: dt.datetime) -> None:
     """Honour a request's Global Privacy Control signal in the records.
 
@@ -209,21 +280,13 @@ def record_gpc(request: HttpRequest, *, at: dt.datetime) -> None:
     and records the opt-out of any disclosure that could count as a sale or share (PP-6).
     Anyone else: one more page view on the day's aggregate count, with no identity.
     """
-    from hearth.privacy.models import ConsentKind, GpcSignalDay
+    from hearth.privacy.models import ConsentKind
     from hearth.privacy.selectors import current_consents
     from hearth.privacy.services import record_consent
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        day = at.astimezone(EASTERN).date()  # the shop's day, as visitor statistics count it
-        updated = GpcSignalDay.objects.filter(day=day).update(page_views=F("page_views") + 1)
-        if not updated:
-            with transaction.atomic():
-                _row, created = GpcSignalDay.objects.select_for_update().get_or_create(
-                    day=day, defaults={"page_views": 1}
-                )
-                if not created:
-                    GpcSignalDay.objects.filter(day=day).update(page_views=F("page_views") + 1)
+        gpc_counter.add(at.astimezone(EASTERN).date())  # the shop's day, as statistics count it
         return
     session = getattr(request, "session", None)
     if session is not None and session.get(_GPC_SESSION_KEY):

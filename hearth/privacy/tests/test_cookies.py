@@ -3,6 +3,7 @@ names a missing cookie (issue #15 items 1-5; PP-6, PP-11)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -258,6 +259,7 @@ def test_gpc_refuses_every_optional_category_without_a_banner_and_is_counted() -
     assert '<section class="cookie-banner"' not in home
     page = client.get("/cookies/").content.decode()
     assert "Global Privacy Control signal, and we honour it" in page
+    assert cookie_policy.gpc_counter.flush() == 2
     assert GpcSignalDay.objects.get().page_views == 2  # a count, no identity
     request = RequestFactory().get("/", HTTP_SEC_GPC="1")
     request.COOKIES[cookie_policy.CHOICE_COOKIE] = signed("1:functional=1,statistics=1")
@@ -286,7 +288,33 @@ def test_gpc_opts_a_signed_in_customer_out_of_sale_or_share_in_the_ledger(custom
         ("sale_or_share", False),
     ]
     assert not current_consents(at=clock.now(), user=customer)["sale_or_share"].granted
+    cookie_policy.gpc_counter.flush()
     assert not GpcSignalDay.objects.exists()  # a customer is in the ledger, not the count
+
+
+@pytest.mark.promise("PP-11")
+@pytest.mark.django_db
+def test_a_gpc_visitor_is_counted_in_batches_not_with_a_write_per_page_view() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Sec-GPC": "1"})
+    client.get("/cookies/")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/cookies/")
+    assert not [q for q in captured.captured_queries if "privacy_gpcsignalday" in q["sql"]]
+    assert not GpcSignalDay.objects.exists()
+    counter = cookie_policy.GpcCounter(flush_views=3, flush_seconds=3600)
+    day = dt.date(2026, 11, 30)
+    counter.add(day)
+    counter.add(day)
+    assert not GpcSignalDay.objects.exists()
+    counter.add(day)  # the third view fills the batch: one write of 3
+    assert GpcSignalDay.objects.get(day=day).page_views == 3
+    counter.add(day)
+    assert counter.flush() == 1
+    assert GpcSignalDay.objects.get(day=day).page_views == 4
+    assert cookie_policy.gpc_counter.flush() == 2  # the two page views above, written now
 
 
 # --- Being told (PP-11 "where refusing blocks a function, the visitor is told").
