@@ -42,6 +42,7 @@ from hearth.core.audit import Actor, AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
 from hearth.core.money import Money
+from hearth.payments.rules import AuthorisationStatus
 
 TERMS_FILE = Path(__file__).resolve().parent / "data" / "warranty_terms.toml"
 LINK_SALT = "hearth.aftersales.warranty.link"
@@ -752,7 +753,7 @@ def accept_quote(
     """The customer accepts one option and pays by card (the hosted card page's token): the
     total is authorised and captured, then the repair or the replacement goes ahead. A declined
     card is a refusal with the provider's reason; the offer stays open, nothing else changes."""
-    from hearth.payments.services import authorise, void
+    from hearth.payments.services import authorise
 
     chosen = _option(option)
     with transaction.atomic():
@@ -767,30 +768,44 @@ def accept_quote(
             payer_email=locked.email,
             actor=actor,
         )
-    if auth.status != "approved":
-        if auth.status == "review":
-            void(
-                payment_id=auth.payment_id,
-                idempotency_key=f"warranty-quote-void-{auth.payment_id}",
-                actor=actor,
-            )
-        raise DomainError(
-            wr.WarrantyErrorCode.AUTHORISATION_REQUIRED,
-            auth.message if auth.status == "declined" else _("The card could not be charged."),
-            field="payment",
-            status=402,
-        )
+    _require_approved(
+        auth,
+        purpose="quote",
+        refusal=auth.message
+        if auth.status == AuthorisationStatus.DECLINED
+        else _("The card could not be charged."),
+        actor=actor,
+    )
     try:
         return _settle_quote(
             rma, chosen=chosen, amount=amount, payment_id=auth.payment_id, actor=actor, at=at
         )
     except DomainError:
-        void(
-            payment_id=auth.payment_id,
-            idempotency_key=f"warranty-quote-void-{auth.payment_id}",
-            actor=actor,
-        )
+        _release(auth.payment_id, purpose="quote", actor=actor)
         raise
+
+
+def _release(payment_id: str, *, purpose: str, actor: Actor | None) -> None:
+    """Void a warranty card authorisation (once: the key names the payment)."""
+    from hearth.payments.services import void
+
+    void(
+        payment_id=payment_id,
+        idempotency_key=f"warranty-{purpose}-void-{payment_id}",
+        actor=actor,
+    )
+
+
+def _require_approved(auth: Any, *, purpose: str, refusal: str, actor: Actor | None) -> None:
+    """Refuse (402, beside the payment field) unless the card was authorised; a hold for review
+    is released first, so nothing stays held on the customer's card."""
+    if auth.status == AuthorisationStatus.APPROVED:
+        return
+    if auth.status == AuthorisationStatus.REVIEW:
+        _release(auth.payment_id, purpose=purpose, actor=actor)
+    raise DomainError(
+        wr.WarrantyErrorCode.AUTHORISATION_REQUIRED, refusal, field="payment", status=402
+    )
 
 
 def _settle_quote(
@@ -925,7 +940,7 @@ def request_advance_replacement(
     or held for review: the review hold is released). The replacement ships on a zero-priced
     order whose ship date is at the latest the 2nd business day after the request.
     """
-    from hearth.payments.services import authorise, void
+    from hearth.payments.services import authorise
 
     with transaction.atomic():
         locked = _locked(rma)
@@ -949,28 +964,17 @@ def request_advance_replacement(
             payer_email=locked.email,
             actor=actor,
         )
-    if auth.status != "approved":
-        if auth.status == "review":
-            void(
-                payment_id=auth.payment_id,
-                idempotency_key=f"warranty-advance-void-{auth.payment_id}",
-                actor=actor,
-            )
-        raise DomainError(
-            wr.WarrantyErrorCode.AUTHORISATION_REQUIRED,
-            _("An advance replacement needs a valid card authorisation: %(why)s")
-            % {"why": auth.message},
-            field="payment",
-            status=402,
-        )
+    _require_approved(
+        auth,
+        purpose="advance",
+        refusal=_("An advance replacement needs a valid card authorisation: %(why)s")
+        % {"why": auth.message},
+        actor=actor,
+    )
     try:
         return _start_advance(rma, amount=amount, payment_id=auth.payment_id, actor=actor, at=at)
     except DomainError:
-        void(
-            payment_id=auth.payment_id,
-            idempotency_key=f"warranty-advance-void-{auth.payment_id}",
-            actor=actor,
-        )
+        _release(auth.payment_id, purpose="advance", actor=actor)
         raise
 
 
@@ -1105,7 +1109,7 @@ def _charge_advance(
             idempotency_key=f"warranty-advance-renew-{rma.number}",
             actor=actor,
         )
-        if renewed.status != "approved":
+        if renewed.status != AuthorisationStatus.APPROVED:
             advance.state = wr.advance_move(advance.state, wr.AdvanceEvent.CHARGE_FAILED).value
             advance.note = renewed.message
             advance.payment_id = renewed.payment_id
