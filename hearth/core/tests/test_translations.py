@@ -173,3 +173,30 @@ def test_the_catalogue_check_names_a_string_marked_in_the_code_but_not_in_the_ca
     _catalogue_with(locale, {"Basket": "Panier"})
     settings.BASE_DIR = project
     assert missing_strings(locale) == {"fr_CA/LC_MESSAGES/django.po": ["Shop the range"]}
+
+
+def test_fill_from_takes_the_other_sides_translation_only_where_ours_is_missing(tmp_path):
+    from hearth.core.management.commands.catalogue import fill_from_catalogue
+
+    ours_dir = tmp_path / "ours" / "fr_CA" / "LC_MESSAGES"
+    ours_dir.mkdir(parents=True)
+    ours = polib.POFile()
+    ours.append(polib.POEntry(msgid="Basket", msgstr="Panier"))
+    ours.append(polib.POEntry(msgid="Search", msgstr=""))
+    fuzzy = polib.POEntry(msgid="Order", msgstr="Ordre", flags=["fuzzy"])
+    ours.append(fuzzy)
+    ours.append(polib.POEntry(msgid="Unknown", msgstr=""))
+    ours.save(str(ours_dir / "django.po"))
+    theirs = polib.POFile()
+    theirs.append(polib.POEntry(msgid="Basket", msgstr="Chariot"))
+    theirs.append(polib.POEntry(msgid="Search", msgstr="Rechercher"))
+    theirs.append(polib.POEntry(msgid="Order", msgstr="Commande"))
+    theirs.save(str(tmp_path / "theirs.po"))
+
+    assert fill_from_catalogue(tmp_path / "ours", tmp_path / "theirs.po") == 2
+
+    merged = {e.msgid: e for e in polib.pofile(str(ours_dir / "django.po"))}
+    assert merged["Basket"].msgstr == "Panier"
+    assert merged["Search"].msgstr == "Rechercher"
+    assert merged["Order"].msgstr == "Commande" and "fuzzy" not in merged["Order"].flags
+    assert merged["Unknown"].msgstr == ""

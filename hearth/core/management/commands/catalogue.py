@@ -3,6 +3,9 @@
     manage.py catalogue           # extract the marked strings into each catalogue, then compile
     manage.py catalogue --check   # CI: fail when a string marked in the code is missing from the
                                   # committed catalogue, or the committed .mo is not its .po
+    manage.py catalogue --fill-from OTHER.po
+                                  # after a merge that kept one side's .po: extract, then take
+                                  # the other side's translations for entries still untranslated
 
 Extraction is Django's makemessages (it needs GNU gettext's xgettext); compiling uses msgfmt when
 present, else polib, so a machine with only Python can still compile. Both the .po and the .mo are
@@ -107,16 +110,57 @@ def stale_compilations(locale_dir: Path) -> list[str]:
     return stale
 
 
+def fill_from_catalogue(locale_dir: Path, other: Path) -> int:
+    """Give each untranslated (or fuzzy) entry of the catalogue the translation ``other`` has for
+    the same (context, message); return how many were filled. Used after two branches each
+    translated their own new strings and a merge kept one side's file."""
+    import polib
+
+    theirs = {
+        (e.msgctxt, e.msgid): e
+        for e in polib.pofile(str(other))
+        if e.translated() and not e.obsolete
+    }
+    filled = 0
+    for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+        po = polib.pofile(str(po_path))
+        for entry in po:
+            if entry.obsolete or (entry.translated() and "fuzzy" not in entry.flags):
+                continue
+            source = theirs.get((entry.msgctxt, entry.msgid))
+            if source is None:
+                continue
+            entry.msgstr = source.msgstr
+            entry.msgstr_plural = dict(source.msgstr_plural)
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+            filled += 1
+        po.save()
+    return filled
+
+
 class Command(BaseCommand):
     help = "Extract the marked strings into the catalogues and compile them (--check: CI)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", action="store_true", help="change nothing; fail if stale")
+        parser.add_argument(
+            "--fill-from",
+            type=Path,
+            help="after extracting, take this .po's translations for untranslated entries",
+        )
 
-    def handle(self, *args: Any, check: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, check: bool = False, fill_from: Path | None = None, **options: Any
+    ) -> None:
         locale_dir = Path(settings.LOCALE_PATHS[0])
         if not check:
             extract(locale_dir)
+            if fill_from is not None:
+                if not fill_from.is_file():
+                    raise CommandError(f"{fill_from}: no such catalogue")
+                count = fill_from_catalogue(locale_dir, fill_from)
+                self.stdout.write(f"{count} translations taken from {fill_from}.")
             compile_all(locale_dir)
             self.stdout.write("Catalogues extracted and compiled; translate the new entries.")
             return
