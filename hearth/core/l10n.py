@@ -1,0 +1,88 @@
+"""Locale formats (issue #16 item 3): money, percentages and dates as a reader of the language
+expects them, through Babel (CLDR data), never by hand.
+
+- ``money(Decimal("1234.56"))`` is ``"$1,234.56"`` in English and ``"1 234,56 $"`` in French
+  (the spaces are no-break spaces, so a line never breaks inside an amount);
+- ``percent(Decimal("0.09975"))`` is ``"9.975%"`` / ``"9,975 %"``; ``percent("0.05")`` ``"5%"`` /
+  ``"5 %"`` (a rate is a fraction, as the tax data stores it; every significant digit is kept);
+- ``human_date(date(2026, 11, 29))`` is ``"November 29, 2026"`` / ``"29 novembre 2026"``.
+
+Each takes an optional ``language`` (a Django language code, ``"en"`` or ``"fr-ca"``); without
+it, the active language (``translation.override`` around an email or a PDF sets it). An
+unsupported language reads as English, the shop's default. Templates use the same functions as
+the filters ``money``, ``percent`` and ``human_date`` of ``{% load l10n_money %}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+from django.conf import settings
+from django.utils import translation
+
+from hearth.core.clock import EASTERN
+from hearth.core.money import Money, round_cents
+
+#: Django language code -> Babel locale. English is Canadian English ("$" for the Canadian
+#: dollar, not "CA$"); French is Quebec French.
+_LOCALES = {"en": "en_CA", "fr-ca": "fr_CA", "fr": "fr_CA"}
+_DEFAULT = "en"
+
+
+def supported_language(code: str | None) -> str:
+    """The shop language for a stored or requested code: ``"fr-CA"``, ``"fr_CA"`` and ``"fr"``
+    read as ``"fr-ca"``; blank or unsupported codes (an order from before the language was
+    recorded, a ``"de"`` header) read as the default, English."""
+    if not code:
+        return settings.LANGUAGE_CODE or _DEFAULT
+    normal = code.strip().lower().replace("_", "-")
+    known = {language for language, _name in settings.LANGUAGES}
+    if normal in known:
+        return normal
+    base = normal.split("-")[0]
+    for language in sorted(known):
+        if language.split("-")[0] == base:
+            return language
+    return settings.LANGUAGE_CODE or _DEFAULT
+
+
+def babel_locale(language: str | None = None) -> str:
+    """The Babel locale for ``language`` (default: the active language)."""
+    code = supported_language(language or translation.get_language())
+    return _LOCALES.get(code, _LOCALES[_DEFAULT])
+
+
+def _decimal(value: Decimal | Money | str | int) -> Decimal:
+    if isinstance(value, Money):
+        return value.amount
+    if isinstance(value, (bool, float)):
+        raise TypeError("amounts are Decimal, Money, int or a decimal string, never float")
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value).strip())
+
+
+def money(value: Decimal | Money | str | int, language: str | None = None) -> str:
+    """An amount in Canadian dollars, to the cent: ``"$1,234.56"`` / ``"1 234,56 $"``."""
+    amount = round_cents(_decimal(value))
+    return str(format_currency(amount, "CAD", locale=babel_locale(language)))
+
+
+def percent(rate: Decimal | str | int, language: str | None = None) -> str:
+    """A rate given as a fraction (``"0.05"``) as a percentage: ``"5%"`` / ``"5 %"``; every
+    significant digit kept (QST ``"9.975%"`` / ``"9,975 %"``)."""
+    value = _decimal(rate)
+    return str(format_percent(value, locale=babel_locale(language), decimal_quantization=False))
+
+
+def human_date(day: dt.date | dt.datetime, language: str | None = None) -> str:
+    """A day in words: ``"November 29, 2026"`` / ``"29 novembre 2026"``. A timezone-aware
+    datetime is read on the shop's wall clock (America/Toronto) first."""
+    if isinstance(day, dt.datetime):
+        if day.tzinfo is None:
+            raise ValueError("human_date() needs a date or a timezone-aware datetime")
+        day = day.astimezone(EASTERN).date()
+    return str(format_date(day, format="long", locale=babel_locale(language)))
