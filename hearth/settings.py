@@ -47,6 +47,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The load balancers / reverse proxies in front of Hearth (addresses or CIDR blocks). Only a
+# request arriving from one of them has its X-Forwarded-For believed (core/client_address.py).
+HEARTH_TRUSTED_PROXIES = env_list("HEARTH_TRUSTED_PROXIES", "")
 
 INSTALLED_APPS = [
     "hearth.accounts.apps.HearthAdminConfig",  # django.contrib.admin with the TOTP back office

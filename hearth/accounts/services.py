@@ -31,7 +31,7 @@ from hearth.accounts.errors import AccountsErrorCode
 from hearth.accounts.models import Address, SignInFailure, TOTPDevice, User
 from hearth.accounts.roles import load_roles, role
 from hearth.comms.services import queue_email
-from hearth.core import audit, clock
+from hearth.core import audit, client_address, clock
 from hearth.core.audit import AuditAction
 from hearth.core.errors import DomainError
 from hearth.privacy.crypto import keyed_hash
@@ -349,7 +349,7 @@ def clear_sign_in_failures(*, email: str) -> None:
 
 
 def client_of(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return client_address.client_of(request)
 
 
 def authenticate_user(

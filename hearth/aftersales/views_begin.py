@@ -28,6 +28,7 @@ from hearth.aftersales.forms_begin import BeginForm, CareOrderForm, DealerForm
 from hearth.aftersales.models import DealerProof, Rma
 from hearth.core import clock
 from hearth.core.audit import Actor
+from hearth.core.client_address import client_of
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
 from hearth.orders.models import Order
@@ -170,7 +171,7 @@ def guest_begin(request: HttpRequest) -> HttpResponse:
     if not lookup.is_valid():
         return render(request, "aftersales/guest_miss.html", {"message": miss}, status=404)
     try:
-        count_lookup(client=client_key(request.META.get("REMOTE_ADDR", "")), at=clock.now())
+        count_lookup(client=client_key(client_of(request)), at=clock.now())
     except DomainError as error:
         return render(
             request, "aftersales/guest_miss.html", {"message": error.message}, status=error.status

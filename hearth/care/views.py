@@ -25,6 +25,7 @@ from hearth.care import charts, policy, selectors, services
 from hearth.care.forms import AssignForm, CloseForm, NoteForm, PhoneCaseForm, ReplyForm, SupportForm
 from hearth.care.models import Case, Channel
 from hearth.core import clock
+from hearth.core.client_address import client_of
 from hearth.core.errors import DomainError
 
 CARE_ROLES = ("care_agent", "administrator")
@@ -60,7 +61,7 @@ def support(request: HttpRequest) -> HttpResponse:
             try:
                 with transaction.atomic():  # a refused question is not counted
                     services.count_support_request(
-                        client=request.META.get("REMOTE_ADDR", ""),
+                        client=client_of(request),
                         email=data["email"],
                         at=clock.now(),
                     )

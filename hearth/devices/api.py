@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
 from hearth.core import clock
+from hearth.core.client_address import client_of
 from hearth.core.errors import DomainError
 from hearth.core.schemas import ErrorOut
 from hearth.devices import selectors, services
@@ -142,7 +143,7 @@ def _out(household: Household) -> dict:
 
 def _client(request: HttpRequest) -> str:
     """The client address the claim-code throttle keys on (as the sign-in throttle does)."""
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return client_of(request)
 
 
 @router.post(

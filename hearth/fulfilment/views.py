@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hearth.accounts.auth import second_factor_passed
 from hearth.accounts.roles import has_role
 from hearth.core import clock
+from hearth.core.client_address import client_of
 from hearth.core.errors import DomainError
 from hearth.fulfilment import charts, selectors, services
 from hearth.fulfilment.forms import AdjustmentForm, GuestLookupForm, ReceiptForm, ScanForm
@@ -255,7 +256,7 @@ def stock(request: HttpRequest) -> HttpResponse:
 
 
 def _client(request: HttpRequest) -> str:
-    return services.client_key(request.META.get("REMOTE_ADDR", ""))
+    return services.client_key(client_of(request))
 
 
 def _guest_credit_notes(order: Any) -> list[tuple[Any, str]]:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from hearth.accounts.auth import second_factor_passed
 from hearth.accounts.roles import has_role
 from hearth.core import clock
+from hearth.core.client_address import client_of
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
 from hearth.orders import rules, selectors, services
@@ -90,7 +91,7 @@ def guest_cancel(request: HttpRequest) -> HttpResponse:
     status = 404
     if form.is_valid():
         try:
-            count_lookup(client=client_key(request.META.get("REMOTE_ADDR", "")), at=clock.now())
+            count_lookup(client=client_key(client_of(request)), at=clock.now())
         except DomainError as exc:
             return render(
                 request,

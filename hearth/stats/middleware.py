@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from hearth.core import clock
+from hearth.core.client_address import client_of
 from hearth.stats import consent, rules, services
 from hearth.stats.buffer import PageView
 
@@ -37,7 +38,7 @@ def page_view(request: HttpRequest, response: HttpResponse) -> PageView | None:
         return None
     at = clock.now()
     day = services.day_of(at)
-    ip = meta.get("REMOTE_ADDR", "") or ""
+    ip = client_of(request)  # the visitor, not the load balancer in front of us
     return PageView(
         day=day,
         at=at,

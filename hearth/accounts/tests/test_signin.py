@@ -108,3 +108,44 @@ def test_sign_in_leads_to_acknowledging_a_material_policy_change(customer):
         client.post("/sign-out/")
         again = _sign_in(client, "ada@example.com", PASSWORD)
     assert again["Location"] == "/my-stuff/"
+
+
+def _through_balancer(client: Client, email: str, password: str, forwarded_for: str):
+    return client.post(
+        "/sign-in/",
+        {"email": email, "password": password},
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_trusted_balancer_each_customer_has_their_own_throttle(customer, settings):
+    settings.HEARTH_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    with clock.frozen(T0):
+        for i in range(5):
+            _through_balancer(Client(), f"guess{i}@example.com", "wrong", "192.0.2.7")
+        blocked = _through_balancer(Client(), "ada@example.com", PASSWORD, "192.0.2.7")
+        neighbour = _through_balancer(Client(), "ada@example.com", PASSWORD, "192.0.2.8")
+    assert blocked.status_code == 429
+    assert neighbour.status_code == 302
+
+
+def test_a_forged_forwarded_for_from_an_untrusted_peer_does_not_escape_the_throttle(
+    customer, settings
+):
+    settings.HEARTH_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    with clock.frozen(T0):
+        for i in range(5):
+            Client().post(
+                "/sign-in/",
+                {"email": f"guess{i}@example.com", "password": "wrong"},
+                REMOTE_ADDR="192.0.2.7",
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",
+            )
+        again = Client().post(
+            "/sign-in/",
+            {"email": "ada@example.com", "password": PASSWORD},
+            REMOTE_ADDR="192.0.2.7",
+            HTTP_X_FORWARDED_FOR="198.51.100.200",
+        )
+    assert again.status_code == 429
