@@ -47,7 +47,7 @@ def field_row(field: BoundField) -> SafeString:
     )
     errors = field.errors
     error_list = (
-        f'<ul class="errors" id="{ident}_errors" role="alert">'
+        f'<ul class="errors" id="{ident}_errors">'
         # Iterating an ErrorList yields messages; the stub types its stored items.
         + "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)  # type: ignore[arg-type]
         + "</ul>"

@@ -27,7 +27,7 @@ REFERENCE = Template(
     "    {% accessible_widget field %}\n"
     "  {% endif %}\n"
     '  {% if field.help_text %}<p class="help" id="{{ field.auto_id }}_help">{{ field.help_text }}</p>{% endif %}\n'  # noqa: E501
-    '  {% if field.errors %}<ul class="errors" id="{{ field.auto_id }}_errors" role="alert">{% for error in field.errors %}<li>{{ error }}</li>{% endfor %}</ul>{% endif %}\n'  # noqa: E501
+    '  {% if field.errors %}<ul class="errors" id="{{ field.auto_id }}_errors">{% for error in field.errors %}<li>{{ error }}</li>{% endfor %}</ul>{% endif %}\n'  # noqa: E501
     "</div>{% endif %}\n"
 )
 
