@@ -18,9 +18,9 @@ from pydantic import ConfigDict, Field
 
 from hearth.core import clock
 from hearth.core.client_address import client_of
-from hearth.core.errors import DomainError
+from hearth.core.errors import DomainError, error_body
 from hearth.core.schemas import ErrorOut
-from hearth.devices import selectors, services
+from hearth.devices import selectors, services, stream
 from hearth.devices.errors import DevicesErrorCode
 from hearth.devices.models import Household
 
@@ -127,8 +127,18 @@ class RejectedEvent(Schema):
 
 class BatchOut(Schema):
     accepted: int = Field(..., description="Valid events (stored now or already stored before)")
-    stored: int = Field(..., description="Events stored by this call (0 for a replayed batch)")
+    stored: int = Field(
+        ...,
+        description="Events stored by this call (0 for a replayed batch, and with a stream)",
+    )
     rejected: list[RejectedEvent]
+    queued: int = Field(
+        0,
+        description=(
+            "Events appended to the telemetry stream by this call (when the server runs with "
+            "one): acknowledged by the stream, stored shortly after, each once"
+        ),
+    )
 
 
 def _out(household: Household) -> dict:
@@ -286,7 +296,14 @@ _encode = msgspec.json.Encoder().encode
 @router.post(
     "/telemetry/batches",
     auth=telemetry_auth,
-    response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 415: ErrorOut},
+    response={
+        200: BatchOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        503: ErrorOut,
+    },
     summary="Send a batch of telemetry events",
     openapi_extra=_BATCH_DOC,
 )
@@ -297,10 +314,36 @@ def telemetry_batch(request: HttpRequest) -> HttpResponse:
     events = services.decode_batch(
         request.body, content_encoding=request.headers.get("Content-Encoding", "")
     )
-    result = services.ingest_batch(
-        household=household, events=events, at=clock.now(), from_json=True
-    )
+    if not stream.stream_url():
+        result = services.ingest_batch(
+            household=household, events=events, at=clock.now(), from_json=True
+        )
+        body = _encode(
+            {"accepted": result.accepted, "stored": result.stored, "rejected": result.rejected}
+        )
+        return HttpResponse(body, content_type="application/json")
+    try:
+        result = services.queue_batch(
+            household=household, events=events, at=clock.now(), from_json=True
+        )
+    except stream.StreamUnavailable:
+        retry_after = stream.config().retry_after
+        error = error_body(
+            DevicesErrorCode.STREAM_UNAVAILABLE,
+            _(
+                "Telemetry cannot be accepted right now; nothing was stored. "
+                "Send the batch again later."
+            ),
+        )
+        response = HttpResponse(_encode(error), content_type="application/json", status=503)
+        response["Retry-After"] = str(retry_after)
+        return response
     body = _encode(
-        {"accepted": result.accepted, "stored": result.stored, "rejected": result.rejected}
+        {
+            "accepted": result.accepted,
+            "stored": result.stored,
+            "rejected": result.rejected,
+            "queued": result.queued,
+        }
     )
     return HttpResponse(body, content_type="application/json")

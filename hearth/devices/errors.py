@@ -20,3 +20,4 @@ class DevicesErrorCode(StrEnum):
     BAD_CLAIM_CODE = "bad_claim_code"
     CLAIM_THROTTLED = "claim_throttled"
     UNKNOWN_SERIAL = "unknown_serial"
+    STREAM_UNAVAILABLE = "stream_unavailable"

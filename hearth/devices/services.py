@@ -29,7 +29,7 @@ from hearth.core.audit import Actor, AuditAction, SystemActor
 from hearth.core.errors import CoreErrorCode, DomainError
 from hearth.core.ids import random_numeric_id, random_token
 from hearth.core.input import json_may_hold_nul, nul_field, nul_message
-from hearth.devices import conf, outreach, repository, rules
+from hearth.devices import conf, outreach, repository, rules, stream, stream_format
 from hearth.devices.errors import DevicesErrorCode
 from hearth.devices.models import (
     ClaimCode,
@@ -792,17 +792,25 @@ class IngestResult:
     accepted: int
     stored: int
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    queued: int = 0  # appended to the telemetry stream, stored later by its consumer
 
 
-def ingest_batch(
+@dataclass
+class CheckedBatch:
+    """A batch after the per-event rules and the consent gate: what would be stored."""
+
+    tier: str
+    valid: list[rules.ValidEvent]
+    rejected: list[rules.Rejection]
+    payloads: list[str]  # each valid event's payload as the JSON text the repository writes
+
+
+def check_batch(
     *, household: Household, events: list[Any], at: dt.datetime, from_json: bool = False
-) -> IngestResult:
-    """Validate each event against events.toml and the household's tier now; store the valid
-    ones exactly once (one statement); report each rejected one with its reason. A
-    ``system_report`` sets the model and software version of the household's products it lists.
-
-    ``from_json``: ``events`` came from ``decode_batch`` (JSON values only), which lets the
-    validation take its fast path; the outcome is the same either way."""
+) -> CheckedBatch:
+    """Validate each event against events.toml and the household's tier now (the consent
+    ledger's answer), and refuse ``product_added`` events for another household's serial.
+    Writes nothing: the direct path stores the result, the stream path appends it."""
     if len(events) > rules.MAX_EVENTS:
         raise DomainError(
             DevicesErrorCode.TOO_MANY_EVENTS,
@@ -816,16 +824,71 @@ def ingest_batch(
     valid, rejected = rules.validate_events(
         events, schema=schema, tier=tier, now=at, oldest=oldest, from_json=from_json
     )
-    hid = household.id
     if any(e.type == "product_added" for e in valid):
         valid, rejected = _refuse_claimed_serials(household, valid, rejected)
     # All payloads in one encoder call, one JSON text a line (JSON output holds no raw newline).
-    payloads = _encoder.encode_lines([e.payload for e in valid]).decode().split("\n")
+    payloads = (
+        _encoder.encode_lines([e.payload for e in valid]).decode().split("\n") if valid else []
+    )
+    return CheckedBatch(tier=str(tier), valid=valid, rejected=rejected, payloads=payloads)
+
+
+def ingest_batch(
+    *, household: Household, events: list[Any], at: dt.datetime, from_json: bool = False
+) -> IngestResult:
+    """Validate each event against events.toml and the household's tier now; store the valid
+    ones exactly once (one statement); report each rejected one with its reason. A
+    ``system_report`` sets the model and software version of the household's products it lists.
+
+    ``from_json``: ``events`` came from ``decode_batch`` (JSON values only), which lets the
+    validation take its fast path; the outcome is the same either way."""
+    checked = check_batch(household=household, events=events, at=at, from_json=from_json)
+    hid, tier = household.id, checked.tier
     rows: list[repository.Row] = [
         (hid, e.client_event_id, e.type, tier, e.device_ts, at, e.day, e.service, payload)
-        for e, payload in zip(valid, payloads, strict=False)
+        for e, payload in zip(checked.valid, checked.payloads, strict=False)
     ]
     stored = repository.insert_events(rows, method=conf.insert_method())  # type: ignore[arg-type]
+    after_store(household, checked.valid, at=at)
+    return IngestResult(
+        accepted=len(checked.valid),
+        stored=stored,
+        rejected=[r.as_dict() for r in checked.rejected],
+    )
+
+
+def queue_batch(
+    *, household: Household, events: list[Any], at: dt.datetime, from_json: bool = False
+) -> IngestResult:
+    """The stream path (HEARTH_TELEMETRY_STREAM set): the same checks as ``ingest_batch``, then
+    the accepted events are appended to the JetStream stream with their dedupe key; returns
+    once the stream acknowledged them. ``stream.StreamUnavailable`` when it did not (the API
+    answers 503 with Retry-After). The consumer (``manage.py telemetry_consumer``) stores them
+    and does what ``after_store`` does."""
+    checked = check_batch(household=household, events=events, at=at, from_json=from_json)
+    if checked.valid:
+        data, msg_id = stream_format.encode_batch(
+            household_id=household.id,
+            tier=checked.tier,
+            received_at=at,
+            events=[
+                (e.client_event_id, e.type, e.device_ts, e.day, e.service, payload)
+                for e, payload in zip(checked.valid, checked.payloads, strict=False)
+            ],
+        )
+        stream.publish_batch(data, msg_id=msg_id, events=len(checked.valid))
+    return IngestResult(
+        accepted=len(checked.valid),
+        stored=0,
+        rejected=[r.as_dict() for r in checked.rejected],
+        queued=len(checked.valid),
+    )
+
+
+def after_store(household: Household, valid: list[rules.ValidEvent], *, at: dt.datetime) -> None:
+    """What stored events change beyond the raw table: a ``product_added`` adds its serial, a
+    ``system_report`` updates the listed products, dropouts may open an outreach case (PP-19).
+    Each is idempotent, so the stream consumer may run it again after a redelivery."""
     serials = [e.payload["serial"] for e in valid if e.type == "product_added"]
     if serials:
         cleaned = rules.clean_serials(serials)
@@ -844,10 +907,7 @@ def ingest_batch(
         if e.type == "playback_error" and e.payload.get("kind") == "dropout" and e.service
     }
     if dropout_services:
-        outreach.after_ingest(household_id=hid, at=at, services=dropout_services)  # PP-19
-    return IngestResult(
-        accepted=len(valid), stored=stored, rejected=[r.as_dict() for r in rejected]
-    )
+        outreach.after_ingest(household_id=household.id, at=at, services=dropout_services)
 
 
 def _refuse_claimed_serials(

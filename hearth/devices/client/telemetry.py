@@ -7,8 +7,10 @@
   (500 by default; the server takes 1,000 and 1 MB) and removes from the buffer only what the
   server answered for (accepted or rejected with a reason). A failed send drops nothing.
 - Transient failures (no answer, 408, 425, 429, 5xx) are retried with exponential backoff and
-  full jitter: before retry ``n`` it sleeps ``random() * min(cap, base * 2**n)``. ``sleep`` and
-  ``random`` are injectable. A resent batch is harmless: the server stores each
+  full jitter: before retry ``n`` it sleeps ``random() * min(cap, base * 2**n)``, and never less
+  than the server's ``Retry-After`` (seconds, at most ``MAX_RETRY_AFTER``) when it sent one
+  (a 503 from a server whose telemetry stream is down, a 429). ``sleep`` and ``random`` are
+  injectable. A resent batch is harmless: the server stores each
   ``client_event_id`` once.
 - Lowering the tier (:meth:`set_tier`) drops buffered events the new tier forbids.
 """
@@ -33,6 +35,19 @@ from hearth.devices.client.transport import HttpTransport, Transport, TransportE
 BATCH_PATH = "/api/v1/telemetry/batches"
 RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
 ENVELOPE = ("client_event_id", "device_ts", "type")
+MAX_RETRY_AFTER = 300.0  # seconds: a longer Retry-After is held to this
+
+
+def retry_after_seconds(value: str | None) -> float:
+    """A ``Retry-After`` in delay-seconds (RFC 9110 10.2.3), 0 when absent or not a number
+    (the HTTP-date form is not used by Hearth), at most ``MAX_RETRY_AFTER``."""
+    if not value:
+        return 0.0
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return 0.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 @dataclass
@@ -189,9 +204,11 @@ class TelemetryClient:
             "Content-Type": "application/json",
             "Authorization": f"Bearer {self.token}",
         }
+        wait_at_least = 0.0  # the last answer's Retry-After
         for attempt in range(self.max_attempts):
             if attempt:
-                self._sleep(self.backoff(attempt - 1))
+                self._sleep(max(self.backoff(attempt - 1), wait_at_least))
+            wait_at_least = 0.0
             result.attempts += 1
             try:
                 response = self.transport("POST", self.base_url + BATCH_PATH, body, headers)
@@ -205,6 +222,7 @@ class TelemetryClient:
                 return answer if isinstance(answer, dict) else {}
             detail = response.body[:200].decode("utf-8", "replace")
             result.error = f"HTTP {response.status}: {detail}"
+            wait_at_least = retry_after_seconds(response.header("Retry-After"))
             if response.status not in RETRYABLE:
                 return None  # e.g. a wrong token: retrying cannot help; keep the events
         return None

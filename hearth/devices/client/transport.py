@@ -9,7 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -21,6 +21,10 @@ class TransportError(OSError):
 class Response:
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
@@ -66,7 +70,11 @@ class HttpTransport:
             try:
                 conn.request(method, path, body=body, headers=headers)
                 answer = conn.getresponse()
-                return Response(status=answer.status, body=answer.read())
+                return Response(
+                    status=answer.status,
+                    body=answer.read(),
+                    headers={k.lower(): v for k, v in answer.getheaders()},
+                )
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
                 self._drop(key)
                 if attempt == 2 or not reused:

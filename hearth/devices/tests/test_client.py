@@ -234,3 +234,35 @@ def test_timestamps_must_be_aware_and_the_envelope_is_the_clients():
         c.record("usage", USAGE, device_ts=dt.datetime(2026, 1, 1))
     with pytest.raises(ValueError):
         c.record("usage", {**USAGE, "client_event_id": "mine"})
+
+
+def test_a_503_with_retry_after_is_waited_out_before_the_resend() -> None:
+    answers = iter(
+        [
+            Response(503, b'{"error": {}}', {"retry-after": "7"}),
+            Response(503, b'{"error": {}}', {"retry-after": "not a number"}),
+        ]
+    )
+
+    def server(method, url, body, headers):
+        try:
+            return next(answers)
+        except StopIteration:
+            events = json.loads(body)["events"]
+            return Response(200, json.dumps({"accepted": len(events), "rejected": []}).encode())
+
+    c, sleeps = client(server, backoff_base=0.5)
+    c.record("usage", USAGE)
+    result = c.flush()
+    assert (result.ok, result.accepted, c.pending) == (True, 1, 0)
+    # Retry-After 7 s outweighs the jittered backoff (0.25 s); an unreadable one leaves it.
+    assert sleeps == [7.0, 0.5]
+
+
+def test_retry_after_is_read_as_seconds_and_held_to_a_bound() -> None:
+    from hearth.devices.client.telemetry import MAX_RETRY_AFTER, retry_after_seconds
+
+    assert retry_after_seconds("5") == 5.0
+    assert retry_after_seconds(None) == 0.0
+    assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT") == 0.0
+    assert retry_after_seconds("86400") == MAX_RETRY_AFTER
