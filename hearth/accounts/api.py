@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.contrib.auth import login, logout
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
@@ -22,17 +20,17 @@ from pydantic import AfterValidator, Field
 from hearth.accounts import selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
+from hearth.core.email_address import valid_email_address
 from hearth.core.errors import CoreErrorCode, DomainError
 from hearth.core.schemas import ErrorOut
 
 
 def _email(value: str) -> str:
     value = value.strip()
-    try:
-        validate_email(value)
-    except DjangoValidationError:
-        raise ValueError(_("Enter a valid email address.")) from None
-    return value
+    checked = valid_email_address(value)  # email-validator, as every form and placing
+    if checked is None:
+        raise ValueError(_("Enter a valid email address."))
+    return checked
 
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]

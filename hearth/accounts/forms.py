@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from hearth.accounts import rules, services
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.core.fields import EmailAddressField
 from hearth.privacy.notices import NoticeFormMixin
 
 
@@ -30,7 +31,7 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
 class SignUpForm(NoticeFormMixin, forms.Form):
     collection_point = "signup"
 
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = EmailAddressField(label=_("Email address"), max_length=254)
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     password = forms.CharField(
         label=_("Password"),
@@ -64,7 +65,7 @@ class SignUpForm(NoticeFormMixin, forms.Form):
 class SignInForm(NoticeFormMixin, forms.Form):
     collection_point = "signin"
 
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
@@ -155,7 +156,7 @@ class ProfileForm(NoticeFormMixin, forms.Form):
 class EmailChangeForm(NoticeFormMixin, forms.Form):
     collection_point = "profile"
 
-    email = forms.EmailField(label=_("New email address"), max_length=254)
+    email = EmailAddressField(label=_("New email address"), max_length=254)
 
 
 class PasswordChangeForm(auth_forms.SetPasswordForm):

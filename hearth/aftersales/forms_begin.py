@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hearth.aftersales.models import RmaKind
 from hearth.aftersales.rules import RECEIPT_MAX_BYTES, ReturnMethod
+from hearth.core.fields import EmailAddressField
 
 
 class AnySerialField(forms.MultipleChoiceField):
@@ -106,7 +107,7 @@ class DealerForm(forms.Form):
         help_text=_("JPEG, PNG, WebP or PDF."),
     )
     contact_name = forms.CharField(label=_("Name"), max_length=120)
-    email = forms.EmailField(label=_("Email address"))
+    email = EmailAddressField(label=_("Email address"))
     phone = forms.CharField(label=_("Phone"), max_length=30)
     address_line = forms.CharField(label=_("Street address"), max_length=200)
     city = forms.CharField(label=_("City"), max_length=80)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hearth.care import policy
+from hearth.core.fields import EmailAddressField
 from hearth.privacy.notices import NoticeFormMixin
 
 
@@ -17,7 +18,7 @@ class SupportForm(NoticeFormMixin, forms.Form):
 
     collection_point = "support_request"
 
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email address"),
         max_length=254,
         help_text=_("We send our answer here; reply to it to add anything."),
@@ -112,7 +113,7 @@ class CloseForm(forms.Form):
 class PhoneCaseForm(forms.Form):
     """An agent opens a case for a question asked by phone."""
 
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Customer's email address"),
         max_length=254,
         required=False,

@@ -12,6 +12,7 @@ from hearth.accounts.rules import PROVINCES
 from hearth.checkout import rules
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
+from hearth.core.fields import EmailAddressField
 from hearth.fulfilment.address import AddressCheck
 from hearth.fulfilment.errors import AddressProblemCode
 from hearth.fulfilment.selectors import check_delivery_address
@@ -74,7 +75,7 @@ class AgeForm(forms.Form):
 class ContactForm(NoticeFormMixin, forms.Form):
     collection_point = "checkout_contact"
 
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email address"),
         max_length=254,
         help_text=_("Your order confirmation and tax invoice are sent here."),

@@ -19,3 +19,14 @@ def valid_email_address(value: str) -> str | None:
     except EmailNotValidError:
         return None
     return str(checked.normalized)
+
+
+def validate_email_address(value: str) -> None:
+    """A Django validator with the same check (so every form and model field agrees)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext
+
+    if valid_email_address(value) is None:
+        raise ValidationError(
+            gettext("Enter a valid email address, such as name@example.com."), code="invalid"
+        )

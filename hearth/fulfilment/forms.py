@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hearth.core.fields import EmailAddressField
 from hearth.fulfilment.models import AdjustmentReason
 
 
@@ -50,5 +51,5 @@ class AdjustmentForm(forms.Form):
 
 class GuestLookupForm(forms.Form):
     number = forms.CharField(label=_("Order number"), max_length=20)
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = EmailAddressField(label=_("Email address"), max_length=254)
     postal_code = forms.CharField(label=_("Postal code it ships to"), max_length=10)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core.email_address import valid_email_address
+from hearth.core.fields import EmailAddressField
 from hearth.privacy.notices import NoticeFormMixin
 from hearth.privacy.rules import choices_conflict
 
@@ -15,7 +16,7 @@ from hearth.privacy.rules import choices_conflict
 class PhoneCustomerForm(NoticeFormMixin, forms.Form):
     collection_point = "phone_order"
 
-    email = forms.EmailField(label=_("Customer's email address"))
+    email = EmailAddressField(label=_("Customer's email address"))
     full_name = forms.CharField(
         label=_("Customer's name (for a new customer)"), max_length=200, required=False
     )

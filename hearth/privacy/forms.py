@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hearth.core.fields import EmailAddressField
 from hearth.privacy.models import DataRequestKind
 from hearth.privacy.notices import NoticeFormMixin
 
@@ -21,7 +22,7 @@ class DataRequestForm(NoticeFormMixin, forms.Form):
 
     collection_point = "data_request"
 
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Your email address"),
         max_length=254,
         help_text=_("We send a link there; the request opens when you follow it."),

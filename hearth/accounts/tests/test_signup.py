@@ -114,7 +114,11 @@ def test_sign_up_form_shows_the_collection_notice():
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        (
+            {"email": "not-an-email"},
+            "email",
+            "Enter a valid email address, such as name@example.com.",
+        ),
         ({"password_again": "something else 99"}, "password_again", "The two passwords differ."),
         (
             {"password": "1234567890123", "password_again": "1234567890123"},

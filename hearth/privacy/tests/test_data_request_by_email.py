@@ -132,6 +132,6 @@ def test_bad_input_is_shown_beside_the_field(client):
     response = client.post("/privacy/request/", {"email": "not-an-email", "kind": "sell-it"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Enter a valid email address." in html
+    assert "Enter a valid email address, such as name@example.com." in html
     assert "Select a valid choice." in html
     assert "Why we ask" in html
