@@ -15,6 +15,7 @@ BENCHMARKS = [
     "checkout.py",
     "journey.py",
     "telemetry.py",
+    "telemetry_stream.py",
     "warehouse.py",
     "campaign.py",
     "stats.py",

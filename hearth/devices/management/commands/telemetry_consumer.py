@@ -1,4 +1,5 @@
-"""manage.py telemetry_consumer [--batch 200] [--ack-wait 30] [--max-seconds S] [--until-empty]
+"""manage.py telemetry_consumer [--batch 200] [--max-wait 0.5] [--ack-wait 30] [--max-seconds S]
+[--until-empty]
 
 Drains the telemetry stream (HEARTH_TELEMETRY_STREAM) into the database: the durable pull
 consumer of hearth/devices/consumer.py, one insert per round of up to ``--batch`` messages, acks
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ack-wait", type=float, default=30.0, help="seconds before an unacked redelivery"
         )
+        parser.add_argument(
+            "--max-wait",
+            type=float,
+            default=0.5,
+            help="seconds a round waits for a full batch (the lag at a low rate; 0.05-10)",
+        )
         parser.add_argument("--max-seconds", type=float, default=None, help="stop after this")
         parser.add_argument(
             "--until-empty", action="store_true", help="stop at the first empty round"
@@ -45,6 +52,8 @@ class Command(BaseCommand):
             raise CommandError("HEARTH_TELEMETRY_STREAM is not set: there is no stream to drain.")
         if not 1 <= options["batch"] <= 5000:
             raise CommandError("--batch must be between 1 and 5,000")
+        if not 0.05 <= options["max_wait"] <= 10:
+            raise CommandError("--max-wait must be between 0.05 and 10 seconds")
         stopping = {"flag": False}
 
         def stop(signum: int, _frame: Any) -> None:
@@ -63,6 +72,7 @@ class Command(BaseCommand):
         consumer = Consumer(
             batch=options["batch"],
             ack_wait=options["ack_wait"],
+            fetch_timeout=options["max_wait"],
             clock=clock.now,
             after_commit=after_commit if pause > 0 else None,
         )
