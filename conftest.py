@@ -160,6 +160,18 @@ def _fresh_gpc_counter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_first() -> object:
+    """Each test starts in the default language: a request in French (LocaleMiddleware activates
+    it for the thread and leaves it active) must not make the next test's sign-up or order
+    French, since both record the active language (issue #16)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_policy_documents() -> object:
     """Each test reads policy versions from its own database (a worker-process cache in
     production: see hearth/privacy/selectors.py); a rolled-back test's versions are forgotten."""

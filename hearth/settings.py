@@ -246,6 +246,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ember & Oak Audio <or
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr-ca", _("French (Canada)"))]
 LOCALE_PATHS = [BASE_DIR / "hearth" / "locale"]
+# The language switch's cookie: a session cookie (the inventory says so), never read by scripts.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True
@@ -275,6 +278,7 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

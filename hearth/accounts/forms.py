@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from hearth.accounts import rules, services
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.fields import EmailAddressField
+from hearth.core.languages import choose_language
 from hearth.privacy.notices import NoticeFormMixin
 
 
@@ -151,6 +154,12 @@ class ProfileForm(NoticeFormMixin, forms.Form):
     collection_point = "profile"
 
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        help_text=_("The language of this site and of every email we send you."),
+        required=False,  # not given: unchanged
+    )
 
 
 class EmailChangeForm(NoticeFormMixin, forms.Form):
@@ -224,3 +233,26 @@ class TOTPConfirmForm(forms.Form):
 
 class PasswordResetForm(NoticeFormMixin, auth_forms.PasswordResetForm):
     collection_point = "password_reset"
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """In the account's stored language, else the page's (issue #16)."""
+        language = choose_language(
+            getattr(context.get("user"), "language", ""), translation.get_language()
+        )
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )

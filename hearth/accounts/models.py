@@ -48,6 +48,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # PP-15 / PP-17: when the person proved they hold ``email`` (followed the emailed link or a
     # password reset). Until then nothing found by email is linked to the account.
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    # Issue #16: the language the person reads ("en", "fr-ca"): set at sign-up from the page's
+    # language, changed by the language switch or My Stuff; every later email to them uses it
+    # ("" for accounts made before, which then read the order's or the page's language).
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()
 

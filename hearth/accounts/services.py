@@ -34,6 +34,7 @@ from hearth.comms.services import queue_email
 from hearth.core import audit, client_address, clock
 from hearth.core.audit import AuditAction
 from hearth.core.errors import DomainError
+from hearth.core.languages import choose_language
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import record_consent
@@ -59,6 +60,7 @@ def sign_up(
     at: dt.datetime,
     full_name: str = "",
     source: str = "signup",
+    language: str = "",
     actor: User | None = None,
 ) -> User:
     """Open a customer account. Stores only what was given (PP-3); no account without the
@@ -80,7 +82,12 @@ def sign_up(
     candidate = User(email=email, full_name=full_name.strip())
     _check_password(password, candidate)
     user = User.objects.create_user(
-        email=email, password=password, full_name=full_name.strip(), adult_attested_at=at
+        email=email,
+        password=password,
+        full_name=full_name.strip(),
+        adult_attested_at=at,
+        # Issue #16: the language the person signed up in (the page's), unless told otherwise.
+        language=choose_language(language, translation.get_language()),
     )
     user.date_joined = at
     user.save(update_fields=["date_joined"])
@@ -88,7 +95,7 @@ def sign_up(
         actor=actor if actor is not None else user,  # a visitor opens their own account
         action=AuditAction.CREATED,
         obj=user,
-        fields=["email", "full_name", "password", "adult_attested_at", "date_joined"],
+        fields=["email", "full_name", "password", "adult_attested_at", "date_joined", "language"],
     )
     # An unticked box is not an opt-out (a new account has no consent to withdraw): it records
     # nothing, so a later purchase's implied consent has effect (PP-5; issue #10 follow-up).
@@ -114,12 +121,18 @@ def sign_up(
 EMAIL_LINK_SALT = "hearth.accounts.email-proof"
 
 
-def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+def _send_on_commit(
+    *, to: str, template: str, context: dict[str, Any], reader: User | None = None
+) -> None:
     """Render ``accounts/email/<template>.txt`` (first line: subject) and queue it in comms'
     outbound queue: sent once after the commit, retried if the mail server is down. The links are
-    one-time, so the sent row keeps neither the address nor the content."""
+    one-time, so the sent row keeps neither the address nor the content.
+
+    Written in the ``reader``'s stored language when they have one, else the page's (issue #16).
+    """
     brand = settings.HEARTH_BRAND
-    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+    language = choose_language(getattr(reader, "language", ""), translation.get_language())
+    with translation.override(language):
         body = render_to_string(f"accounts/email/{template}.txt", {**context, "brand": brand})
     subject, _sep, text = body.partition("\n")
     queue_email(
@@ -129,6 +142,7 @@ def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
         body=text.lstrip(),
         at=clock.now(),
         forget_once_sent=True,
+        language=language,
     )
 
 
@@ -148,6 +162,7 @@ def send_email_verification(*, user: User, site: str, at: dt.datetime) -> None:
         return
     token = email_proof_token(user=user, proving=user.email, at=at)
     _send_on_commit(
+        reader=user,
         to=user.email,
         template="verify_email",
         context={"url": _proof_url(site, token), "days": rules.EMAIL_LINK_MAX_AGE.days},
@@ -164,6 +179,7 @@ def request_sign_up(
     site: str,
     full_name: str = "",
     source: str = "signup",
+    language: str = "",
     actor: User | None = None,
 ) -> None:
     """Sign-up as the pages and the API offer it: the same answer whether or not an account
@@ -187,6 +203,7 @@ def request_sign_up(
                 at=at,
                 full_name=full_name,
                 source=source,
+                language=language,
                 actor=actor,
             )
         except (DomainError, IntegrityError) as exc:
@@ -197,6 +214,7 @@ def request_sign_up(
             return
     make_password(password)  # the same hashing work as a new account: no timing difference
     _send_on_commit(
+        reader=User.objects.filter(email=address).first(),  # the owner reads their language
         to=address,
         template="sign_up_existing",
         context={
@@ -255,7 +273,7 @@ def verify_email(*, token: str, at: dt.datetime, actor: User | None = None) -> U
     )
     link_proven_email(user, at)
     if changing:
-        _send_on_commit(to=old, template="email_changed", context={"at": at})
+        _send_on_commit(reader=user, to=old, template="email_changed", context={"at": at})
     return user
 
 
@@ -280,11 +298,12 @@ def request_email_change(
     if address == user.email:
         send_email_verification(user=user, site=site, at=at)
         return
-    if User.objects.filter(email=address).exists():
-        _send_on_commit(to=address, template="change_email_taken", context={})
+    if (owner := User.objects.filter(email=address).first()) is not None:
+        _send_on_commit(reader=owner, to=address, template="change_email_taken", context={})
         return
     token = email_proof_token(user=user, proving=address, at=at)
     _send_on_commit(
+        reader=user,
         to=address,
         template="change_email",
         context={"url": _proof_url(site, token), "days": rules.EMAIL_LINK_MAX_AGE.days},
@@ -383,6 +402,17 @@ def verify_password(*, user: User, password: str, client: str, at: dt.datetime) 
 
 
 @transaction.atomic
+def set_language(*, user: User, language: str, actor: User | None) -> User:
+    """Issue #16: the language the customer reads, from the language switch or My Stuff; every
+    later email to them uses it. An unsupported code stores the default language (English)."""
+    chosen = choose_language(language)
+    if user.language != chosen:
+        user.language = chosen
+        user.save(update_fields=["language"])
+        audit.record(actor=actor, action=AuditAction.CHANGED, obj=user, fields=["language"])
+    return user
+
+
 def update_profile(*, user: User, full_name: str, actor: User | None) -> User:
     user.full_name = full_name.strip()
     user.save(update_fields=["full_name"])

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +29,7 @@ from hearth.accounts import auth, forms, selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.core.languages import choose_language, remember_language
 from hearth.devices import selectors as devices_selectors
 from hearth.privacy import inventory
 from hearth.privacy import selectors as privacy_selectors
@@ -280,11 +282,25 @@ def my_stuff(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    form = forms.ProfileForm(request.POST or None, initial={"full_name": user.full_name})
+    form = forms.ProfileForm(
+        request.POST or None,
+        initial={
+            "full_name": user.full_name,
+            "language": choose_language(user.language, translation.get_language()),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         services.update_profile(user=user, full_name=form.cleaned_data["full_name"], actor=user)
-        messages.success(request, _("Your profile is saved."))
-        return redirect("accounts:my_stuff")
+        language = form.cleaned_data["language"]
+        if not language:  # not given: unchanged
+            messages.success(request, _("Your profile is saved."))
+            return redirect("accounts:my_stuff")
+        services.set_language(user=user, language=language, actor=user)
+        with translation.override(language):  # said in the language just chosen
+            messages.success(request, _("Your profile is saved."))
+        response = redirect("accounts:my_stuff")
+        remember_language(response, language)
+        return response
     return render(request, "accounts/profile.html", {"form": form})
 
 

@@ -36,7 +36,7 @@ from hearth.aftersales import rules
 from hearth.aftersales.errors import AftersalesErrorCode
 from hearth.aftersales.links import close_hold_case, open_hold_case
 from hearth.aftersales.models import Inspection, Rma, RmaEvent, RmaUnit, ScanOutcome, UnitScan
-from hearth.aftersales.services import move
+from hearth.aftersales.services import move, rma_language
 from hearth.catalog import selectors as catalog_selectors
 from hearth.catalog.rules import normalise_serial
 from hearth.core.audit import Actor, AuditAction, record
@@ -471,7 +471,8 @@ def _email(
 ) -> None:
     from hearth.comms.services import queue_message
 
-    with translation.override(settings.LANGUAGE_CODE):
+    language = rma_language(rma)
+    with translation.override(language):
         text = render_to_string(
             f"aftersales/email/{step}.txt",
             {
@@ -484,4 +485,4 @@ def _email(
         )
     subject, _sep, body = text.partition("\n")
     message = EmailMessage(subject.strip(), body.lstrip(), None, [rma.email])
-    queue_message(key=f"rma:{rma.pk}:{step}", message=message, at=at)
+    queue_message(key=f"rma:{rma.pk}:{step}", message=message, at=at, language=language)

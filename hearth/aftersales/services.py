@@ -39,10 +39,12 @@ from hearth.core.audit import Actor, AuditAction, record
 from hearth.core.calendar import add_business_days
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
+from hearth.core.languages import choose_language
 from hearth.fulfilment import carriers
 from hearth.fulfilment.address import SERVICE_REGION
 from hearth.fulfilment.models import Unit
 from hearth.orders.models import Order
+from hearth.orders.selectors import email_language
 
 #: Where returns go: the warehouse's receiving dock (the demo brand's invented address).
 DEFAULT_RETURNS_ADDRESS: dict[str, Any] = {
@@ -568,6 +570,13 @@ def issue_rma(*, rma: Rma, actor: Actor | None, at: dt.datetime) -> Rma:
 # --- Emails ------------------------------------------------------------------------------------
 
 
+def rma_language(rma: Rma) -> str:
+    """The language of every email about ``rma`` (issue #16): the customer's stored choice,
+    else its order's language, else the default (English)."""
+    order_language = email_language(rma.order) if rma.order is not None else ""
+    return choose_language(getattr(rma.customer, "language", ""), order_language)
+
+
 def _queue_email(*, rma: Rma, step: str, at: dt.datetime, with_label: bool = False) -> None:
     from hearth.comms.services import Attachment, queue_email
 
@@ -581,7 +590,8 @@ def _queue_email(*, rma: Rma, step: str, at: dt.datetime, with_label: bool = Fal
         "address_lines": [line for line in rma.address_lines.split("\n") if line.strip()],
         "site_url": settings.HEARTH_SITE_URL,
     }
-    with translation.override(settings.LANGUAGE_CODE):
+    language = rma_language(rma)
+    with translation.override(language):
         text = render_to_string(f"aftersales/email/rma_{step}.txt", context)
     subject, _sep, body = text.partition("\n")
     attachments = []
@@ -596,6 +606,7 @@ def _queue_email(*, rma: Rma, step: str, at: dt.datetime, with_label: bool = Fal
         body=body.lstrip(),
         at=at,
         attachments=attachments,
+        language=language,
     )
 
 

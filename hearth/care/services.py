@@ -40,6 +40,7 @@ from hearth.core.audit import Actor, AuditAction
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
+from hearth.core.languages import choose_language
 from hearth.privacy.rules import ImpliedFrom
 from hearth.privacy.services import record_implied_consent
 
@@ -226,6 +227,7 @@ def _send(case: Case, *, key: str, subject: str, body: str, at: dt.datetime) -> 
         at=at,
         from_address=care_from_address(),
         headers=_headers(case),
+        language=case.language,
     )
 
 
@@ -283,7 +285,10 @@ def _new_case(
                     first_response_due=limits.first_response_due,
                     resolution_target=limits.resolution_target,
                     reply_token=secrets.token_hex(16),
-                    language=(translation.get_language() or settings.LANGUAGE_CODE)[:10],
+                    # Issue #16: the customer's stored language, else the page's.
+                    language=choose_language(
+                        getattr(customer, "language", ""), translation.get_language()
+                    ),
                     household_id=household_id,
                     order_number=order_number.strip()[:40],
                 )

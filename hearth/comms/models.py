@@ -59,6 +59,10 @@ class OutboundMessage(models.Model):
     # key, recipients and this renderer (a dotted path, called with ``key=``); the worker that
     # first claims it renders and stores subject, body and attachments, then clears this.
     render_with = models.CharField(_("rendered at first delivery by"), max_length=200, blank=True)
+    # Issue #16: the recipient's language ("en", "fr-ca"), chosen by the sender (the customer's
+    # stored language, else the order's, else the page's): the content is written in it, and a
+    # message rendered at first delivery is rendered in it, whatever the worker's language.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     class Meta:
         ordering = ("-created_at", "-id")

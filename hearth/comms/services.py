@@ -35,6 +35,7 @@ from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,7 @@ from hearth.comms.models import (
 from hearth.core import audit, clock
 from hearth.core.audit import Actor
 from hearth.core.errors import DomainError
+from hearth.core.languages import choose_language
 
 #: How long past due a message waits before the sweep enqueues it again (its own task is
 #: normally on the way).
@@ -83,6 +85,7 @@ def queue_email(
     kind: OutboundKind = OutboundKind.TRANSACTIONAL,
     forget_once_sent: bool = False,
     headers: Mapping[str, str] | None = None,
+    language: str = "",
     actor: Actor | None = None,
 ) -> OutboundMessage:
     """Queue one email, sent once after the caller's transaction commits.
@@ -92,7 +95,9 @@ def queue_email(
     queueing the same key again returns the row already queued and sends nothing more.
     ``forget_once_sent``: for one-time links and notices to a person being erased, the sent row
     keeps neither recipients nor content. The row is its own record (key, time, status): no
-    audit event is written for queueing; staff retries are audited.
+    audit event is written for queueing; staff retries are audited. ``language``: the one the
+    content is written in (the recipient's, ``hearth.core.languages.choose_language``); by
+    default the active language.
     """
     return _queue(
         key=key,
@@ -106,6 +111,7 @@ def queue_email(
         kind=kind,
         forget_once_sent=forget_once_sent,
         headers=headers,
+        language=language,
     )
 
 
@@ -118,6 +124,7 @@ def queue_rendered_later(
     from_address: str | None = None,
     kind: OutboundKind = OutboundKind.TRANSACTIONAL,
     new_key: bool = False,
+    language: str = "",
 ) -> OutboundMessage:
     """:func:`queue_email` for a message costly to make (a tax invoice's PDF): the row is written
     now, in the caller's transaction, with its key, recipients and Message-ID, so the email
@@ -127,7 +134,8 @@ def queue_rendered_later(
 
     ``new_key``: the key names a business object created in the caller's transaction, so no row
     can hold it yet: the lookup and the savepoint are skipped (a clash would fail the caller's
-    transaction, as any unique key does)."""
+    transaction, as any unique key does). ``language``: the recipient's; the worker renders in
+    it (issue #16), whatever its own language."""
     return _queue(
         new_key=new_key,
         key=key,
@@ -138,6 +146,7 @@ def queue_rendered_later(
         from_address=from_address,
         kind=kind,
         render_with=render_with,
+        language=language,
     )
 
 
@@ -156,6 +165,7 @@ def _queue(
     headers: Mapping[str, str] | None = None,
     render_with: str = "",
     new_key: bool = False,
+    language: str = "",
 ) -> OutboundMessage:
     recipients = [address for address in to if address]
     if not recipients:
@@ -188,6 +198,7 @@ def _queue(
                 next_attempt_at=at,
                 forget_once_sent=forget_once_sent,
                 render_with=render_with,
+                language=choose_language(language, translation.get_language()),
             )
     except IntegrityError:
         # The same key queued concurrently: the first one won.
@@ -238,6 +249,7 @@ def queue_message(
     message: EmailMessage,
     at: dt.datetime,
     kind: OutboundKind = OutboundKind.TRANSACTIONAL,
+    language: str = "",
     actor: Actor | None = None,
 ) -> OutboundMessage:
     """:func:`queue_email` for a message built as a Django ``EmailMessage`` (text, an HTML
@@ -253,6 +265,7 @@ def queue_message(
         from_address=message.from_email,
         at=at,
         kind=kind,
+        language=language,
         actor=actor,
     )
 
@@ -296,7 +309,8 @@ def _as_email(row: OutboundMessage) -> EmailMessage:
 def _render(row: OutboundMessage, *, attempt: int) -> None:
     """Make a message queued by :func:`queue_rendered_later` (the worker holds its lease) and
     store its content on the row, so a later attempt sends the same content."""
-    message = import_string(row.render_with)(key=row.key)
+    with translation.override(choose_language(row.language)):
+        message = import_string(row.render_with)(key=row.key)
     html, attachments = _html_and_attachments(message)
     row.subject = str(message.subject)
     row.body = str(message.body)

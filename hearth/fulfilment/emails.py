@@ -18,13 +18,15 @@ from django.utils import translation
 from hearth.comms.services import queue_message
 from hearth.fulfilment import carriers
 from hearth.fulfilment.models import Shipment
+from hearth.orders.selectors import email_language
 
 
 def queue_shipping_confirmation(*, shipment: Shipment, at: dt.datetime) -> None:
     """Call inside the transaction that ships ``shipment`` (the caller holds its row lock)."""
     order = shipment.order
     carrier = carriers.carrier(shipment.carrier)
-    with translation.override(settings.LANGUAGE_CODE):
+    language = email_language(order)  # issue #16: the customer's, else the order's
+    with translation.override(language):
         body = render_to_string(
             "fulfilment/email/shipped.txt",
             {
@@ -41,6 +43,6 @@ def queue_shipping_confirmation(*, shipment: Shipment, at: dt.datetime) -> None:
         )
     subject, _sep, text = body.partition("\n")
     message = EmailMessage(subject.strip(), text.lstrip(), None, [order.email])
-    queue_message(key=f"shipment:{shipment.pk}:shipped", message=message, at=at)
+    queue_message(key=f"shipment:{shipment.pk}:shipped", message=message, at=at, language=language)
     shipment.confirmation_sent_at = at
     shipment.save(update_fields=["confirmation_sent_at"])

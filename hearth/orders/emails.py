@@ -22,6 +22,7 @@ from django.utils import translation
 from hearth.comms.services import queue_message, queue_rendered_later
 from hearth.orders.invoices import render_invoice_pdf
 from hearth.orders.models import Order, SentOrderEmail
+from hearth.orders.selectors import email_language
 
 
 def _context(order: Order) -> dict[str, object]:
@@ -36,9 +37,10 @@ def _send_once(
         order = Order.objects.select_for_update().get(pk=order_id)
         if SentOrderEmail.objects.filter(order=order, kind=kind).exists():
             return False
-        with translation.override(settings.LANGUAGE_CODE):
+        language = email_language(order)
+        with translation.override(language):
             message = build(order)
-        queue_message(key=f"order:{order.pk}:{kind}", message=message, at=at)
+        queue_message(key=f"order:{order.pk}:{kind}", message=message, at=at, language=language)
         SentOrderEmail.objects.create(order=order, kind=kind, sent_at=at)
     return True
 
@@ -54,11 +56,15 @@ def _queue_rendered_later(*, order_id: int, kind: str, at: dt.datetime) -> bool:
     template, the invoice's PDF) to the worker that first delivers it (:func:`render_queued`):
     the placing request only writes the row, which exists if and only if the order does."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().only("pk", "email").get(pk=order_id)
+        order = Order.objects.select_for_update().get(pk=order_id)
         if SentOrderEmail.objects.filter(order=order, kind=kind).exists():
             return False
         queue_rendered_later(
-            key=f"order:{order.pk}:{kind}", to=[order.email], render_with=RENDERER, at=at
+            key=f"order:{order.pk}:{kind}",
+            to=[order.email],
+            render_with=RENDERER,
+            at=at,
+            language=email_language(order),
         )
         SentOrderEmail.objects.create(order=order, kind=kind, sent_at=at)
     return True
@@ -83,8 +89,8 @@ RENDERER = "hearth.orders.emails.render_queued"
 def render_queued(*, key: str) -> EmailMessage:
     """comms' renderer for ``order:<id>:<kind>`` rows queued by :func:`_queue_rendered_later`."""
     _prefix, order_id, kind = key.split(":", 2)
-    order = Order.objects.get(pk=int(order_id))
-    with translation.override(settings.LANGUAGE_CODE):
+    order = Order.objects.select_related("customer").get(pk=int(order_id))
+    with translation.override(email_language(order)):
         return _RENDERED_LATER[kind](order)
 
 
@@ -93,6 +99,7 @@ def queue_placed_order_emails(*, order: Order, at: dt.datetime) -> None:
     transaction. Nothing can have been queued for it yet, so this writes the rows without the
     order's row lock and the lookups that :func:`send_confirmation` (a task run again) needs."""
     kinds = (SentOrderEmail.Kind.CONFIRMATION, SentOrderEmail.Kind.TAX_INVOICE)
+    language = email_language(order)
     for kind in kinds:
         queue_rendered_later(
             key=f"order:{order.pk}:{kind}",
@@ -100,6 +107,7 @@ def queue_placed_order_emails(*, order: Order, at: dt.datetime) -> None:
             render_with=RENDERER,
             at=at,
             new_key=True,
+            language=language,
         )
     SentOrderEmail.objects.bulk_create(
         [SentOrderEmail(order=order, kind=kind, sent_at=at) for kind in kinds]

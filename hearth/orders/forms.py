@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core.email_address import valid_email_address
@@ -82,6 +83,13 @@ class PhoneOrderForm(NoticeFormMixin, forms.Form):
     marketing_opt_out = forms.BooleanField(
         label=_('Asked and answered yes: "Do not email me about products related to my purchase"'),
         required=False,
+    )
+    # Issue #16: the order's emails and documents are in this language.
+    language = forms.ChoiceField(
+        label=_("Customer's language (emails and documents)"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,  # none given: English
     )
 
     def __init__(

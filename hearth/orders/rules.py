@@ -205,6 +205,9 @@ class OrderDraft:
     # purchase", PP-8): a withdrawal that the purchase's implied consent never overrides.
     marketing_opt_out: bool = False
     shipping_method: str = "standard"
+    # Issue #16: the language the order is placed in ("en", "fr-ca"): the web page's, or on the
+    # phone the one the agent chose with the customer; "" means the active language.
+    language: str = ""
 
 
 def missing_attestation(attestations: Attestations) -> str | None:

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from hearth.core.clock import EASTERN
+from hearth.core.languages import choose_language
 from hearth.orders import rules
 from hearth.orders.models import Order, OrderStatus
 from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
@@ -24,6 +25,13 @@ OPEN = [s.value for s in rules.OPEN_STATUSES]
 def orders_for(*, user: Any) -> QuerySet[Order]:
     """The customer's own orders, newest first."""
     return Order.objects.filter(customer=user).prefetch_related("lines")
+
+
+def email_language(order: Order) -> str:
+    """The language every email about ``order`` is written in (issue #16): the customer's stored
+    choice, else the language the order was placed in, else the default (English)."""
+    customer = order.customer if order.customer_id else None
+    return choose_language(getattr(customer, "language", ""), order.language)
 
 
 def order_for_owner(*, user: Any, number: str) -> Order:

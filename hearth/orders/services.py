@@ -11,7 +11,6 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import translation
@@ -23,6 +22,7 @@ from hearth.core.clock import EASTERN
 from hearth.core.email_address import valid_email_address
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
+from hearth.core.languages import choose_language
 from hearth.core.places import DeliveryAddress
 from hearth.discounts import selectors as discount_selectors
 from hearth.discounts import services as discounts
@@ -537,7 +537,7 @@ def _create(
         province=address.province,
         postal_code=address.postal_code,
         country=address.country,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=choose_language(draft.language, translation.get_language()),
         subtotal=goods,
         discount=discount,
         discount_code=(draft.discount_code or "").strip().upper() if discount else "",

@@ -21,6 +21,7 @@ from hearth.core import clock
 from hearth.core.client_address import client_of
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
+from hearth.core.languages import choose_language
 from hearth.orders import rules, selectors, services
 from hearth.orders.errors import PaymentDeclined
 from hearth.orders.forms import (
@@ -247,6 +248,7 @@ def _draft(data: dict[str, Any]) -> rules.OrderDraft:
         marketing_opt_in=form["marketing_opt_in"],
         marketing_opt_out=bool(form.get("marketing_opt_out")),
         shipping_method=form.get("shipping_method") or "standard",
+        language=choose_language(form.get("language")),
     )
 
 
@@ -307,6 +309,8 @@ def phone_build(request: HttpRequest, draft_id: str) -> HttpResponse:
         initial["marketing_opt_in"] = selectors.express_marketing_in_force(
             customer=customer, at=clock.now()
         )
+        # Issue #16: the customer's stored language, for the agent to confirm with them.
+        initial["language"] = choose_language(getattr(customer, "language", ""))
     if isinstance(initial.get("lines"), list):
         initial["lines"] = "\n".join(f"{sku} {q}" for sku, q in initial["lines"])
     form = PhoneOrderForm(

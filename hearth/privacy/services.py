@@ -12,6 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -22,6 +23,7 @@ from hearth.comms.services import queue_email
 from hearth.core import audit, clock
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
+from hearth.core.languages import choose_language
 from hearth.privacy import (
     erasure,
     inventory,
@@ -207,12 +209,14 @@ def acknowledge_policy(
 # --- Emails (queued in the transaction, sent after it by comms; in the customer's language).
 
 
-def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+def _send_on_commit(*, to: str, template: str, context: dict[str, Any], reader: Any = None) -> None:
     """Queue the email in comms' outbound queue: sent once after the commit, retried if the mail
     server is down; once sent it keeps neither the address nor the content (the links in these
-    emails are one-time, and some go to a person being erased)."""
+    emails are one-time, and some go to a person being erased). Written in the ``reader``'s
+    stored language (the account's), else the page's (issue #16)."""
     brand = settings.HEARTH_BRAND
-    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+    language = choose_language(getattr(reader, "language", ""), translation.get_language())
+    with translation.override(language):
         body = render_to_string(f"privacy/email/{template}.txt", {**context, "brand": brand})
     subject, _sep, text = body.partition("\n")
     queue_email(
@@ -222,6 +226,7 @@ def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
         body=text.lstrip(),
         at=clock.now(),
         forget_once_sent=True,
+        language=language,
     )
 
 
@@ -272,7 +277,9 @@ def open_data_request(
             )
         to = getattr(user, "email", "") or requester
         if to:
-            _send_on_commit(to=to, template="request_received", context={"request": request})
+            _send_on_commit(
+                reader=user, to=to, template="request_received", context={"request": request}
+            )
     return request
 
 
@@ -291,6 +298,9 @@ def ask_data_request(
     address = email.strip().lower()
     token = signing.dumps({"email": address, "kind": kind, "note": details}, salt=REQUEST_LINK_SALT)
     _send_on_commit(
+        # The account holding the address, if any, reads its own language (the page's answer
+        # is the same either way).
+        reader=get_user_model().objects.filter(email=address).only("language").first(),
         to=address,
         template="request_confirm",
         context={
@@ -392,7 +402,10 @@ def extend_data_request(
         )
         if request.user is not None and request.user.email:
             _send_on_commit(
-                to=request.user.email, template="request_extended", context={"request": request}
+                reader=request.user,
+                to=request.user.email,
+                template="request_extended",
+                context={"request": request},
             )
     return request
 
@@ -646,6 +659,7 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Actor | None = None) -
             request.save()
             if email:
                 _send_on_commit(
+                    reader=user,
                     to=email,
                     template="erasure_refused",
                     context={"request": request, "blockers": found, "available_on": available_on},
@@ -689,6 +703,7 @@ def request_erasure(*, user: Any, at: dt.datetime, actor: Actor | None = None) -
         request.save()
         if email:
             _send_on_commit(
+                reader=user,
                 to=email,
                 template="erasure_done",
                 context={"request": request, "erased": erased_items, "kept": kept_labels},

@@ -45,7 +45,7 @@ def test_sign_up_is_audited_as_the_person_opening_their_account():
         user.pk,
         "accounts.User",
         str(user.pk),
-        ["adult_attested_at", "date_joined", "email", "full_name", "password"],
+        ["adult_attested_at", "date_joined", "email", "full_name", "language", "password"],
     )
     assert "ada@example.com" not in values_stored()
 

@@ -174,6 +174,7 @@ def test_data_download_holds_every_inventory_field_held_about_the_customer(
             "email_verified_at": T0.isoformat(),
             "date_joined": T0.isoformat(),
             "last_login": customer.__class__.objects.get(pk=customer.pk).last_login.isoformat(),
+            "language": "en",
         }
     ]
     [address] = data["accounts"]["Address"]
