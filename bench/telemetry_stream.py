@@ -125,6 +125,14 @@ def drive(address: str, tokens: list[str], *, seconds: float, clients: int, rate
     return accepted, errors, answered, elapsed
 
 
+def wait_for_start(out: Path, limit: float = 60.0) -> None:
+    """Until the consumer process has subscribed (its first line), then one more second."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and b"draining" not in out.read_bytes():
+        time.sleep(0.2)
+    time.sleep(1)
+
+
 def _django(database_url: str, name: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["HEARTH_TELEMETRY_STREAM"] = NATS
@@ -253,7 +261,7 @@ def main() -> int:
                         stderr=subprocess.STDOUT,
                     )
                     try:
-                        time.sleep(3)  # the consumer process starts and subscribes
+                        wait_for_start(Path(tmp) / "consumer.out")
                         accepted, errors, answered, elapsed = drive(
                             address,
                             tokens,
