@@ -37,7 +37,7 @@ from hearth.core.errors import DomainError
 from hearth.core.languages import choose_language
 from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
-from hearth.privacy.services import record_consent
+from hearth.privacy.services import accept_policies_at_sign_up, record_consent
 from hearth.privacy.subjects import link_proven_email
 
 TOTP_ISSUER = "Ember & Oak Audio"
@@ -97,6 +97,8 @@ def sign_up(
         obj=user,
         fields=["email", "full_name", "password", "adult_attested_at", "date_joined", "language"],
     )
+    # The sign-up form names the policies in force: opening the account accepts them (PP-21).
+    accept_policies_at_sign_up(user=user, at=at)
     # An unticked box is not an opt-out (a new account has no consent to withdraw): it records
     # nothing, so a later purchase's implied consent has effect (PP-5; issue #10 follow-up).
     if marketing_email:

@@ -206,6 +206,16 @@ def acknowledge_policy(
     return ack
 
 
+def accept_policies_at_sign_up(*, user: Any, at: dt.datetime) -> list[PolicyAcknowledgement]:
+    """A new account accepts the versions in force, which the sign-up form names and links (PP-21):
+    each kind's version in force, and the material version whose notice is due then (its change
+    is in the text in force), so the material notice is never shown to this customer for them."""
+    documents = {doc.pk: doc for doc in selectors.versions_in_force(at).values()}
+    for doc in selectors.material_notice_for(user=None, acknowledged_versions=set(), at=at):
+        documents.setdefault(doc.pk, doc)
+    return [acknowledge_policy(user=user, document=doc, at=at) for doc in documents.values()]
+
+
 # --- Emails (queued in the transaction, sent after it by comms; in the customer's language).
 
 
