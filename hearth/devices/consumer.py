@@ -32,7 +32,7 @@ from typing import Any
 
 from django.db import DataError, IntegrityError
 
-from hearth.devices import repository, rules, stream, stream_format
+from hearth.devices import repository, rules, selectors, stream, stream_format
 from hearth.devices.models import Household
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class RoundResult:
     stored: int = 0
     dead: int = 0
     redelivered: int = 0
+    withheld: int = 0  # events the household's tier no longer allows when written
     reasons: list[str] = field(default_factory=list)
 
 
@@ -145,6 +146,7 @@ class Consumer:
             except stream_format.MalformedMessage as exc:
                 self._to_dead_letter(msg, str(exc), result)
         written_at = self.clock()
+        result.withheld = self._consent_at_write(good, written_at)
         rows = [row for _msg, b in good for row in stream_format.rows_of(b, written_at=written_at)]
         try:
             result.stored += repository.insert_events(rows)
@@ -171,6 +173,34 @@ class Consumer:
         stream.counters.consumed_events += result.events
         stream.counters.stored_events += result.stored
         return result
+
+    def _consent_at_write(
+        self, good: list[tuple[Any, stream_format.StreamBatch]], at: dt.datetime
+    ) -> int:
+        """The consent gate again, when the events are written: a household that lowered its
+        tier (or withdrew usage statistics, which purged its usage data) after the edge
+        accepted a batch must not get those events back from a lagging stream. Each batch keeps
+        only the events the lower of its edge tier and the tier in force now allows, and is
+        stored under that tier; a household that no longer exists gets nothing. One query for
+        the households, one consent query per opted-in household. Returns events withheld."""
+        schema = rules.event_schema()
+        households = Household.objects.select_related("customer").in_bulk(
+            {b.household_id for _msg, b in good}
+        )
+        now_tier = {hid: selectors.tier_in_force(h, at) for hid, h in households.items()}
+        withheld = 0
+        for _msg, b in good:
+            current = now_tier.get(b.household_id)
+            if current is None:
+                withheld += len(b.events)
+                b.events = []
+                continue
+            if schema.rank(current) < schema.rank(b.tier):
+                b.tier = current
+                kept = [e for e in b.events if schema.allowed(e.type, current)]
+                withheld += len(b.events) - len(kept)
+                b.events = kept
+        return withheld
 
     def _to_dead_letter(self, msg: Any, reason: str, result: RoundResult) -> None:
         """Publish to the dead-letter subject (waiting for its PubAck), then ack the original."""

@@ -51,6 +51,7 @@ def drain(cfg: stream.StreamConfig, *, batch: int = 50) -> RoundResult:
             total.events += result.events
             total.stored += result.stored
             total.dead += result.dead
+            total.withheld += result.withheld
             total.reasons += result.reasons
     finally:
         consumer.close()
@@ -230,3 +231,27 @@ def test_a_batch_with_nothing_valid_needs_no_stream(client: Client, settings: An
         stream.close_links()
     assert response.status_code == 200
     assert (response.json()["accepted"], response.json()["queued"]) == (0, 0)
+
+
+@pytest.mark.promise("PP-18")
+def test_a_tier_lowered_while_a_batch_waits_in_the_stream_keeps_its_usage_out(
+    client: Client, stream_on: stream.StreamConfig
+) -> None:
+    from hearth.devices import services
+    from hearth.devices.models import Household
+
+    hid, token = opted_in(client)
+    gone, gone_token = opted_in(client, ["EO-ONE-0777"])
+    batch = [event("usage", "u1"), event("system_report", "s1")]
+    assert post_batch(client, token, batch).json()["queued"] == 2
+    assert post_batch(client, gone_token, [event("usage", "g1")]).json()["queued"] == 1
+    # Accepted under the opt-in tier; before the consumer writes, the household opts out
+    # (which purges its usage data) and the other household is deleted.
+    services.change_tier(household=Household.objects.get(pk=hid), tier="registered_opt_out", at=NOW)
+    Household.objects.filter(pk=gone).delete()
+
+    result = drain(stream_on)
+    assert (result.messages, result.events, result.withheld, result.dead) == (2, 1, 2, 0)
+    assert tiers_at_receipt(hid) == [("s1", "registered_opt_out")]
+    assert TelemetryEvent.objects.filter(household_id=gone).count() == 0
+    assert consumer_state(stream_on.url, stream_on.name) == (0, 0)

@@ -105,7 +105,8 @@ class Command(BaseCommand):
                 if result.messages:
                     self.stdout.write(
                         f"round: {result.messages} messages, {result.events} events, "
-                        f"{result.stored} new, {result.dead} dead-lettered, "
+                        f"{result.stored} new, {result.withheld} withheld, "
+                        f"{result.dead} dead-lettered, "
                         f"{result.redelivered} redelivered"
                     )
                     self.stdout.flush()
