@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the latency metric and the access log (hearth/core/observability.py).
+    "hearth.core.observability.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts page views from the final response (PP-2; hearth/stats/middleware.py): no cookie,
@@ -221,6 +223,10 @@ TASKS = {
     }
 }
 
+# What each task worker of ``hearth serve`` runs: manage.py and these words (hearth/core/serve.py);
+# HEARTH_TASK_WORKER_COMMAND in the environment wins. Another task backend names its worker here.
+HEARTH_TASK_WORKER_COMMAND = "db_worker --queue-name * --no-reload"
+
 # A task RUNNING on a worker that has not beaten its heartbeat for this long is run again by
 # another worker (hearth.core.workers); workers beat every quarter of it.
 HEARTH_TASK_LEASE_SECONDS = float(os.environ.get("HEARTH_TASK_LEASE_SECONDS", "60"))
@@ -280,22 +286,49 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and scrapes come over plain HTTP from inside the network (hearth/core/health.py).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Logs keep no full IP (PP-2): every handler truncates IPs to /24 (IPv4) or /48 (IPv6)
-# (hearth/core/log_filters.py); retention: privacy/data/retention.toml ``server_logs``.
+# (hearth/core/log_filters.py); retention: privacy/data/retention.toml ``server_logs``. Card numbers
+# (PP-10) and email addresses are masked, personal ``extra=`` values removed, on every handler.
+# HEARTH_LOG_FORMAT=json (always under ``hearth serve``): one JSON object per line with the
+# request id (hearth/core/logjson.py). HEARTH_ACCESS_LOG=1: one line per request on
+# ``hearth.request`` (hearth/core/observability.py).
+HEARTH_LOG_FORMAT = os.environ.get("HEARTH_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"truncate_ips": {"()": "hearth.core.log_filters.TruncateIPFilter"}},
+    "filters": {
+        "truncate_ips": {"()": "hearth.core.log_filters.TruncateIPFilter"},
+        "personal_data": {"()": "hearth.core.log_filters.PersonalDataFilter"},
+        "card_numbers": {"()": "hearth.payments.reporting.CardNumberLogFilter"},
+    },
+    "formatters": {"json": {"()": "hearth.core.logjson.JsonFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["truncate_ips"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["truncate_ips", "personal_data", "card_numbers"],
+            **({"formatter": "json"} if HEARTH_LOG_FORMAT == "json" else {}),
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "hearth.request": {
+            "level": "INFO" if env_bool("HEARTH_ACCESS_LOG", default=False) else "WARNING"
+        },
+        # Process-set events: scheduler leader/standby and what it enqueued, supervisor restarts.
+        "hearth.core.scheduler": {"level": "INFO"},
+        "hearth.core.leader": {"level": "INFO"},
+    },
 }
+# /metrics (hearth/core/metrics.py): with a token, a scrape sends ``Authorization: Bearer
+# <token>``; without one, only direct connections from the loopback address are answered.
+HEARTH_METRICS_TOKEN = os.environ.get("HEARTH_METRICS_TOKEN", "")
 
 # --- Hearth business settings.
 # Where links in emails point (no request at hand when a task sends them).

@@ -5,9 +5,14 @@ from django.utils.translation import gettext as _
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 
 from hearth.api import api
+from hearth.core import health, metrics
 from hearth.core.errors import CoreErrorCode, error_body
 
 urlpatterns = [
+    # Probes and metrics (issue #17; hearth/core/health.py, hearth/core/metrics.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("back-office/devices/", include("hearth.devices.backoffice_urls")),
     path("back-office/statistics/", include("hearth.stats.backoffice_urls")),
     path("admin/", admin.site.urls),

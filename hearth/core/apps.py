@@ -12,6 +12,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         checks.register(check_trusted_proxies, checks.Tags.security)
 
+        from hearth.core.health import register_core_checks
+
+        register_core_checks()
+
 
 def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """A mistyped HEARTH_TRUSTED_PROXIES fails at start, not by quietly trusting nobody."""

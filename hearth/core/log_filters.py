@@ -54,3 +54,43 @@ class TruncateIPFilter(logging.Filter):
         message = record.getMessage()
         record.msg, record.args = truncate_ips(message), None
         return True
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+# Attributes a caller might pass with ``extra=``: their values never reach a log line. (A
+# LogRecord's own attributes, such as ``name``, the logger's, are never touched.)
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+PERSONAL_FIELDS = frozenset(
+    {
+        "email",
+        "full_name",
+        "phone",
+        "address",
+        "postal_code",
+        "password",
+        "card_number",
+        "cvc",
+        "token",
+    }
+)
+REMOVED = "[removed]"
+
+
+def mask_emails(text: str) -> str:
+    """``alex@example.com`` becomes ``[email]@example.com``: the domain helps, the person not."""
+    return _EMAIL.sub(lambda m: f"[email]@{m.group(1)}", text)
+
+
+class PersonalDataFilter(logging.Filter):
+    """Email addresses in messages and tracebacks masked; personal ``extra=`` values removed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = mask_emails(message), None
+        for name in (PERSONAL_FIELDS & record.__dict__.keys()) - _RECORD_ATTRIBUTES:
+            setattr(record, name, REMOVED)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_emails(truncate_ips(record.exc_text))
+        return True

@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
-from hearth.core import clock
+from hearth.core import clock, metrics
 from hearth.core.client_address import client_of
 from hearth.core.errors import DomainError, error_body
 from hearth.core.schemas import ErrorOut
@@ -311,12 +311,19 @@ def telemetry_batch(request: HttpRequest) -> HttpResponse:
     household: Household = request.auth  # type: ignore[attr-defined]
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE never gets here: hearth/core/middleware.py answers
     # 413 too_large; decode_batch holds a batch to 1 MB, also once decompressed.
-    events = services.decode_batch(
-        request.body, content_encoding=request.headers.get("Content-Encoding", "")
-    )
+    try:
+        events = services.decode_batch(
+            request.body, content_encoding=request.headers.get("Content-Encoding", "")
+        )
+    except DomainError:
+        metrics.count_refused_batch()
+        raise
     if not stream.stream_url():
         result = services.ingest_batch(
             household=household, events=events, at=clock.now(), from_json=True
+        )
+        metrics.count_telemetry(
+            accepted=result.accepted, rejected_codes=(r["code"] for r in result.rejected)
         )
         body = _encode(
             {"accepted": result.accepted, "stored": result.stored, "rejected": result.rejected}
@@ -338,6 +345,9 @@ def telemetry_batch(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(_encode(error), content_type="application/json", status=503)
         response["Retry-After"] = str(retry_after)
         return response
+    metrics.count_telemetry(
+        accepted=result.accepted, rejected_codes=(r["code"] for r in result.rejected)
+    )
     body = _encode(
         {
             "accepted": result.accepted,

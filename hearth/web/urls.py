@@ -5,6 +5,5 @@ from hearth.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path("language/", views.switch_language, name="language"),
 ]

@@ -1,5 +1,4 @@
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -10,14 +9,6 @@ from hearth.core.languages import choose_language, remember_language
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and the run command."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
 def _back_to(request: HttpRequest) -> str:

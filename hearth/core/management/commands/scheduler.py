@@ -3,22 +3,31 @@
     manage.py scheduler           # loop, checking every --interval seconds
     manage.py scheduler --once    # enqueue what is due now, then exit (for cron)
 
-Run one scheduler per deployment; the task worker(s) run the work. Last runs are kept in the
-database, so a restart does not re-run everything at once.
+Any number may run: they elect one leader (``hearth.core.leader``: a PostgreSQL advisory lock,
+or a file lock on SQLite), only the leader enqueues, and the others wait on standby and take
+over when it dies. Last runs are kept in the database, so a restart or a change of leader does
+not re-run everything at once. SIGTERM or SIGINT ends the loop after the current round.
 """
 
 from __future__ import annotations
 
-import time
+import logging
+import signal
+import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from hearth.core import clock
+from hearth.core.leader import LeaderLock
 from hearth.core.models import PeriodicRun
 from hearth.core.schedule import due, parse_schedule
+
+logger = logging.getLogger("hearth.core.scheduler")
+LOCK_NAME = "scheduler"
 
 
 def enqueue_due() -> list[str]:
@@ -39,10 +48,34 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true")
         parser.add_argument("--interval", type=float, default=15.0)
 
+    def _say(self, text: str) -> None:
+        logger.info(text)  # settings.LOGGING shows hearth.core.scheduler at INFO
+
     def handle(self, *args: Any, **options: Any) -> None:
-        while True:
-            for name in enqueue_due():
-                self.stdout.write(f"enqueued {name}")
-            if options["once"]:
-                return
-            time.sleep(options["interval"])
+        stop = threading.Event()
+        previous = {}
+        if not options["once"] and threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        lock = LeaderLock(LOCK_NAME)
+        leading: bool | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    now_leading = lock.try_acquire()
+                except DatabaseError as exc:
+                    logger.warning("Scheduler election failed (%s); trying again", exc)
+                    now_leading = False
+                if now_leading != leading:
+                    leading = now_leading
+                    self._say("scheduler: leader" if leading else "scheduler: standby")
+                if leading:
+                    for name in enqueue_due():
+                        self._say(f"enqueued {name}")
+                if options["once"]:
+                    return
+                stop.wait(options["interval"])
+        finally:
+            lock.release()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)

@@ -1,0 +1,288 @@
+"""``hearth serve``: the production process set, from the environment (issue #17 item 1).
+
+One supervisor starts and watches:
+
+- the web server: granian (the server ``bench/journey.py`` preferred), ``WEB_CONCURRENCY``
+  worker processes, one blocking thread each, on ``BIND`` (``host:port``, default
+  ``127.0.0.1:$PORT``, ``PORT`` default 8000);
+- ``HEARTH_TASK_WORKERS`` task workers (default 1), each running ``manage.py`` with the words of
+  ``settings.HEARTH_TASK_WORKER_COMMAND`` (default ``db_worker --queue-name * --no-reload``; a
+  Redis task backend swaps the command by that setting alone);
+- one scheduler (``HEARTH_SCHEDULER=0`` for none), which enqueues only while it holds the leader
+  lock (``hearth.core.leader``), so several machines each running ``hearth serve`` enqueue every
+  periodic task once.
+
+Supervision: a child that exits while the set is running is started again after a backoff
+(0.5 s, doubling, at most 30 s; :func:`restart_delay`). When children have died more than
+``HEARTH_SERVE_MAX_RESTARTS`` times (default 5) within ``HEARTH_SERVE_RESTART_WINDOW`` seconds
+(default 60), the fault is not passing: the supervisor stops the set and exits 1, so that the
+service manager above it (systemd, Kubernetes) sees the failure instead of a process that flaps
+forever. Granian also respawns its own dead web workers.
+
+Shutdown: SIGTERM or SIGINT is passed to every child as SIGTERM. Granian stops accepting and
+finishes the requests in flight; a task worker finishes its current task; the scheduler ends its
+round. Whatever still runs after ``HEARTH_SHUTDOWN_TIMEOUT`` seconds (default 30) is killed
+(a killed task worker's task runs again elsewhere after the task lease). Then the supervisor
+exits 0.
+
+Logs: every child logs JSON lines (``HEARTH_LOG_FORMAT=json``) with an access line per request
+(``HEARTH_ACCESS_LOG=1``), unless the environment says otherwise. Metrics: every child writes to
+``PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary directory unless set; emptied at start).
+
+The decisions (configuration, backoff, giving up) are pure functions below; the process
+handling is :class:`Supervisor`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger("hearth.serve")
+
+ROOT = Path(__file__).resolve().parents[2]
+GRANIAN_JSON_LOG_CONFIG = ROOT / "hearth" / "granian-logging-json.json"
+GRANIAN_TEXT_LOG_CONFIG = ROOT / "hearth" / "granian-logging.json"
+DEFAULT_WORKER_COMMAND = "db_worker --queue-name * --no-reload"
+
+
+# --- Pure decisions.
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    host: str
+    port: int
+    web_workers: int
+    task_workers: int
+    scheduler: bool
+    worker_command: tuple[str, ...]
+    shutdown_timeout: float
+    max_restarts: int
+    restart_window: float
+    scheduler_interval: float
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    value = int(raw)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6]:port``."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"BIND must be host:port, not {bind!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def config_from_env(env: Mapping[str, str], *, worker_command: str) -> ServeConfig:
+    bind = env.get("BIND", "").strip()
+    host, port = parse_bind(bind) if bind else ("127.0.0.1", _positive_int(env, "PORT", 8000, 1))
+    command = tuple(shlex.split(env.get("HEARTH_TASK_WORKER_COMMAND", "") or worker_command))
+    if not command:
+        raise ValueError("HEARTH_TASK_WORKER_COMMAND is empty")
+    return ServeConfig(
+        host=host,
+        port=port,
+        web_workers=_positive_int(env, "WEB_CONCURRENCY", 2, 1),
+        task_workers=_positive_int(env, "HEARTH_TASK_WORKERS", 1),
+        scheduler=env.get("HEARTH_SCHEDULER", "1").strip().lower() not in {"0", "false", "no"},
+        worker_command=command,
+        shutdown_timeout=float(env.get("HEARTH_SHUTDOWN_TIMEOUT", "30")),
+        max_restarts=_positive_int(env, "HEARTH_SERVE_MAX_RESTARTS", 5),
+        restart_window=float(env.get("HEARTH_SERVE_RESTART_WINDOW", "60")),
+        scheduler_interval=float(env.get("HEARTH_SCHEDULER_INTERVAL", "15")),
+    )
+
+
+def restart_delay(consecutive_failures: int) -> float:
+    """0.5 s after the first death, doubling, at most 30 s."""
+    return float(min(30.0, 0.5 * 2 ** max(0, consecutive_failures - 1)))
+
+
+def gives_up(deaths: Sequence[float], *, now: float, window: float, max_restarts: int) -> bool:
+    """True when more than ``max_restarts`` deaths fall within the last ``window`` seconds."""
+    return sum(1 for at in deaths if now - at <= window) > max_restarts
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSpec:
+    name: str
+    argv: tuple[str, ...]
+
+
+def child_specs(config: ServeConfig, *, python: str, json_logs: bool) -> list[ChildSpec]:
+    log_config = GRANIAN_JSON_LOG_CONFIG if json_logs else GRANIAN_TEXT_LOG_CONFIG
+    web = ChildSpec(
+        "web",
+        (
+            python, "-m", "granian", "--interface", "wsgi",
+            "--host", config.host, "--port", str(config.port),
+            "--workers", str(config.web_workers), "--blocking-threads", "1",
+            "--no-ws", "--respawn-failed-workers", "--no-access-log",
+            "--workers-kill-timeout", str(max(1, round(config.shutdown_timeout))),
+            "--log-config", str(log_config),
+            "hearth.wsgi:application",
+        ),
+    )  # fmt: skip
+    specs = [web]
+    for n in range(config.task_workers):
+        specs.append(ChildSpec(f"worker-{n + 1}", (python, "-m", "hearth", *config.worker_command)))
+    if config.scheduler:
+        interval = ("--interval", str(config.scheduler_interval))
+        specs.append(ChildSpec("scheduler", (python, "-m", "hearth", "scheduler", *interval)))
+    return specs
+
+
+# --- Processes.
+
+
+@dataclass
+class Child:
+    spec: ChildSpec
+    process: subprocess.Popen[bytes] | None = None
+    failures: int = 0
+    restart_at: float | None = None
+    started_at: float = 0.0
+
+
+@dataclass
+class Supervisor:
+    config: ServeConfig
+    specs: list[ChildSpec]
+    env: dict[str, str]
+    children: list[Child] = field(default_factory=list)
+    deaths: list[float] = field(default_factory=list)
+    stopping: bool = False
+
+    def start(self, child: Child) -> None:
+        child.process = subprocess.Popen(child.spec.argv, cwd=ROOT, env=self.env)  # noqa: S603
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        logger.info("started %s pid=%s", child.spec.name, child.process.pid)
+
+    def request_stop(self, signum: int, _frame: object = None) -> None:
+        if not self.stopping:
+            logger.info("signal %s: stopping", signal.Signals(signum).name)
+        self.stopping = True
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self.request_stop)
+        self.children = [Child(spec) for spec in self.specs]
+        for child in self.children:
+            self.start(child)
+        code = 0
+        while not self.stopping:
+            now = time.monotonic()
+            for child in self.children:
+                if child.process is not None and child.process.poll() is not None:
+                    returncode = child.process.returncode
+                    child.process = None
+                    if now - child.started_at > self.config.restart_window:
+                        child.failures = 0  # it ran well for a while: a fresh fault
+                    child.failures += 1
+                    self.deaths.append(now)
+                    delay = restart_delay(child.failures)
+                    logger.warning(
+                        "%s exited with %s; restarting in %.1f s",
+                        child.spec.name,
+                        returncode,
+                        delay,
+                    )
+                    child.restart_at = now + delay
+                elif (
+                    child.process is None
+                    and child.restart_at is not None
+                    and now >= child.restart_at
+                ):
+                    self.start(child)
+            if gives_up(
+                self.deaths,
+                now=now,
+                window=self.config.restart_window,
+                max_restarts=self.config.max_restarts,
+            ):
+                logger.error(
+                    "children died %s times within %.0f s: stopping the set",
+                    len(self.deaths),
+                    self.config.restart_window,
+                )
+                code = 1
+                break
+            time.sleep(0.2)
+        self.shutdown()
+        logger.info("stopped")
+        return code
+
+    def shutdown(self) -> None:
+        running = [c.process for c in self.children if c.process is not None]
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.config.shutdown_timeout
+        for process in running:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("pid %s did not stop in time: killed", process.pid)
+                process.kill()
+                process.wait()
+
+
+def child_environment(base: Mapping[str, str], metrics_dir: str) -> dict[str, str]:
+    env = dict(base)
+    env.setdefault("HEARTH_LOG_FORMAT", "json")
+    env.setdefault("HEARTH_ACCESS_LOG", "1")
+    env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    # The children import this checkout's hearth, whatever the working directory.
+    paths = [str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
+
+
+def fresh_metrics_dir(env: Mapping[str, str]) -> tuple[str, bool]:
+    """The multiprocess metrics directory, emptied; and whether we made it (and remove it)."""
+    given = env.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if not given:
+        return tempfile.mkdtemp(prefix="hearth-metrics-"), True
+    path = Path(given)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    return str(path), False
+
+
+def serve(config: ServeConfig, base_env: Mapping[str, str]) -> int:
+    metrics_dir, made = fresh_metrics_dir(base_env)
+    env = child_environment(base_env, metrics_dir)
+    specs = child_specs(config, python=sys.executable, json_logs=env["HEARTH_LOG_FORMAT"] == "json")
+    logger.info(
+        "serving on http://%s:%s with %s web workers, %s task workers%s",
+        config.host,
+        config.port,
+        config.web_workers,
+        config.task_workers,
+        ", one scheduler" if config.scheduler else "",
+    )
+    try:
+        return Supervisor(config, specs, env).run()
+    finally:
+        if made:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -1,0 +1,368 @@
+"""``hearth serve`` as an operator runs it (issue #17 item 1): real processes on 127.0.0.1.
+
+The database both this test and the served processes use is the PostgreSQL test database when
+DATABASE_URL names one (``transactional_db`` commits for real), else a fresh SQLite file with
+every table (``file_db``). Mail goes to a real aiosmtpd server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from bench.journey import parse, walk
+from hearth.checkout.tests.conftest import file_db, make_variant  # noqa: F401
+from hearth.core import serve
+from hearth.core.models import PeriodicRun
+from hearth.orders.models import Order
+from hearth.privacy.services import load_policies
+
+ROOT = Path(django_settings.BASE_DIR)
+
+
+# --- The pure decisions.
+
+
+def test_the_process_set_is_read_from_the_environment() -> None:
+    config = serve.config_from_env(
+        {
+            "BIND": "[::1]:9000",
+            "WEB_CONCURRENCY": "4",
+            "HEARTH_TASK_WORKERS": "3",
+            "HEARTH_SCHEDULER": "0",
+            "HEARTH_SHUTDOWN_TIMEOUT": "12",
+        },
+        worker_command="db_worker --queue-name * --no-reload",
+    )
+    assert (config.host, config.port, config.web_workers, config.task_workers) == (
+        "::1",
+        9000,
+        4,
+        3,
+    )
+    assert config.scheduler is False
+    assert config.shutdown_timeout == 12
+    assert config.worker_command == ("db_worker", "--queue-name", "*", "--no-reload")
+    specs = serve.child_specs(config, python="py", json_logs=True)
+    assert [s.name for s in specs] == ["web", "worker-1", "worker-2", "worker-3"]
+    web = specs[0].argv
+    assert web[web.index("--workers") + 1] == "4"
+    assert web[web.index("--port") + 1] == "9000"
+    assert specs[1].argv == ("py", "-m", "hearth", "db_worker", "--queue-name", "*", "--no-reload")
+
+
+def test_the_task_worker_command_is_pluggable_by_setting_or_environment() -> None:
+    by_setting = serve.config_from_env({}, worker_command="rqworker default email")
+    assert by_setting.worker_command == ("rqworker", "default", "email")
+    assert (by_setting.host, by_setting.port, by_setting.scheduler) == ("127.0.0.1", 8000, True)
+    by_env = serve.config_from_env(
+        {"HEARTH_TASK_WORKER_COMMAND": "rqworker email", "PORT": "8100"}, worker_command="x"
+    )
+    assert by_env.worker_command == ("rqworker", "email")
+    assert by_env.port == 8100
+
+
+@pytest.mark.parametrize(
+    "env", [{"BIND": "nowhere"}, {"WEB_CONCURRENCY": "0"}, {"HEARTH_TASK_WORKERS": "-1"}]
+)
+def test_a_wrong_setting_is_refused_before_anything_starts(env: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        serve.config_from_env(env, worker_command="db_worker")
+
+
+def test_a_dying_child_is_restarted_with_a_growing_delay_until_the_set_gives_up() -> None:
+    assert [serve.restart_delay(n) for n in (1, 2, 3, 4, 8, 20)] == [0.5, 1, 2, 4, 30, 30]
+    deaths = [100.0, 110.0, 120.0, 130.0, 140.0]
+    assert not serve.gives_up(deaths, now=140.0, window=60, max_restarts=5)
+    assert serve.gives_up([*deaths, 150.0], now=150.0, window=60, max_restarts=5)
+    # Deaths long ago do not count against a set that has run well since.
+    assert not serve.gives_up([*deaths, 500.0], now=500.0, window=60, max_restarts=5)
+
+
+# --- Real processes.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    auth = f"{user}:{db['PASSWORD']}" if db.get("PASSWORD") else user
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+def wait_until(what: str, condition: Callable[[], bool], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+            raise AssertionError(f"timed out waiting until {what}\n{tail}")
+        time.sleep(0.2)
+
+
+def answers(url: str, status: int) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == status
+    except httpx.HTTPError:
+        return False
+
+
+def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hearth.settings",
+        "HEARTH_VAR_DIR": str(tmp_path / "var"),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(extra)
+    return env
+
+
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 (our own entry point, fixed arguments)
+        [sys.executable, "-m", "hearth", *argv],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # a signal for the test runner's group never reaches it
+    )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 45) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.mark.serve
+def test_a_guest_buys_through_hearth_serve_and_it_stops_cleanly_on_sigterm(
+    file_db: str,  # noqa: F811
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+) -> None:
+    inbox, smtp_port = smtp
+    load_policies()
+    make_variant("EO-ONE-CHR", price="249.00", stock=50, slug="ember-one", name="Ember One")
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=database_url(),
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="1",
+        HEARTH_METRICS_TOKEN="serve-test-metrics-token",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+    )
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    process = start(["serve"], env, log)
+    try:
+        wait_until("/readyz answers 200", lambda: answers(base + "/readyz", 200), 90, log)
+        home = httpx.get(base + "/", timeout=30)
+        product = next(h for h in parse(home.text).links if "ember-one" in h)
+        journey = walk(base, 1, product)
+
+        order = Order.objects.get(number=journey.number)
+        assert order.email == "buyer1@example.com"
+
+        def confirmation_arrived() -> bool:
+            return any(
+                m["To"] == "buyer1@example.com" and journey.number in m.get_body().get_content()
+                for m in list(inbox.messages)
+            )
+
+        wait_until("the worker sends the confirmation email", confirmation_arrived, 60, log)
+
+        traced = httpx.get(base + "/healthz", headers={"X-Request-ID": "lb-probe-0001"})
+        assert traced.headers["X-Request-ID"] == "lb-probe-0001"
+        scrape = httpx.get(
+            base + "/metrics", headers={"Authorization": "Bearer serve-test-metrics-token"}
+        )
+        assert scrape.status_code == 200
+        assert re.search(
+            r'hearth_http_request_duration_seconds_count\{method="POST",status="3xx",'
+            r'view="checkout:[a-z_]+"\} [1-9]',
+            scrape.text,
+        ), scrape.text[:3000]
+        assert 'hearth_task_queue_depth{queue="email"}' in scrape.text
+        assert httpx.get(base + "/metrics").status_code == 403  # no token
+    finally:
+        code = stop(process)
+    assert code == 0, log.read_text(errors="replace")[-4000:]
+
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert lines and all({"timestamp", "level", "logger", "message"} <= set(x) for x in lines)
+    probe = [x for x in lines if x["request_id"] == "lb-probe-0001"]
+    assert probe and probe[0]["logger"] == "hearth.request"
+    assert "healthz 200" in probe[0]["message"]
+    assert "client=127.0.0.0" in probe[0]["message"]  # the client's address, truncated
+    assert not any("127.0.0.1" in x["message"] for x in lines)
+    assert not any("4242" in json.dumps(x) for x in lines)
+    assert lines[-1]["message"] == "stopped"
+
+
+@pytest.mark.serve
+def test_only_one_scheduler_leads_and_a_standby_takes_over_when_the_leader_is_killed(
+    file_db: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    env = base_env(tmp_path, DATABASE_URL=database_url())
+    argv = ["scheduler", "--interval", "0.3"]
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start(argv, env, first_log)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        wait_until("the first leads", lambda: "scheduler: leader" in first_log.read_text(), 60,
+                   first_log)  # fmt: skip
+        wait_until("it enqueues", lambda: PeriodicRun.objects.exists(), 30, first_log)
+        second = start(argv, env, second_log)
+        wait_until(
+            "the second reports standby",
+            lambda: "scheduler: standby" in second_log.read_text(),
+            60,
+            second_log,
+        )
+        time.sleep(1.0)  # a few rounds of both
+        assert "scheduler: leader" not in second_log.read_text()
+        assert "enqueued" not in second_log.read_text()
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        wait_until(
+            "the standby takes over",
+            lambda: "scheduler: leader" in second_log.read_text(),
+            60,
+            second_log,
+        )
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+        if second is not None:
+            assert stop(second) == 0, second_log.read_text()
+
+
+@pytest.mark.serve
+def test_readiness_fails_naming_the_database_when_it_is_down_and_liveness_still_answers(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    closed = free_port()  # nothing listens there
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed}/hearth_nowhere",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="0",
+        HEARTH_SCHEDULER="0",
+    )
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    process = start(["serve"], env, log)
+    try:
+        wait_until("/healthz answers", lambda: answers(base + "/healthz", 200), 90, log)
+        ready = httpx.get(base + "/readyz", timeout=30)
+        assert ready.status_code == 503
+        body = ready.json()
+        assert body["status"] == "unavailable"
+        assert "database" in body["failing"]
+        assert body["checks"]["database"].startswith("failed: ")
+        assert str(closed) not in ready.text  # no connection details leak
+    finally:
+        code = stop(process)
+    assert code == 0, log.read_text(errors="replace")[-4000:]
+
+
+@pytest.mark.serve
+def test_a_child_that_keeps_dying_is_restarted_then_the_set_exits_non_zero(
+    tmp_path: Path,
+) -> None:
+    # A "worker" that exits at once (manage.py check): restarted with backoff, until the set
+    # gives up after HEARTH_SERVE_MAX_RESTARTS deaths within the window and exits 1.
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/hearth_nowhere",
+        PORT=str(free_port()),
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="1",
+        HEARTH_TASK_WORKER_COMMAND="check",
+        HEARTH_SCHEDULER="0",
+        HEARTH_SERVE_MAX_RESTARTS="2",
+        HEARTH_SERVE_RESTART_WINDOW="120",
+        HEARTH_SHUTDOWN_TIMEOUT="10",
+    )
+    log = tmp_path / "serve.log"
+    process = start(["serve"], env, log)
+    try:
+        code = process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    lines = [json.loads(x)["message"] for x in log.read_text().splitlines() if x.startswith("{")]
+    assert code == 1, "\n".join(lines)
+    assert sum(1 for m in lines if m.startswith("started worker-1")) == 3  # first + 2 restarts
+    assert any(m.startswith("worker-1 exited with 0; restarting in 0.5 s") for m in lines)
+    assert any(m.startswith("worker-1 exited with 0; restarting in 1.0 s") for m in lines)
+    assert any("children died 3 times" in m for m in lines)
+    assert lines[-1] == "stopped"
