@@ -7,7 +7,8 @@
 - Latency: ``hearth.core.metrics.observe_request`` by the URL pattern's view name.
 - Access log: one line per request on the ``hearth.request`` logger at INFO (off unless that
   logger is enabled: ``HEARTH_ACCESS_LOG=1``, which ``hearth serve`` sets): method, view name,
-  status, milliseconds and the client address, which the IP filter truncates (PP-2). The raw
+  status, milliseconds and the client address (behind trusted proxies, ``client_of``), which
+  the IP filter truncates (PP-2). The raw
   path is not logged: it can carry tokens (a confirmation link, an unsubscribe link).
 
 First in MIDDLEWARE, so that it times and tags everything below it.
@@ -26,6 +27,7 @@ from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 from hearth.core import metrics
+from hearth.core.client_address import client_of
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -71,7 +73,7 @@ class RequestObservabilityMiddleware:
                 view,
                 response.status_code,
                 seconds * 1000,
-                request.META.get("REMOTE_ADDR", "-"),
+                client_of(request),
             )
         return response
 
