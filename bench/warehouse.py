@@ -90,9 +90,10 @@ def _fill(orders: int, today: dt.date, start: int = 0) -> None:
 
 def _warehouse_client():  # type: ignore[no-untyped-def]
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from hearth.accounts import services as accounts_services
-    from hearth.accounts.admin_site import TOTP_SESSION_KEY
     from hearth.accounts.models import User
 
     accounts_services.sync_roles()
@@ -101,7 +102,9 @@ def _warehouse_client():  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(user)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(user.pk)
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get_or_create(
+        user=user, name="Authenticator", defaults={"confirmed": True}
+    )[0].persistent_id
     session.save()
     return client
 

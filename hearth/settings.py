@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
+    # Staff second factor (issue #17): TOTP with drift and throttling, single-use backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # hearth.core before django_tasks_db: its `db_worker` (heartbeat, abandoned-task recovery)
     # overrides django-tasks-db's command of the same name.
     "hearth.core",
@@ -97,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor with a device it still has.
+    "django_otp.middleware.OTPMiddleware",
     "hearth.privacy.middleware.GlobalPrivacyControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -107,6 +113,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hearth.urls"
+OTP_TOTP_ISSUER = "Ember & Oak Audio back office"
 
 # Content-Security-Policy (django-csp): everywhere, the API docs included, a strict same-origin
 # policy: scripts only from this site (never inline), no plug-ins, no framing, forms post only

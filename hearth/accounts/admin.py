@@ -7,8 +7,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hearth.accounts.models import Address, TOTPDevice, User
+from hearth.accounts.models import Address, User
 
 
 @admin.register(User)
@@ -46,16 +48,24 @@ class AddressAdmin(admin.ModelAdmin):
     )
 
 
-@admin.register(TOTPDevice)
-class TOTPDeviceAdmin(admin.ModelAdmin):
-    """Administrators see who has set up an authenticator and remove a lost one."""
+class _SecondFactorAdmin(admin.ModelAdmin):
+    """Administrators see who has set up a second factor and remove a lost one (which also ends
+    the sessions it verified). Never the secret or the codes: django-otp's own admin shows the
+    key and a QR code, so it is replaced."""
 
-    list_display = ("user", "confirmed_at")
-    fields = ("user", "confirmed_at")
-    readonly_fields = ("user", "confirmed_at")
+    list_display = ("user", "name", "confirmed", "last_used_at")
+    fields = ("user", "name", "confirmed", "last_used_at")
+    readonly_fields = fields
+    search_fields = ("user__email",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
+    admin.site.register(_device, _SecondFactorAdmin)

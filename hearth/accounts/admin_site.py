@@ -3,7 +3,7 @@
 Installed as the default admin site through ``HearthAdminConfig`` (settings.INSTALLED_APPS), so
 ``admin.site`` everywhere is this site. A staff session reaches the back office only after the
 admin login form checked password *and* authenticator code; signing in on the shop's own page
-gives no back-office access.
+gives no back-office access. The second factor is django-otp's (``accounts.second_factor``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from hearth.accounts import second_factor
+from hearth.accounts.forms import AdminTOTPAuthenticationForm
 from hearth.privacy.staff_audit import audited_admin_class
-
-TOTP_SESSION_KEY = "hearth_totp_verified_user"
-
-
-def mark_second_factor(request: HttpRequest, user_pk: Any) -> None:
-    request.session[TOTP_SESSION_KEY] = str(user_pk)
 
 
 class HearthAdminSite(AdminSite):
@@ -29,6 +25,7 @@ class HearthAdminSite(AdminSite):
     site_title = _("Hearth back office")
     index_title = _("Back office")
     login_template = "accounts/admin/login.html"  # adds the authenticator code field
+    login_form = AdminTOTPAuthenticationForm
     index_template = "accounts/admin/index.html"  # the role home: queues above the apps
 
     def index(
@@ -52,27 +49,18 @@ class HearthAdminSite(AdminSite):
         )
 
     def has_permission(self, request: HttpRequest) -> bool:
+        """Staff, active, and past the second factor in this session (django-otp)."""
         user = request.user
-        return bool(
-            user.is_active
-            and user.is_staff
-            and request.session.get(TOTP_SESSION_KEY) == str(user.pk)
-        )
+        return bool(user.is_active and user.is_staff and user.is_verified())  # type: ignore[attr-defined]
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        from hearth.accounts.forms import AdminTOTPAuthenticationForm
-
-        self.login_form = AdminTOTPAuthenticationForm
+        """Django's admin sign-in with our form (password, then the second factor); once it
+        signed the person in, the session is marked with the device that took the code."""
         response = super().login(request, extra_context)
-        verified = getattr(request, "_hearth_totp_ok", None)
-        if (
-            request.method == "POST"
-            and response.status_code == 302
-            and request.user.is_authenticated
-            and verified is not None
-            and verified == request.user.pk
-        ):
-            mark_second_factor(request, request.user.pk)
+        if request.method == "POST" and response.status_code == 302:
+            device = getattr(request, "_hearth_otp_device", None)
+            if device is not None and request.user.is_authenticated:
+                second_factor.mark_verified(request, device)
         return response

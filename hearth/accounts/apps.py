@@ -11,7 +11,10 @@ class AccountsConfig(AppConfig):
         from hearth.accounts.erasure import erase_account
         from hearth.privacy.erasure import register_eraser
 
-        register_eraser(erase_account, models=["accounts.User", "accounts.TOTPDevice"])
+        register_eraser(
+            erase_account,
+            models=["accounts.User", "otp_totp.TOTPDevice", "otp_static.StaticDevice"],
+        )
 
 
 class HearthAdminConfig(admin_apps.AdminConfig):

@@ -12,7 +12,6 @@ from ninja.errors import AuthorizationError
 from ninja.security import SessionAuth
 
 from hearth.accounts import rules
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
 from hearth.core import clock
 
 # When the customer last entered the password again in this session (ISO time). Download,
@@ -42,10 +41,7 @@ def note_reauth(request: HttpRequest, at: dt.datetime) -> None:
 def second_factor_passed(request: HttpRequest) -> bool:
     user = request.user
     return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and request.session.get(TOTP_SESSION_KEY) == str(user.pk)
+        user.is_authenticated and user.is_active and user.is_staff and user.is_verified()  # type: ignore[attr-defined]  # django-otp's middleware
     )
 
 

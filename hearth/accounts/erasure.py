@@ -21,9 +21,9 @@ def erased_email(pk: Any) -> str:
 
 
 def erase_account(user: Any, at: dt.datetime) -> EraserReport:
-    from hearth.accounts.models import TOTPDevice
+    from hearth.accounts.second_factor import remove_devices
 
-    TOTPDevice.objects.filter(user=user).delete()
+    remove_devices(user=user)
     user.email = erased_email(user.pk)
     user.full_name = ""
     user.adult_attested_at = None

@@ -12,7 +12,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from hearth.accounts import rules, services
+from hearth.accounts import rules, second_factor, services
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.fields import EmailAddressField
@@ -101,13 +101,16 @@ class SignInForm(NoticeFormMixin, forms.Form):
 
 
 class AdminTOTPAuthenticationForm(AdminAuthenticationForm):
-    """The back office's sign-in: password, then the authenticator's 6-digit code."""
+    """The back office's sign-in: password, then the authenticator's 6-digit code (or one of the
+    backup codes)."""
+
+    otp_device = None
 
     otp_code = forms.CharField(
         label=_("Authenticator code"),
-        max_length=8,
+        max_length=16,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+            attrs={"autocomplete": "one-time-code"}  # 6 digits, or a backup code
         ),
     )
 
@@ -133,12 +136,13 @@ class AdminTOTPAuthenticationForm(AdminAuthenticationForm):
         if not code:
             return self.cleaned_data
         try:
-            services.verify_totp(user=user, code=code, at=at)
+            device = second_factor.verify(user=user, code=code)
         except DomainError as exc:
             self.user_cache = None
             raise forms.ValidationError(str(exc.message), code=exc.code) from None
-        if self.request is not None:
-            self.request._hearth_totp_ok = user.pk  # type: ignore[attr-defined]
+        self.otp_device = device
+        if self.request is not None:  # the admin site marks the session with it once signed in
+            self.request._hearth_otp_device = device  # type: ignore[attr-defined]
         return self.cleaned_data
 
 

@@ -126,24 +126,3 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
-
-
-class TOTPDevice(models.Model):
-    """A staff member's authenticator (RFC 6238). Confirmed once a first code is verified."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="totp_device",
-        verbose_name=_("staff member"),
-    )
-    secret = EncryptedTextField(_("secret"))
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    last_used_step = models.BigIntegerField(_("last used time step"), default=0)
-
-    class Meta:
-        verbose_name = _("authenticator")
-        verbose_name_plural = _("authenticators")
-
-    def __str__(self) -> str:
-        return str(_("Authenticator of %(user)s")) % {"user": self.user}

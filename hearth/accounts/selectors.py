@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from hearth.accounts.models import Address, TOTPDevice, User
+from hearth.accounts.models import Address, User
 from hearth.core.errors import CoreErrorCode, DomainError
 
 
@@ -21,14 +21,6 @@ def address_for(*, user: User, address_id: int) -> Address:
     if address is None:
         raise DomainError(CoreErrorCode.NOT_FOUND, _("Not found."), status=404)
     return address
-
-
-def totp_device_for(*, user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user).first()
-
-
-def totp_confirmed(*, user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
 def profile_of(*, user: User) -> dict[str, Any]:

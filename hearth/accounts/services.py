@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from hearth.accounts import rules
 from hearth.accounts.errors import AccountsErrorCode
-from hearth.accounts.models import Address, SignInFailure, TOTPDevice, User
+from hearth.accounts.models import Address, SignInFailure, User
 from hearth.accounts.roles import load_roles, role
 from hearth.comms.services import queue_email
 from hearth.core import audit, client_address, clock
@@ -39,8 +38,6 @@ from hearth.privacy.crypto import keyed_hash
 from hearth.privacy.models import ConsentKind, Purpose
 from hearth.privacy.services import accept_policies_at_sign_up, record_consent
 from hearth.privacy.subjects import link_proven_email
-
-TOTP_ISSUER = "Ember & Oak Audio"
 
 
 def normalise_email(email: str) -> str:
@@ -504,86 +501,6 @@ def change_address(
 def remove_address(*, address: Address, actor: User | None) -> None:
     audit.record(actor=actor, action=AuditAction.DELETED, obj=address)
     address.delete()
-
-
-# --- Staff second factor (TOTP) --------------------------------------------------------------
-
-
-@transaction.atomic
-def start_totp_enrolment(*, user: User, actor: User | None) -> TOTPDevice:
-    """Create (or keep) the unconfirmed authenticator. A confirmed one is not replaced here:
-    an administrator removes it first (lost phone)."""
-    device = TOTPDevice.objects.filter(user=user).first()
-    if device is not None and device.confirmed_at is not None:
-        raise DomainError(
-            AccountsErrorCode.TOTP_ALREADY_ENROLLED,
-            _("An authenticator is already set up. Ask an administrator to reset it."),
-            status=409,
-        )
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32())
-        audit.record(actor=actor, action=AuditAction.CREATED, obj=device, fields=["secret"])
-    return device
-
-
-def provisioning_uri(device: TOTPDevice) -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(
-        name=device.user.email, issuer_name=TOTP_ISSUER
-    )
-
-
-def _matching_step(device: TOTPDevice, code: str, at: dt.datetime) -> int | None:
-    totp = pyotp.TOTP(device.secret)
-    code = "".join(code.split())
-    step = int(at.timestamp()) // totp.interval
-    for candidate in (step - 1, step, step + 1):  # one step of clock drift either way
-        if candidate > device.last_used_step and totp.at(candidate * totp.interval) == code:
-            return candidate
-    return None
-
-
-@transaction.atomic
-def confirm_totp(*, user: User, code: str, at: dt.datetime, actor: User | None) -> TOTPDevice:
-    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
-    if device is None:
-        raise DomainError(
-            AccountsErrorCode.TOTP_NOT_ENROLLED, _("Start the set-up first."), status=409
-        )
-    step = _matching_step(device, code, at)
-    if step is None:
-        raise DomainError(
-            AccountsErrorCode.TOTP_INVALID,
-            _("That code is not valid. Try the current code."),
-            field="code",
-        )
-    first_time = device.confirmed_at is None
-    device.last_used_step = step
-    device.confirmed_at = device.confirmed_at or at
-    device.save(update_fields=["last_used_step", "confirmed_at"])
-    if first_time:
-        audit.record(actor=actor, action=AuditAction.CHANGED, obj=device, fields=["confirmed_at"])
-    return device
-
-
-@transaction.atomic
-def verify_totp(*, user: User, code: str, at: dt.datetime) -> None:
-    """Check a staff member's code at sign-in; each code works once (replay refused)."""
-    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
-    if device is None or device.confirmed_at is None:
-        raise DomainError(
-            AccountsErrorCode.TOTP_NOT_ENROLLED,
-            _("Set up your authenticator first: sign in on the site and open Two-step sign-in."),
-            field="otp_code",
-        )
-    step = _matching_step(device, code, at)
-    if step is None:
-        raise DomainError(
-            AccountsErrorCode.TOTP_INVALID,
-            _("That authenticator code is not valid."),
-            field="otp_code",
-        )
-    device.last_used_step = step
-    device.save(update_fields=["last_used_step"])
 
 
 # --- Roles -----------------------------------------------------------------------------------

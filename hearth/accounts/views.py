@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hearth.accounts import auth, forms, selectors, services
+from hearth.accounts import auth, forms, second_factor, selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
 from hearth.core.errors import DomainError
@@ -174,31 +174,35 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 @login_required
 def two_step(request: HttpRequest) -> HttpResponse:
+    """Set up the staff second factor: the secret for the authenticator app, a first code to
+    confirm it, then the ten backup codes, shown this once."""
     user: User = request.user  # type: ignore[assignment]
     if not user.is_staff:
         raise Http404
-    if selectors.totp_confirmed(user=user):
+    if second_factor.confirmed(user):
         return render(request, "accounts/two_step.html", {"enrolled": True})
-    device = services.start_totp_enrolment(user=user, actor=user)
+    device = second_factor.start_enrolment(user=user, actor=user)
     form = forms.TOTPConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.confirm_totp(
-                user=user, code=form.cleaned_data["code"], at=clock.now(), actor=user
+            codes = second_factor.confirm_enrolment(
+                user=user, code=form.cleaned_data["code"], actor=user
             )
         except DomainError as exc:
             forms.apply_domain_error(form, exc)
         else:
             messages.success(request, _("Two-step sign-in is on. Use it to enter the back office."))
-            return redirect("accounts:two_step")
+            return render(
+                request, "accounts/two_step.html", {"enrolled": True, "backup_codes": codes}
+            )
     return render(
         request,
         "accounts/two_step.html",
         {
             "enrolled": False,
             "form": form,
-            "secret": device.secret,
-            "uri": services.provisioning_uri(device),
+            "secret": second_factor.secret_of(device),
+            "uri": device.config_url,
         },
     )
 

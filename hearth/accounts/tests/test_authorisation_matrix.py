@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from hearth.accounts.roles import ROLE_KEYS, load_roles
 
@@ -102,7 +103,7 @@ def test_back_office_index(principal, status, staff_client, customer):
 def test_staff_without_the_second_factor_are_sent_to_sign_in(role, staff_client):
     client = staff_client(role)
     session = client.session
-    session.pop("hearth_totp_verified_user")
+    session.pop(DEVICE_ID_SESSION_KEY)
     session.save()
     response = client.get("/admin/")
     assert response.status_code == 302

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from hearth.accounts import services as accounts
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
 from hearth.accounts.models import User
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.catalog.models import Variant
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def _staff(role_key: str) -> Client:
     client = Client()
     client.force_login(user)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(user.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(user)
     session.save()
     return client
 

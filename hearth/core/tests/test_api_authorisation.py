@@ -23,10 +23,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from hearth.accounts import services as accounts_services
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
 from hearth.accounts.models import Address, User
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.catalog.models import Product, Variant
 from hearth.core import clock
 from hearth.devices import services as devices_services
@@ -84,7 +85,7 @@ def _user(email: str, role: str | None = None, *, second_factor: bool = True) ->
     client.force_login(user)
     if role is not None and second_factor:
         session = client.session
-        session[TOTP_SESSION_KEY] = str(user.pk)
+        session[DEVICE_ID_SESSION_KEY] = verified_device_id(user)
         session.save()
     return client
 

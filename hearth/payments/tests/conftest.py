@@ -10,10 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from hearth.accounts import services as accounts_services
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
 from hearth.accounts.models import User
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.core import clock
 from hearth.payments import services
 from hearth.payments.models import HostedSession
@@ -82,7 +83,7 @@ def staff_client(db) -> Callable[[str], Client]:
         client.force_login(user)
         if second_factor:
             session = client.session
-            session[TOTP_SESSION_KEY] = str(user.pk)
+            session[DEVICE_ID_SESSION_KEY] = verified_device_id(user)
             session.save()
         return client
 

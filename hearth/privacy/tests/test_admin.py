@@ -14,11 +14,13 @@ NOW = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
 
 @pytest.fixture
 def back_office(client, privacy_officer):
-    from hearth.accounts.admin_site import TOTP_SESSION_KEY
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from hearth.accounts.tests.conftest import verified_device_id
 
     client.force_login(privacy_officer)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(privacy_officer.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(privacy_officer)
     session.save()
     return client
 
@@ -95,12 +97,14 @@ def test_incidents_are_kept_at_least_five_years(db):
 
 
 def test_other_staff_cannot_open_the_request_queue(client, make_user):
-    from hearth.accounts.admin_site import TOTP_SESSION_KEY
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from hearth.accounts.tests.conftest import verified_device_id
 
     staff = make_user(is_staff=True)
     client.force_login(staff)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(staff.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(staff)
     session.save()
     assert client.get("/admin/privacy/datarequest/").status_code == 403
     assert DataRequest.objects.count() == 0

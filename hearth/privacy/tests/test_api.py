@@ -146,10 +146,15 @@ def test_erasure_refused_by_a_blocker_is_a_409_with_the_date(client, policies, m
 
 
 def _pass_second_factor(client):
-    from hearth.accounts.admin_site import TOTP_SESSION_KEY
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from hearth.accounts.models import User
+    from hearth.accounts.tests.conftest import verified_device_id
 
     session = client.session
-    session[TOTP_SESSION_KEY] = str(session["_auth_user_id"])
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(
+        User.objects.get(pk=session["_auth_user_id"])
+    )
     session.save()
 
 

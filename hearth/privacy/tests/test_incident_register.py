@@ -9,10 +9,11 @@ import datetime as dt
 import io
 
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.models import AuditEvent
@@ -47,7 +48,7 @@ def frozen_now():
 def office(client, privacy_officer):
     client.force_login(privacy_officer)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(privacy_officer.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(privacy_officer)
     session.save()
     return client
 
@@ -212,7 +213,7 @@ def test_staff_without_the_register_cannot_export_it_and_the_attempt_is_audited(
     staff = make_user(is_staff=True)
     client.force_login(staff)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(staff.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(staff)
     session.save()
     assert client.get("/admin/privacy/confidentialityincident/export.csv").status_code == 403
     refused = AuditEvent.objects.get()

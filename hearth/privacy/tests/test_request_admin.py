@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.core import clock
 from hearth.core.models import AuditEvent
 from hearth.privacy import services
@@ -27,7 +28,7 @@ def frozen_now():
 def office(client, privacy_officer):
     client.force_login(privacy_officer)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(privacy_officer.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(privacy_officer)
     session.save()
     return client
 

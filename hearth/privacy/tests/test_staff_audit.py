@@ -13,9 +13,10 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from model_bakery import baker, generators, random_gen
 
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.core import clock
 from hearth.core.models import AuditEvent
 from hearth.privacy.staff_audit import holds_personal_data, personal_fields
@@ -45,7 +46,7 @@ def personal_admin_models() -> list[type[models.Model]]:
 def back_office_client(client: Any, user: Any) -> Any:
     client.force_login(user)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(user.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(user)
     session.save()
     return client
 

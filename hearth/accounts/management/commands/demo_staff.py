@@ -6,13 +6,16 @@ can sign in to the back office: `manage.py demo_staff --code` prints the current
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hearth.accounts.models import TOTPDevice, User
+from hearth.accounts import second_factor
+from hearth.accounts.models import User
 from hearth.accounts.roles import load_roles
 from hearth.accounts.services import assign_role
 from hearth.core import clock
@@ -30,6 +33,13 @@ DEMO_LOGINS = {
 }
 
 
+def demo_code(at: float | None = None) -> str:
+    """The demo authenticator's code now (or at ``at``, a Unix time), as the phone would show."""
+    generator = TOTP(bytes.fromhex(second_factor.device_from_base32(DEMO_TOTP_SECRET)))
+    generator.time = time.time() if at is None else at
+    return f"{generator.token():06d}"
+
+
 class Command(BaseCommand):
     help = "Create the demo staff logins (one per role) and print them; --code prints a TOTP code."
 
@@ -40,7 +50,7 @@ class Command(BaseCommand):
         if getattr(settings, "PRODUCTION", False):
             raise CommandError("Demo staff logins are never created in production.")
         if options["code"]:
-            self.stdout.write(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+            self.stdout.write(demo_code())
             return
         roles = load_roles()
         for role_key, email in DEMO_LOGINS.items():
@@ -55,7 +65,12 @@ class Command(BaseCommand):
             user.save()
             assign_role(user=user, role_key=role_key, actor=None)
             TOTPDevice.objects.update_or_create(
-                user=user, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": clock.now()}
+                user=user,
+                name=second_factor.DEVICE_NAME,
+                defaults={
+                    "key": second_factor.device_from_base32(DEMO_TOTP_SECRET),
+                    "confirmed": True,
+                },
             )
         self.stdout.write(f"  Demo staff logins (password {DEMO_PASSWORD}):")
         for role_key, email in DEMO_LOGINS.items():
