@@ -354,3 +354,20 @@ def test_the_queue_costs_the_same_queries_for_three_cases_or_thirty(
         page = client.get("/back-office/care/")
 
     assert page.content.decode().count('href="/back-office/care/') >= 30
+
+
+def test_the_support_form_refuses_an_address_email_validator_refuses(client: Client) -> None:
+    # The shared email field (core.fields.EmailAddressField): email-validator, as placing.
+    response = client.post(
+        "/support/",
+        {
+            "name": "Ada",
+            "email": "ada@example",
+            "order_number": "",
+            "subject": "Hello",
+            "message": "Help please",
+        },
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email address, such as name@example.com." in response.content.decode()
+    assert Case.objects.count() == 0
