@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from hearth.accounts.rules import PROVINCES
@@ -16,6 +17,7 @@ from hearth.core.fields import EmailAddressField
 from hearth.fulfilment.address import AddressCheck
 from hearth.fulfilment.errors import AddressProblemCode
 from hearth.fulfilment.selectors import check_delivery_address
+from hearth.orders.selectors import TermsOffer
 from hearth.privacy.notices import NoticeFormMixin
 from hearth.privacy.rules import choices_conflict
 
@@ -226,6 +228,11 @@ class PaymentMethodForm(forms.Form):
     )
 
 
+def _language_name(code: str) -> str:
+    """A language's own name ("Français", "English"): a version is named in its language."""
+    return str(translation.get_language_info(code)["name_local"]).capitalize()
+
+
 class PlaceOrderForm(NoticeFormMixin, forms.Form):
     """The attestations of TOS-3 and the one-time token that stops a second placement."""
 
@@ -245,5 +252,23 @@ class PlaceOrderForm(NoticeFormMixin, forms.Form):
             "required": _("Confirm that your information is accurate to place the order.")
         },
     )
+    # Issue #16: asked only where the law names the terms' first language (Quebec): French first
+    # and chosen unless the buyer picks another version.
+    terms_language = forms.ChoiceField(
+        label=_("The version of the terms of sale I accept"),
+        widget=forms.RadioSelect,
+        choices=(),
+        required=False,  # none chosen: the version offered first (French in Quebec)
+    )
     place_token = forms.CharField(widget=forms.HiddenInput)
     basket_version = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, terms: TermsOffer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["terms_language"])
+        if terms is None or not terms.law_names_first:
+            del self.fields["terms_language"]
+            return
+        field.choices = [(code, _language_name(code)) for code in terms.languages]
+        field.initial = terms.first
+        self.terms_offer = terms

@@ -64,6 +64,7 @@ def place(
     idempotency_key: str,
     at: dt.datetime,
     channel: str = "web",
+    terms_language: str = "",
 ) -> Order:
     """Place the order (see the module doc). Raises orders', catalogue's and checkout's
     DomainErrors: ``payment_declined`` (402), ``out_of_stock`` (409), ``attestation_required``,
@@ -81,6 +82,7 @@ def place(
         idempotency_key=idempotency_key,
         at=at,
         channel=channel,
+        terms_language=terms_language,
     ).order
 
 
@@ -99,6 +101,7 @@ def place_or_replay(
     at: dt.datetime,
     channel: str = "web",
     request_hash: str = "",
+    terms_language: str = "",
 ) -> PlacedOrder:
     """:func:`place`, saying whether this call placed the order or replayed its key; a replay
     whose ``request_hash`` differs from the placing request's raises
@@ -124,6 +127,7 @@ def place_or_replay(
             None if contact.get("marketing_email") is None else bool(contact["marketing_email"])
         ),
         marketing_opt_out=bool(contact.get("marketing_opt_out")),
+        terms_language=terms_language,
         **extra,
     )
     return place_order_or_replay(

@@ -35,8 +35,11 @@ from hearth.checkout.forms import (
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
+from hearth.core.languages import active_language
 from hearth.discounts import services as discounts
 from hearth.fulfilment.selectors import care_contact_message
+from hearth.orders.selectors import TermsOffer, terms_offer
+from hearth.privacy.selectors import version_in_force
 
 SESSION_STATE = services.CHECKOUT_SESSION_STATE
 SESSION_PLACED = "checkout_placed"  # {place token: order number}: replays land on the order
@@ -540,9 +543,25 @@ def review(request: HttpRequest) -> HttpResponse:
     state.setdefault("place_token", random_token(24))
     _save(request, state)
     form = PlaceOrderForm(
-        initial={"place_token": state["place_token"], "basket_version": quote.summary.fingerprint}
+        initial={"place_token": state["place_token"], "basket_version": quote.summary.fingerprint},
+        terms=_terms(state),
     )
     return _render_review(request, state, quote, form)
+
+
+def _terms(state: dict[str, Any]) -> TermsOffer:
+    """The terms of sale's versions for the delivery province, in the order offered: French
+    first to a Quebec address (issue #16), else the page's language first."""
+    return terms_offer(
+        province=str(state["address"].get("province", "")), page_language=active_language()
+    )
+
+
+def _terms_links(offer: TermsOffer) -> list[dict[str, str]]:
+    """The terms in force, one link per language version, in the order offered."""
+    document = version_in_force("terms", clock.now())
+    url = document.get_absolute_url() if document is not None else reverse("privacy:terms")
+    return [{"code": code, "url": f"{url}?{urlencode({'lang': code})}"} for code in offer.languages]
 
 
 def _render_review(
@@ -558,6 +577,8 @@ def _render_review(
             "contact": state["contact"],
             "address": state["address"],
             "payment": placing.payment_label(state["payment"]),
+            "terms": (terms := _terms(state)),
+            "terms_links": _terms_links(terms),
             "tax_components": [
                 (c.code, f"{(c.rate * 100).normalize():f}", c.amount)
                 for c in (quote.summary.price.tax if quote.summary.price else ())
@@ -567,7 +588,8 @@ def _render_review(
 
 
 def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
-    form = PlaceOrderForm(request.POST)
+    terms = _terms(state)
+    form = PlaceOrderForm(request.POST, terms=terms)
     posted_token = request.POST.get("place_token", "")
     placed = request.session.get(SESSION_PLACED) or {}
     if not posted_token or posted_token != state.get("place_token"):
@@ -588,7 +610,7 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
         # The shopper saw other lines or prices: show the current ones and ask again.
         data = request.POST.copy()
         data["basket_version"] = quote.summary.fingerprint
-        form = PlaceOrderForm(data)
+        form = PlaceOrderForm(data, terms=terms)
         form.add_error(
             None,
             _("Your basket or its prices changed since you reviewed it. Check the order again."),
@@ -609,6 +631,9 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
             payment_token=state["payment"]["token"],
             idempotency_key=f"web-{posted_token}",
             at=clock.now(),
+            # The version accepted: the buyer's choice where the law asks (Quebec), else the
+            # version offered first (the page's language).
+            terms_language=form.cleaned_data.get("terms_language") or terms.first,
         )
     except DomainError as error:
         return _placing_failed(request, state, quote, form, error)

@@ -123,6 +123,11 @@ class Order(models.Model):
     grand_total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
     bc_pst_number = models.CharField(_("BC PST number"), max_length=20, blank=True)
     terms_version = models.CharField(_("terms of sale version"), max_length=40, blank=True)
+    # Issue #16: the language version of those terms the buyer accepted ("fr-ca", "en"): in
+    # Quebec the French version is offered first (Charter of the French Language, Bill 96).
+    terms_language = models.CharField(
+        _("terms of sale language"), max_length=10, blank=True, default=""
+    )
     privacy_version = models.CharField(_("privacy policy version"), max_length=40, blank=True)
     eula_version = models.CharField(_("EULA version"), max_length=40, blank=True)
     attestations = models.JSONField(_("attestations"), default=dict)

@@ -208,6 +208,33 @@ class OrderDraft:
     # Issue #16: the language the order is placed in ("en", "fr-ca"): the web page's, or on the
     # phone the one the agent chose with the customer; "" means the active language.
     language: str = ""
+    # Issue #16: the version of the terms of sale the buyer accepted ("fr-ca" or "en"), from
+    # ``terms_languages``; "" means the order's language.
+    terms_language: str = ""
+
+
+def terms_languages(
+    *,
+    province: str,
+    page_language: str,
+    first_by_province: Mapping[str, str],
+    languages: Sequence[str],
+) -> tuple[str, ...]:
+    """The versions of the terms of sale offered to a buyer, in the order offered (issue #16).
+
+    A province in ``first_by_province`` (Quebec: the Charter of the French Language requires a
+    contract of adhesion in French first) gets its language first, whatever the page's; elsewhere
+    the page's language comes first. The shop's other languages follow, in ``languages`` order.
+    """
+    first = first_by_province.get(province.strip().upper(), page_language)
+    if first not in languages:
+        first = languages[0]
+    return (first, *[code for code in languages if code != first])
+
+
+def french_first(*, province: str, first_by_province: Mapping[str, str]) -> bool:
+    """Whether the law names the first language of the terms for this delivery province."""
+    return province.strip().upper() in first_by_province
 
 
 def missing_attestation(attestations: Attestations) -> str | None:

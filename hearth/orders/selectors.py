@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from hearth.core.clock import EASTERN
-from hearth.core.languages import choose_language
+from hearth.core.languages import choose_language, supported_language
 from hearth.orders import rules
 from hearth.orders.models import Order, OrderStatus
 from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
@@ -25,6 +29,46 @@ OPEN = [s.value for s in rules.OPEN_STATUSES]
 def orders_for(*, user: Any) -> QuerySet[Order]:
     """The customer's own orders, newest first."""
     return Order.objects.filter(customer=user).prefetch_related("lines")
+
+
+@functools.cache
+def _terms_first_by_province() -> dict[str, str]:
+    with (Path(__file__).parent / "data" / "terms_languages.toml").open("rb") as handle:
+        rows = tomllib.load(handle)["province"]
+    for row in rows:
+        if not (row.get("code") and row.get("first") and row.get("source")):
+            raise ValueError(f"terms_languages.toml: code, first and source needed: {row}")
+        if supported_language(row["first"]) != row["first"]:
+            raise ValueError(f"terms_languages.toml: unsupported language {row['first']!r}")
+    return {row["code"]: row["first"] for row in rows}
+
+
+@dataclass(frozen=True)
+class TermsOffer:
+    """How the terms of sale are offered at placing: ``languages`` in the order shown (the first
+    is the one accepted unless the buyer chooses another); ``law_names_first``: the delivery
+    province's law fixes the first (Quebec), so the buyer is asked which version they accept."""
+
+    languages: tuple[str, ...]
+    law_names_first: bool
+
+    @property
+    def first(self) -> str:
+        return self.languages[0]
+
+
+def terms_offer(*, province: str, page_language: str) -> TermsOffer:
+    """The terms' languages for a delivery ``province`` (issue #16; data/terms_languages.toml)."""
+    table = _terms_first_by_province()
+    return TermsOffer(
+        languages=rules.terms_languages(
+            province=province,
+            page_language=choose_language(page_language),
+            first_by_province=table,
+            languages=[code for code, _name in settings.LANGUAGES],
+        ),
+        law_names_first=rules.french_first(province=province, first_by_province=table),
+    )
 
 
 def email_language(order: Order) -> str:

@@ -548,6 +548,9 @@ def _create(
         grand_total=price.total.amount,
         bc_pst_number=draft.bc_pst_number or "",
         terms_version=versions.get("terms", ""),
+        terms_language=choose_language(
+            draft.terms_language, draft.language, translation.get_language()
+        ),
         privacy_version=versions.get("privacy", ""),
         eula_version=versions.get("eula", ""),
         attestations={name: stamp for name in rules.ATTESTATIONS},

@@ -6,12 +6,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hearth.core import clock
 from hearth.core.errors import DomainError
+from hearth.core.languages import supported_language
 from hearth.privacy import cookie_policy, selectors, services, taxonomy
 from hearth.privacy.cookies import acknowledged_versions, remember_acknowledged
 from hearth.privacy.forms import AcknowledgePolicyForm, DataRequestForm
@@ -25,7 +27,15 @@ def _officer() -> dict[str, str]:
 def _policy_page(
     request: HttpRequest, kind: str, document: PolicyDocument | None = None
 ) -> HttpResponse:
-    """A policy version's page: the one in force, or (``document``) any earlier one."""
+    """A policy version's page: the one in force, or (``document``) any earlier one.
+
+    ``?lang=fr-ca`` (or ``en``) shows that language's version whatever the visitor's language,
+    so checkout can link each language version of the terms of sale (issue #16: French first
+    to a Quebec address); an unsupported value is ignored."""
+    wanted = supported_language(request.GET.get("lang"))
+    if wanted is not None and wanted != translation.get_language():
+        with translation.override(wanted):
+            return _policy_page(request, kind, document)
     now = clock.now()
     versions = selectors.published_versions(kind, now)
     if not versions:
@@ -42,7 +52,7 @@ def _policy_page(
             "until": later[-1].effective_at if later else None,
             "earlier": [v for v in versions if v.effective_at < document.effective_at],
             "officer": _officer() if kind == "privacy" else None,
-            "french": (request.LANGUAGE_CODE or "").startswith("fr"),
+            "french": (translation.get_language() or "").startswith("fr"),
         },
     )
 
