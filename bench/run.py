@@ -14,6 +14,7 @@ BENCHMARKS = [
     "rules.py",
     "checkout.py",
     "journey.py",
+    "serve.py",
     "telemetry.py",
     "telemetry_stream.py",
     "warehouse.py",
