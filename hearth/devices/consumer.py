@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,20 @@ from hearth.devices.models import Household
 log = logging.getLogger(__name__)
 
 DURABLE = "hearth-db"
+# What the database raises for a value it refuses (not a lost connection): Django's wrappers, and
+# the drivers' own classes, which the repository's raw cursors raise unwrapped.
+REFUSED: tuple[type[Exception], ...] = (
+    DataError,
+    IntegrityError,
+    sqlite3.DataError,
+    sqlite3.IntegrityError,
+)
+try:
+    from psycopg import errors as _pg_errors
+
+    REFUSED = (*REFUSED, _pg_errors.DataError, _pg_errors.IntegrityError)
+except ImportError:  # pragma: no cover (SQLite-only installs)
+    pass
 EFFECT_TYPES = frozenset({"product_added", "system_report", "playback_error"})
 
 
@@ -151,7 +166,7 @@ class Consumer:
         try:
             result.stored += repository.insert_events(rows)
             stored_msgs = good
-        except (DataError, IntegrityError):
+        except REFUSED:
             # A value the database refuses (not a lost connection: that propagates, nothing is
             # acked, and JetStream redelivers after ack_wait).
             stored_msgs = []
@@ -161,7 +176,7 @@ class Consumer:
                         stream_format.rows_of(b, written_at=written_at)
                     )
                     stored_msgs.append((msg, b))
-                except (DataError, IntegrityError) as exc:
+                except REFUSED as exc:
                     self._to_dead_letter(msg, f"database refused it: {exc}", result)
         result.events = sum(len(b.events) for _msg, b in stored_msgs)
         for _msg, b in stored_msgs:

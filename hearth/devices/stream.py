@@ -231,6 +231,9 @@ class StreamLink:
                 timeout=self.cfg.timeout + 0.5,
             )
         except Exception as exc:
+            # The stream may be gone (a server restarted without its store): set it up again
+            # at the next publish.
+            self._ready_streams = False
             raise StreamUnavailable(str(exc) or type(exc).__name__) from exc
         return bool(getattr(ack, "duplicate", False))
 

@@ -102,21 +102,27 @@ def decode_batch(data: bytes, *, known_types: frozenset[str] | set[str]) -> Stre
         raise MalformedMessage(f"unknown message version {batch.v}")
     if batch.tier not in TIERS:
         raise MalformedMessage(f"unknown tier {batch.tier!r}")
-    if batch.household_id <= 0:
-        raise MalformedMessage("household_id must be positive")
+    if not 0 < batch.household_id < 2**63:
+        raise MalformedMessage("household_id out of range")
     if batch.received_at.tzinfo is None:
         raise MalformedMessage("received_at has no UTC offset")
     for n, e in enumerate(batch.events):
         where = f"events[{n}]"
         if not 0 < len(e.client_event_id) <= MAX_CLIENT_EVENT_ID:
             raise MalformedMessage(f"{where}: client_event_id length")
+        if "\x00" in e.client_event_id or (e.service is not None and "\x00" in e.service):
+            raise MalformedMessage(f"{where}: a NUL character")
         if e.type not in known_types or len(e.type) > MAX_TYPE:
             raise MalformedMessage(f"{where}: unknown type {e.type!r}")
         if e.service is not None and len(e.service) > MAX_SERVICE:
             raise MalformedMessage(f"{where}: service too long")
         if e.device_ts.tzinfo is None:
             raise MalformedMessage(f"{where}: device_ts has no UTC offset")
-        if e.device_ts.astimezone(dt.UTC).date() != e.day:
+        try:
+            utc_day = e.device_ts.astimezone(dt.UTC).date()
+        except OverflowError as exc:  # e.g. year 1 with a positive offset
+            raise MalformedMessage(f"{where}: device_ts out of range") from exc
+        if utc_day != e.day:
             raise MalformedMessage(f"{where}: day is not the device time's UTC date")
         if not bytes(e.payload).startswith(b"{"):
             raise MalformedMessage(f"{where}: payload is not a JSON object")

@@ -255,3 +255,48 @@ def test_a_tier_lowered_while_a_batch_waits_in_the_stream_keeps_its_usage_out(
     assert tiers_at_receipt(hid) == [("s1", "registered_opt_out")]
     assert TelemetryEvent.objects.filter(household_id=gone).count() == 0
     assert consumer_state(stream_on.url, stream_on.name) == (0, 0)
+
+
+def test_a_message_the_database_refuses_is_dead_lettered_and_its_round_mates_are_stored(
+    client: Client, stream_on: stream.StreamConfig
+) -> None:
+    from django.db import connection
+
+    # A rule of the database the edge does not know (as a newer constraint would be): it
+    # refuses the event "poison". Dropped with the test's transaction.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE devices_telemetryevent ADD CONSTRAINT test_no_poison "
+                "CHECK (client_event_id <> 'poison')"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER test_no_poison BEFORE INSERT ON devices_telemetryevent "
+                "WHEN NEW.client_event_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poison'); END"
+            )
+    hid, token = opted_in(client)
+    for cid in ("u1", "poison", "u2"):
+        assert post_batch(client, token, [event("usage", cid)]).json()["queued"] == 1
+
+    result = drain(stream_on)  # one round: the combined insert fails, then message by message
+    assert (result.messages, result.stored, result.dead) == (3, 2, 1)
+    assert "database refused it" in result.reasons[0]
+    assert [cid for cid, _tier in tiers_at_receipt(hid)] == ["u1", "u2"]
+    assert consumer_state(stream_on.url, stream_on.name) == (0, 0)
+    assert messages_in(stream_on.url, stream_on.dead_stream) == 1
+
+
+def test_a_stream_lost_by_the_server_is_set_up_again_by_the_next_publish(
+    client: Client, stream_on: stream.StreamConfig
+) -> None:
+    from hearth.devices.tests.stream_helpers import delete_streams
+
+    _hid, token = opted_in(client)
+    assert post_batch(client, token, [event("usage", "u1")]).status_code == 200
+    delete_streams(stream_on.url, stream_on.name)  # as a server restarted without its store
+    first = post_batch(client, token, [event("usage", "u2")])
+    assert first.status_code == 503  # no PubAck: the device will send it again
+    again = post_batch(client, token, [event("usage", "u2")])
+    assert again.status_code == 200 and again.json()["queued"] == 1
+    assert messages_in(stream_on.url, stream_on.name) == 1
