@@ -144,6 +144,7 @@ _CONTEXT_PROCESSORS = [
     "django.contrib.messages.context_processors.messages",
     "hearth.privacy.context_processors.policy_notice",
     "hearth.privacy.context_processors.cookie_banner",
+    "hearth.checkout.context_processors.header_basket",
 ]
 TEMPLATES = [
     # HTML (escaped): every template but `.txt` ones. First, so that it is also the engine of

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import include, path
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
+from django.views.defaults import bad_request, page_not_found, permission_denied
 
 from hearth.api import api
 from hearth.core import health, metrics
@@ -57,9 +59,27 @@ def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     return permission_denied(request, exception)
 
 
+# The last resort when even the error page cannot render (a broken template or static manifest).
+_BARE_500 = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Server error</title>'
+    '<h1>Something went wrong on our side</h1><p lang="fr-CA">Une erreur s\'est produite de notre '
+    'côté.</p><p><a href="/">Home / Accueil</a></p></html>'
+)
+
+
 def handler500(request: HttpRequest) -> HttpResponse:
-    """Even a bug answers the API's error body under /api/ (it is logged as usual)."""
+    """Even a bug answers the API's error body under /api/ (it is logged as usual). Pages get
+    500.html in the site's design and the request's language, rendered with no request and no
+    context processor: it needs neither the database nor the session, which may be what broke."""
     if request.path.startswith("/api/"):
         message = _("Something went wrong on our side; it has been logged. Try again later.")
         return _api_error(CoreErrorCode.SERVER_ERROR, message, 500)
-    return server_error(request)
+    brand = settings.HEARTH_BRAND
+    html: str
+    try:
+        html = render_to_string(
+            "500.html", {"brand_email": brand["care_email"], "brand_phone": brand["care_phone"]}
+        )
+    except Exception:  # the error page itself failed (any cause): answer the bare one
+        html = _BARE_500
+    return HttpResponseServerError(html)

@@ -218,6 +218,7 @@ def _lines_out(summary: BasketSummary) -> list[dict[str, Any]]:
 
 def _basket_out(request: HttpRequest) -> dict[str, Any]:
     summary = selectors.basket_summary(selectors.basket_for(request))
+    services.remember_item_count(request, summary.item_count)  # the web header's count
     return {
         "lines": _lines_out(summary),
         "item_count": summary.item_count,
@@ -423,6 +424,7 @@ def place(
         found = selectors.basket_for(request)
         if found is not None:
             services.empty_basket(basket=found, at=at, actor=request.user)
+        services.remember_item_count(request, 0)
     # Concurrent duplicates: only the call that placed the order answers 201.
     return Status(201 if placed.created else 200, _order_out(placed.order))
 

@@ -4,10 +4,11 @@ from django.apps import AppConfig
 
 
 def _merge_on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from hearth.checkout.services import merge_basket_on_sign_in
+    from hearth.checkout.services import count_basket_on_sign_in, merge_basket_on_sign_in
 
     if request is not None and hasattr(request, "session"):
         merge_basket_on_sign_in(request, user)
+        count_basket_on_sign_in(request, user)
 
 
 class CheckoutConfig(AppConfig):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
@@ -22,6 +23,9 @@ from hearth.privacy.rules import Kind as ConsentRuleKind
 from hearth.privacy.selectors import current_consents
 
 SESSION_BASKET = "checkout_basket"
+# How many items the basket held when this session last read or changed it: the header's basket
+# count reads it with the session, so no page pays a query for it (issue #16 item 6).
+SESSION_BASKET_ITEMS = "checkout_basket_items"
 ZERO = Decimal("0.00")
 
 
@@ -92,6 +96,26 @@ def request_basket_lines(request: HttpRequest) -> list[tuple[str, int]]:
             return []
         lines = BasketLine.objects.filter(basket__session_key=token, basket__user__isnull=True)
     return sorted(lines.order_by().values_list("sku", "quantity"))
+
+
+def remembered_item_count(request: HttpRequest) -> int:
+    """The basket's item count as this session last saw it (0 without a session or basket); a
+    request that has read the lines (:func:`request_basket_lines`, memoised by the checkout's
+    views) counts them instead. No query beyond the session's own read."""
+    lines: list[tuple[str, int]] | None = getattr(request, "_checkout_lines", None)
+    if lines is not None:
+        return sum(quantity for _, quantity in lines)
+    session = getattr(request, "session", None)
+    if session is None:
+        return 0
+    count = session.get(SESSION_BASKET_ITEMS, 0)
+    return count if isinstance(count, int) and count > 0 else 0
+
+
+def items_in_customers_basket(user: Any) -> int:
+    """How many items the customer's own basket holds (one query)."""
+    total = BasketLine.objects.filter(basket__user=user).aggregate(n=models.Sum("quantity"))["n"]
+    return int(total or 0)
 
 
 def basket_lines(basket: Basket | None) -> list[tuple[str, int]]:

@@ -21,7 +21,15 @@ from hearth.catalog.selectors import variant_by_sku, variants_by_sku
 from hearth.checkout import rules
 from hearth.checkout.errors import CheckoutErrorCode
 from hearth.checkout.models import Basket, BasketLine
-from hearth.checkout.selectors import SESSION_BASKET, ZERO, BasketSummary, basket_for, summarise
+from hearth.checkout.selectors import (
+    SESSION_BASKET,
+    SESSION_BASKET_ITEMS,
+    ZERO,
+    BasketSummary,
+    basket_for,
+    items_in_customers_basket,
+    summarise,
+)
 from hearth.core import audit, clock
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
@@ -180,6 +188,24 @@ def empty_basket(*, basket: Basket, at: dt.datetime, actor: Actor | None = None)
             _audit_line(
                 basket=basket, actor=actor, action=AuditAction.DELETED, obj=basket, fields=["lines"]
             )
+
+
+def remember_item_count(request: HttpRequest, count: int) -> None:
+    """Keep the basket's item count in the session for the header (written only when it
+    changes, so reading a basket that did not change costs no session write)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if count <= 0:
+        if SESSION_BASKET_ITEMS in session:
+            del session[SESSION_BASKET_ITEMS]
+    elif session.get(SESSION_BASKET_ITEMS) != count:
+        session[SESSION_BASKET_ITEMS] = count
+
+
+def count_basket_on_sign_in(request: HttpRequest, user: Any) -> None:
+    """After sign-in (and the merge), the header counts the customer's own basket."""
+    remember_item_count(request, items_in_customers_basket(user))
 
 
 def merge_basket_on_sign_in(request: HttpRequest, user: Any) -> Basket | None:

@@ -80,6 +80,7 @@ def _lines(request: HttpRequest) -> list[tuple[str, int]]:
     if lines is None:
         lines = selectors.request_basket_lines(request)
         request._checkout_lines = lines  # type: ignore[attr-defined]
+        services.remember_item_count(request, sum(quantity for _, quantity in lines))
     return list(lines)
 
 
@@ -642,6 +643,8 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     request.session.pop(SESSION_STATE, None)
     if (basket := selectors.basket_for(request)) is not None:
         services.empty_basket(basket=basket, at=clock.now(), actor=request.user)
+    request._checkout_lines = []  # type: ignore[attr-defined]
+    services.remember_item_count(request, 0)
     return redirect("checkout:confirmation", number=order.number)
 
 

@@ -180,6 +180,16 @@ class Order(models.Model):
         return rules.invoice_number(self.number)
 
     @property
+    def tax_lines(self) -> list[rules.TaxLine]:
+        """Each tax component as charged at placing (label, rate and amount come from here)."""
+        return rules.tax_lines(self.tax_components)
+
+    @property
+    def taxable_subtotal(self) -> Decimal:
+        """Goods after the discount, plus shipping: what the tax was computed on, as charged."""
+        return self.grand_total - self.total_tax
+
+    @property
     def is_open(self) -> bool:
         return rules.Status(self.status) in rules.OPEN_STATUSES
 

@@ -345,3 +345,22 @@ def credit_note_number(order_number: str, sequence: int) -> str:
     """A credit note's number, in its own series after the invoice's: ``CN-<order digits>-<n>``
     for the order's ``n``-th credit note."""
     return f"CN-{order_number.removeprefix('EO-')}-{sequence}"
+
+
+@dataclass(frozen=True, slots=True)
+class TaxLine:
+    """One tax component as the order stored it at placing (``Order.tax_components``: what
+    orders' one pricing path charged), for showing: never recomputed."""
+
+    code: str  # GST, HST, PST or QST
+    rate: Decimal  # a fraction: 0.05, 0.09975
+    amount: Decimal
+
+    @property
+    def percent(self) -> Decimal:
+        return (self.rate * 100).normalize()
+
+
+def tax_lines(components: list[dict[str, str]]) -> list[TaxLine]:
+    """The stored components (code, rate and amount as strings) as :class:`TaxLine` values."""
+    return [TaxLine(c["code"], Decimal(c["rate"]), Decimal(c["amount"])) for c in components]

@@ -183,7 +183,7 @@ def test_home_page_features_products_and_links_the_shop(client: Client, demo_cat
     assert response.status_code == 200
     assert _product_links(html) == ["ember-five", "ember-one", "hearth-amp", "oak-bar"]
     assert '<a href="/shop/">Shop</a>' in html
-    assert '<a href="/basket/">Basket</a>' in html
+    assert '<a class="basket-link" href="/basket/">Basket' in html
 
 
 def test_home_page_without_a_catalogue_still_renders(client: Client, db):

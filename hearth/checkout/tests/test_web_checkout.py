@@ -124,7 +124,7 @@ def test_guest_checks_out_and_sees_the_confirmation(client: Client) -> None:
     )
     confirmation = text(client.get(placed.url))
     assert order.number in confirmation
-    assert "Expected to ship 2026-11-02 and to arrive between 2026-11-04 and 2026-11-05." in (
+    assert "Expected to ship Nov. 2, 2026 and to arrive between Nov. 4, 2026 and Nov. 5, 2026." in (
         confirmation
     )
     assert basket_lines(Basket.objects.get()) == []
