@@ -356,10 +356,6 @@ class TaxLine:
     rate: Decimal  # a fraction: 0.05, 0.09975
     amount: Decimal
 
-    @property
-    def percent(self) -> Decimal:
-        return (self.rate * 100).normalize()
-
 
 def tax_lines(components: list[dict[str, str]]) -> list[TaxLine]:
     """The stored components (code, rate and amount as strings) as :class:`TaxLine` values."""

@@ -100,7 +100,7 @@ def test_guest_buys_a_speaker_with_a_test_visa_and_gets_the_invoice_by_email(
                 page.get_by_role("heading", name="Thank you: your order is placed")
             ).to_be_visible()
             number = page.locator("[data-order-number]").inner_text()
-            expect(page.get_by_text("Expected to ship Nov. 2, 2026")).to_be_visible()
+            expect(page.get_by_text("Expected to ship November 2, 2026")).to_be_visible()
         finally:
             browser.close()
 

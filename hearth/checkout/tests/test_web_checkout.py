@@ -124,8 +124,9 @@ def test_guest_checks_out_and_sees_the_confirmation(client: Client) -> None:
     )
     confirmation = text(client.get(placed.url))
     assert order.number in confirmation
-    assert "Expected to ship Nov. 2, 2026 and to arrive between Nov. 4, 2026 and Nov. 5, 2026." in (
-        confirmation
+    assert (
+        "Expected to ship November 2, 2026 and to arrive between November 4, 2026"
+        " and November 5, 2026." in confirmation
     )
     assert basket_lines(Basket.objects.get()) == []
 
