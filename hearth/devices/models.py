@@ -1,8 +1,9 @@
 """Households, their products, raw telemetry events and the rollups that reports read.
 
-The raw event table is written off the ORM by :mod:`hearth.devices.repository` (one prepared
-statement per batch); everything else uses the ORM. On PostgreSQL the raw table is range-
-partitioned by ``day`` (the UTC date of the device timestamp); see docs/adr/0002.
+The raw event table and its batch table are written off the ORM by
+:mod:`hearth.devices.repository` (bulk statements per batch); everything else uses the ORM. On
+PostgreSQL the raw table is range-partitioned by ``day`` (the UTC date of the device
+timestamp); see docs/adr/0002 and 0004.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class ClaimFailure(models.Model):
 
 class WrittenJSONField(models.JSONField):
     """A JSONField without SQLite's ``CHECK (JSON_VALID(..))``: for a column written only by
-    code that encodes the JSON itself (``repository.insert_events``, from msgspec's encoder),
+    code that encodes the JSON itself (``repository.insert_batch``, from msgspec's encoder),
     where the check re-parses every value and bought nothing: about 0.4 ms CPU of a 500-event
     batch's ~1.8 ms insert (ADR 0004). PostgreSQL's jsonb is unchanged (it parses anyway)."""
 
@@ -125,10 +126,37 @@ class WrittenJSONField(models.JSONField):
         return None
 
 
+class TelemetryBatch(models.Model):
+    """One accepted batch: what all its events share (the household, when it was received and
+    the tier it was received under), kept once instead of on each of its up to 1,000 rows (ADR
+    0004). Written only by ``repository.insert_batch`` in the transaction that stores its
+    events; a batch that stores no new event (a replay) leaves no row. Rollups group events by
+    their batch's ``tier_at_receipt`` and settle on its ``received_at``."""
+
+    id = models.BigAutoField(primary_key=True)
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("household"),
+    )
+    received_at = models.DateTimeField(_("received at"))
+    tier_at_receipt = models.CharField(_("tier at receipt"), max_length=20, choices=Tier.choices)
+
+    class Meta:
+        verbose_name = _("telemetry batch")
+        verbose_name_plural = _("telemetry batches")
+
+    def __str__(self) -> str:
+        return f"{self.household_id}#{self.id}"
+
+
 class TelemetryEvent(models.Model):
-    """One accepted event. Written only by ``repository.insert_events``; deduplicated on
+    """One accepted event. Written only by ``repository.insert_batch``; deduplicated on
     (household_id, day, client_event_id); ``day`` is the UTC date of ``device_ts`` and the
-    partition key on PostgreSQL."""
+    partition key on PostgreSQL. The batch row holds the receipt time and tier; the music
+    service is read from the payload (the type's ``service_field``), ADR 0004."""
 
     id = models.BigAutoField(primary_key=True)
     # A relation for the ORM (export, admin) but no database constraint: the fast path writes
@@ -141,13 +169,19 @@ class TelemetryEvent(models.Model):
         related_name="+",
         verbose_name=_("household"),
     )
+    # No index: rollups find new events by ``id`` and join their batch by its key.
+    batch = models.ForeignKey(
+        TelemetryBatch,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("batch"),
+    )
     client_event_id = models.CharField(_("client event ID"), max_length=64)
     type = models.CharField(_("type"), max_length=32)
-    tier_at_receipt = models.CharField(_("tier at receipt"), max_length=20, choices=Tier.choices)
     device_ts = models.DateTimeField(_("device timestamp"))
-    received_at = models.DateTimeField(_("received at"))
     day = models.DateField(_("day (UTC, from the device timestamp)"))
-    service = models.CharField(_("music service"), max_length=40, null=True, blank=True)  # noqa: DJ001
     payload = WrittenJSONField(_("payload"), default=dict)
 
     class Meta:

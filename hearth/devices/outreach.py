@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 
 from hearth.core import audit
 from hearth.core.audit import Actor, AuditAction
+from hearth.devices import rules
 from hearth.devices.models import TelemetryEvent, Tier
 from hearth.devices.models_reports import DropoutCase, DropoutCaseStatus
 from hearth.devices.selectors import household_tier
@@ -118,6 +119,9 @@ def next_episode_not_before(
 # --- Service: called by ingestion.
 
 
+DROPOUT_TYPE = "playback_error"
+
+
 def _settings() -> tuple[int, dt.timedelta]:
     threshold = int(getattr(settings, "HEARTH_DROPOUT_THRESHOLD", DEFAULT_THRESHOLD))
     hours = float(getattr(settings, "HEARTH_DROPOUT_WINDOW_HOURS", DEFAULT_WINDOW_HOURS))
@@ -127,15 +131,24 @@ def _settings() -> tuple[int, dt.timedelta]:
 def _recent_dropouts(
     household_id: int, *, since: dt.datetime, services: Collection[str] | None
 ) -> list[Dropouts]:
+    # The day bound lets the unique index (household_id, day, ...) and the partitions narrow
+    # the read; the service is the type's service field in the payload (ADR 0004).
     rows = TelemetryEvent.objects.filter(
-        household_id=household_id, type="playback_error", device_ts__gte=since
+        household_id=household_id,
+        type=DROPOUT_TYPE,
+        day__gte=since.astimezone(dt.UTC).date(),
+        device_ts__gte=since,
     )
-    if services is not None:
-        rows = rows.filter(service__in=list(services))
+    spec = rules.event_schema().events.get(DROPOUT_TYPE)
+    field = spec.service_field if spec is not None else None
+    wanted = None if services is None else set(services)
     found: list[Dropouts] = []
-    for service, payload, device_ts in rows.values_list("service", "payload", "device_ts"):
+    for payload, device_ts in rows.values_list("payload", "device_ts"):
         payload = payload or {}
-        if payload.get("kind") != "dropout" or not service:
+        service = payload.get(field) if field else None
+        if payload.get("kind") != "dropout" or not service or not isinstance(service, str):
+            continue
+        if wanted is not None and service not in wanted:
             continue
         count = payload.get("count", 1)
         if isinstance(count, int) and not isinstance(count, bool) and count > 0:

@@ -1,6 +1,7 @@
 """Incremental rollups: fold raw events past the watermark into DailyRollup (day × service ×
 metric × tier, with exact distinct household counts) and WeeklyServiceHouseholds. Reports read
-these, never raw events."""
+these, never raw events. The tier and the settle time are the event's batch row's (its tier at
+receipt and receipt time); the service is the type's service field in the payload."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def roll_up_events(*, at: dt.datetime, settle: dt.timedelta = SETTLE, limit: int
     with transaction.atomic():
         mark, _created = RollupWatermark.objects.select_for_update().get_or_create(key=WATERMARK)
         ids = list(
-            TelemetryEvent.objects.filter(id__gt=mark.last_event_id, received_at__lte=at - settle)
+            TelemetryEvent.objects.filter(
+                id__gt=mark.last_event_id, batch__received_at__lte=at - settle
+            )
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
@@ -49,16 +52,18 @@ def roll_up_events(*, at: dt.datetime, settle: dt.timedelta = SETTLE, limit: int
             TelemetryEvent.objects.filter(
                 id__gt=mark.last_event_id, id__lte=high, type__in=rolled_types()
             )
-            .values_list("household_id", "type", "tier_at_receipt", "day", "service", "payload")
+            .values_list("household_id", "type", "batch__tier_at_receipt", "day", "payload")
             .iterator(chunk_size=5000)
         )
         sums: dict[tuple[dt.date, str, str, str], int] = defaultdict(int)
         members: set[tuple[dt.date, str, str, str, int]] = set()
         weekly: set[tuple[dt.date, str, int]] = set()
-        for hid, etype, tier, day, service, payload in rows:
+        for hid, etype, tier, day, payload in rows:
             spec = schema.events.get(etype)
             if spec is None:
                 continue
+            # The music service is the type's service field in the payload (ADR 0004).
+            service = payload.get(spec.service_field) if spec.service_field else None
             svc = service or ""
             for metric, value in rules.contributions(spec, payload):
                 sums[(day, svc, metric, tier)] += value

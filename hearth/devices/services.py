@@ -37,6 +37,7 @@ from hearth.devices.models import (
     DailyRollupHousehold,
     Household,
     HouseholdProduct,
+    TelemetryBatch,
     TelemetryEvent,
     Tier,
     WeeklyServiceHouseholds,
@@ -690,12 +691,18 @@ def sweep_above_tier() -> int:
 
 
 def purge_expired(*, at: dt.datetime) -> int:
-    """Raw events past HEARTH_TELEMETRY_RETENTION_DAYS (by their day); rollups stay."""
+    """Raw events past HEARTH_TELEMETRY_RETENTION_DAYS (by their day), and the batch rows
+    they leave empty; rollups stay."""
     from hearth.devices import partitions
 
     cutoff = (at - dt.timedelta(days=conf.retention_days())).date()
     dropped = partitions.drop_partitions_before(cutoff)
-    deleted, _detail = TelemetryEvent.objects.filter(day__lt=cutoff).delete()
+    with transaction.atomic():
+        deleted, _detail = TelemetryEvent.objects.filter(day__lt=cutoff).delete()
+        # A batch's events are at most a day ahead of its receipt (rules.MAX_FUTURE), so a
+        # batch received two days before the cutoff has none left: its row goes too.
+        emptied = dt.datetime.combine(cutoff, dt.time(), tzinfo=dt.UTC) - 2 * rules.MAX_FUTURE
+        TelemetryBatch.objects.filter(received_at__lt=emptied).delete()
     return dropped + deleted
 
 
@@ -844,11 +851,16 @@ def ingest_batch(
     validation take its fast path; the outcome is the same either way."""
     checked = check_batch(household=household, events=events, at=at, from_json=from_json)
     hid, tier = household.id, checked.tier
-    rows: list[repository.Row] = [
-        (hid, e.client_event_id, e.type, tier, e.device_ts, at, e.day, e.service, payload)
-        for e, payload in zip(checked.valid, checked.payloads, strict=False)
-    ]
-    stored = repository.insert_events(rows, method=conf.insert_method())  # type: ignore[arg-type]
+    stored = repository.insert_batch(
+        household_id=hid,
+        tier=tier,
+        received_at=at,
+        events=[
+            (e.client_event_id, e.type, e.device_ts, e.day, payload)
+            for e, payload in zip(checked.valid, checked.payloads, strict=False)
+        ],
+        method=conf.insert_method(),  # type: ignore[arg-type]
+    )
     after_store(household, checked.valid, at=at)
     return IngestResult(
         accepted=len(checked.valid),

@@ -9,6 +9,7 @@ so even a stale row cannot let usage in (PP-5, PP-8, PP-17, PP-18).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -204,7 +205,7 @@ def test_dropout_outreach_asks_the_ledger_not_the_row(client: Client) -> None:
                 NOW,
                 e.day,
                 e.service,
-                '{"kind": "dropout", "count": 1}',
+                json.dumps(e.payload),
             )
             for e in valid
         ]

@@ -40,7 +40,7 @@ def stored(household_id: int) -> list[tuple[str, str, str, dict]]:
     return list(
         TelemetryEvent.objects.filter(household_id=household_id)
         .order_by("client_event_id")
-        .values_list("client_event_id", "type", "tier_at_receipt", "payload")
+        .values_list("client_event_id", "type", "batch__tier_at_receipt", "payload")
     )
 
 

@@ -2,7 +2,9 @@
 
 ``auto`` is multi-row VALUES on SQLite and COPY (temporary table, then one ``INSERT .. SELECT ..
 ON CONFLICT DO NOTHING``) on PostgreSQL; ``executemany`` is the former path. Run this file on
-both databases (DATABASE_URL=postgres://...) to cover COPY.
+both databases (DATABASE_URL=postgres://...) to cover COPY. Each stored event's tier and receipt
+time are its batch row's, its service the payload's service field (ADR 0004); a batch that
+stores nothing new leaves no batch row.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 
 from hearth.core import clock
 from hearth.devices import repository, rules, services
-from hearth.devices.models import Household, HouseholdProduct, TelemetryEvent
+from hearth.devices.models import Household, HouseholdProduct, TelemetryBatch, TelemetryEvent
 from hearth.devices.selectors import tier_in_force
 from hearth.devices.tests.ingest_helpers import NOW, TIERS, new_household, set_tier
 from hearth.devices.tests.test_ingest_api import _raw_event
@@ -65,20 +67,25 @@ def _expected(events: list[Any], household: Household) -> dict[tuple[str, dt.dat
 
 
 def _stored(household: Household) -> dict[tuple[str, dt.date], tuple]:
-    return {
-        (cid, day): (etype, tier, ts, service, payload)
-        for cid, day, etype, tier, ts, service, payload in TelemetryEvent.objects.filter(
-            household_id=household.id
-        ).values_list(
-            "client_event_id",
-            "day",
-            "type",
-            "tier_at_receipt",
-            "device_ts",
-            "service",
-            "payload",
+    schema = rules.event_schema()
+    stored = {}
+    for cid, day, etype, tier, ts, payload in TelemetryEvent.objects.filter(
+        household_id=household.id
+    ).values_list(
+        "client_event_id", "day", "type", "batch__tier_at_receipt", "device_ts", "payload"
+    ):
+        field = schema.events[etype].service_field
+        service = payload.get(field) if field else None
+        stored[(cid, day)] = (etype, tier, ts, service, payload)
+    return stored
+
+
+def _batches() -> list[tuple[int, dt.datetime, str]]:
+    return list(
+        TelemetryBatch.objects.order_by("id").values_list(
+            "household_id", "received_at", "tier_at_receipt"
         )
-    }
+    )
 
 
 @pytest.mark.promise("PP-16")
@@ -95,16 +102,21 @@ def test_each_insert_path_stores_exactly_what_the_per_event_rules_accept(
     events = json.loads(json.dumps(events))  # JSON values only, as decode_batch gives
     household = households[tier]
     TelemetryEvent.objects.all().delete()
+    TelemetryBatch.objects.all().delete()
     HouseholdProduct.objects.all().delete()  # a product_added serial would be claimed elsewhere
     expected = _expected(events, household)
+    tier_now = tier_in_force(household, NOW)
     with override_settings(HEARTH_TELEMETRY_INSERT=method):
         first = services.ingest_batch(household=household, events=events, at=NOW, from_json=True)
         assert first.stored == len(expected)
         assert _stored(household) == expected
+        # One batch row when anything was stored, none for nothing.
+        assert _batches() == ([(household.id, NOW, tier_now)] if expected else [])
         again = services.ingest_batch(household=household, events=events, at=NOW, from_json=True)
     assert again.stored == 0  # a replayed batch stores nothing new
     assert again.accepted == first.accepted
     assert _stored(household) == expected
+    assert _batches() == ([(household.id, NOW, tier_now)] if expected else [])  # none for a replay
     assert TelemetryEvent.objects.exclude(household_id=household.id).count() == 0
 
 
@@ -135,6 +147,7 @@ def test_a_batch_overlapping_a_stored_one_adds_exactly_its_new_accepted_events(
     second = json.loads(json.dumps([first[i] for i in replayed if i < len(first)] + fresh))
     household = households[tier]
     TelemetryEvent.objects.all().delete()
+    TelemetryBatch.objects.all().delete()
     HouseholdProduct.objects.all().delete()
     after_first = _expected(first, household)
     after_both = _expected(first + second, household)  # first copy of each key kept
@@ -148,6 +161,11 @@ def test_a_batch_overlapping_a_stored_one_adds_exactly_its_new_accepted_events(
     assert stored_first == len(after_first)
     assert stored_second == len(after_both) - len(after_first)
     assert _stored(household) == after_both
+    # A batch row for each batch that stored something; every event points at one of them.
+    assert TelemetryBatch.objects.count() == bool(stored_first) + bool(stored_second)
+    assert set(TelemetryEvent.objects.values_list("batch_id", flat=True)) == set(
+        TelemetryBatch.objects.values_list("id", flat=True)
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -215,18 +233,55 @@ def test_values_holding_copys_special_characters_are_stored_exactly(method: str)
     holding them (a JSON payload with escapes, a key with a tab) come back exactly as sent."""
     payload = json.dumps({"note": 'a "quoted" \\ back\tslash\r\n', "n": 1})
     rows: list[repository.Row] = [
-        (123456789012, cid, "usage", "registered_opt_in", NOW, NOW, NOW.date(), svc, payload)
-        for cid, svc in (("tab\there", None), ("back\\slash\\N", "tune\nwave"), ("plain", None))
+        (123456789012, cid, "usage", "registered_opt_in", NOW, NOW, NOW.date(), None, payload)
+        for cid in ("tab\there", "back\\slash\\N", "new\nline", "plain")
     ]
-    assert repository.insert_events(rows, method=method) == 3  # type: ignore[arg-type]
-    stored = {
-        cid: (svc, data)
-        for cid, svc, data in TelemetryEvent.objects.values_list(
-            "client_event_id", "service", "payload"
-        )
-    }
+    assert repository.insert_events(rows, method=method) == 4  # type: ignore[arg-type]
+    stored = dict(TelemetryEvent.objects.values_list("client_event_id", "payload"))
     assert stored == {
-        "tab\there": (None, json.loads(payload)),
-        "back\\slash\\N": ("tune\nwave", json.loads(payload)),
-        "plain": (None, json.loads(payload)),
+        "tab\there": json.loads(payload),
+        "back\\slash\\N": json.loads(payload),
+        "new\nline": json.loads(payload),
+        "plain": json.loads(payload),
     }
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_rows_of_another_tier_or_receipt_time_make_their_own_batch_row_and_a_replay_none(
+    method: str,
+) -> None:
+    later = NOW + dt.timedelta(minutes=5)
+
+    def row(cid: str, tier: str, at: dt.datetime) -> repository.Row:
+        return (123456789012, cid, "usage", tier, NOW, at, NOW.date(), "local", "{}")
+
+    rows = [
+        row("a", "registered_opt_in", NOW),
+        row("b", "registered_opt_out", NOW),
+        row("c", "registered_opt_in", later),
+        row("d", "registered_opt_in", NOW),
+    ]
+    assert repository.insert_events(rows, method=method) == 4  # type: ignore[arg-type]
+    tiers = dict(TelemetryEvent.objects.values_list("client_event_id", "batch__tier_at_receipt"))
+    times = dict(TelemetryEvent.objects.values_list("client_event_id", "batch__received_at"))
+    assert tiers == {
+        "a": "registered_opt_in",
+        "b": "registered_opt_out",
+        "c": "registered_opt_in",
+        "d": "registered_opt_in",
+    }
+    assert times == {"a": NOW, "b": NOW, "c": later, "d": NOW}
+    assert TelemetryBatch.objects.count() == 3
+    # The replay (and a batch whose only event is a replay) adds no batch row.
+    assert repository.insert_events(rows, method=method) == 0  # type: ignore[arg-type]
+    assert (
+        repository.insert_batch(
+            household_id=123456789012,
+            tier="registered_opt_in",
+            received_at=later,
+            events=[("a", "usage", NOW, NOW.date(), "{}")],
+            method=method,  # type: ignore[arg-type]
+        )
+        == 0
+    )
+    assert TelemetryBatch.objects.count() == 3

@@ -87,7 +87,7 @@ def small_fleet(*, tunewave: int, radiolia: int, seed: int = 7) -> list[Househol
 def recomputed_from_raw(service: str, week_start: dt.date, minimum: int) -> dict:
     """The report's cells computed straight from raw events (what the rollups must equal)."""
     week = TelemetryEvent.objects.filter(
-        service=service, day__gte=week_start, day__lt=week_start + dt.timedelta(days=7)
+        payload__service=service, day__gte=week_start, day__lt=week_start + dt.timedelta(days=7)
     )
     households = set()
     minutes = dropouts = 0

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from hearth.devices import repository
-from hearth.devices.models import TelemetryEvent
+from hearth.devices.models import TelemetryBatch, TelemetryEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,10 +36,11 @@ def test_rows_are_inserted_once_and_read_back_exactly() -> None:
     assert repository.insert_events(rows(500)) == 0
     assert repository.insert_events(rows(10, prefix="d") + rows(5)) == 10
     assert TelemetryEvent.objects.count() == 510
+    assert TelemetryBatch.objects.count() == 2  # the replay left none
     event = TelemetryEvent.objects.get(client_event_id="c7")
     assert event.household_id == 123456789012
     assert event.device_ts == AT - dt.timedelta(minutes=7)
-    assert event.received_at == AT
+    assert (event.batch.received_at, event.batch.tier_at_receipt) == (AT, "registered_opt_in")
     assert event.day == dt.date(2026, 3, 2)
     assert event.payload == {"service": "tunewave", "service_minutes": 7}
 

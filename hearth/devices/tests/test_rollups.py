@@ -14,6 +14,7 @@ from hearth.devices.models import (
     DailyRollup,
     DailyRollupHousehold,
     RollupWatermark,
+    TelemetryBatch,
     TelemetryEvent,
     WeeklyServiceHouseholds,
 )
@@ -43,14 +44,15 @@ one_event = st.tuples(
 def recompute() -> tuple[dict, set]:
     expected: dict[tuple, list] = defaultdict(lambda: [0, set()])
     weekly: set = set()
-    for e in TelemetryEvent.objects.all():
+    for e in TelemetryEvent.objects.select_related("batch"):
         spec = SCHEMA.events[e.type]
+        service = e.payload.get(spec.service_field) if spec.service_field else None
         for metric, value in rules.contributions(spec, e.payload):
-            cell = expected[(e.day, e.service or "", metric, e.tier_at_receipt)]
+            cell = expected[(e.day, service or "", metric, e.batch.tier_at_receipt)]
             cell[0] += value
             cell[1].add(e.household_id)
-        if e.service:
-            weekly.add((rules.week_start(e.day), e.service, e.household_id))
+        if service:
+            weekly.add((rules.week_start(e.day), service, e.household_id))
     return {k: (v[0], len(v[1])) for k, v in expected.items()}, weekly
 
 
@@ -65,6 +67,7 @@ def recompute() -> tuple[dict, set]:
 def test_incremental_rollup_equals_recomputation(batches: list[list[tuple]]) -> None:
     for model in (
         TelemetryEvent,
+        TelemetryBatch,
         DailyRollup,
         DailyRollupHousehold,
         WeeklyServiceHouseholds,
