@@ -151,6 +151,7 @@ def test_public_pages_and_their_error_states_have_no_serious_axe_violations(
                 ("/cookies/", "cookies"),
                 ("/track/", "track an order"),
                 ("/privacy/request/", "ask about your data"),
+                ("/privacy/acknowledge/", "acknowledge the policy changes"),
                 ("/sign-in/", "sign-in"),
                 ("/sign-up/", "sign-up"),
                 ("/password-reset/", "password reset"),
@@ -175,6 +176,18 @@ def test_public_pages_and_their_error_states_have_no_serious_axe_violations(
             page.locator("main form[action$='/basket/add/'] button[type=submit]").first.click()
             page.goto("/basket/")
             axe.scan("basket with a speaker")
+            # A guest's checkout: the details form asks for the contact too.
+            page.goto("/checkout/")
+            _submit(page)
+            axe.scan("checkout: age question unanswered")
+            _expect_field_errors(page)
+            page.check("input[name=adult][value=yes]")
+            _submit(page)
+            page.wait_for_url("**/checkout/details/")
+            _submit(page)
+            axe.scan("checkout: a guest's details submitted empty")
+            _expect_field_errors(page)
+            assert page.locator("main #id_email[aria-invalid=true]").count() == 1
         finally:
             context.close()
     axe.assert_clean()
