@@ -23,7 +23,8 @@ Shutdown: SIGTERM or SIGINT is passed to every child as SIGTERM. Granian stops a
 finishes the requests in flight; a task worker finishes its current task; the scheduler ends its
 round. Whatever still runs after ``HEARTH_SHUTDOWN_TIMEOUT`` seconds (default 30) is killed
 (a killed task worker's task runs again elsewhere after the task lease). Then the supervisor
-exits 0.
+exits 0. On Linux each child also gets SIGTERM if the supervisor itself dies (even by SIGKILL):
+no orphan keeps the port or a task.
 
 Logs: every child logs JSON lines (``HEARTH_LOG_FORMAT=json``) with an access line per request
 (``HEARTH_ACCESS_LOG=1``), unless the environment says otherwise. Metrics: every child writes to
@@ -35,6 +36,8 @@ handling is :class:`Supervisor`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import shlex
@@ -153,6 +156,19 @@ def child_specs(config: ServeConfig, *, python: str, json_logs: bool) -> list[Ch
 # --- Processes.
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the child is sent SIGTERM when the supervisor dies, even by SIGKILL, so a killed
+    supervisor leaves no orphaned web server or worker holding the port or a task."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 @dataclass
 class Child:
     spec: ChildSpec
@@ -172,7 +188,12 @@ class Supervisor:
     stopping: bool = False
 
     def start(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.spec.argv, cwd=ROOT, env=self.env)  # noqa: S603
+        child.process = subprocess.Popen(  # noqa: S603 (our own commands, fixed arguments)
+            child.spec.argv,
+            cwd=ROOT,
+            env=self.env,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         child.started_at = time.monotonic()
         child.restart_at = None
         logger.info("started %s pid=%s", child.spec.name, child.process.pid)

@@ -7,6 +7,7 @@ every table (``file_db``). Mail goes to a real aiosmtpd server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -366,3 +367,47 @@ def test_a_child_that_keeps_dying_is_restarted_then_the_set_exits_non_zero(
     assert any(m.startswith("worker-1 exited with 0; restarting in 1.0 s") for m in lines)
     assert any("children died 3 times" in m for m in lines)
     assert lines[-1] == "stopped"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.serve
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -> None:
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/hearth_nowhere",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="0",
+        HEARTH_SCHEDULER="0",
+    )
+    log = tmp_path / "serve.log"
+    process = start(["serve"], env, log)
+    try:
+        wait_until(
+            "/healthz answers", lambda: answers(f"http://127.0.0.1:{port}/healthz", 200), 90, log
+        )
+        started = re.search(r"started web pid=(\d+)", log.read_text())
+        assert started, log.read_text()
+        web = int(started.group(1))
+        assert pid_alive(web)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        wait_until("the web server stops with its supervisor", lambda: not pid_alive(web), 60, log)
+        wait_until(
+            "the port is free again",
+            lambda: not answers(f"http://127.0.0.1:{port}/healthz", 200),
+            60,
+            log,
+        )
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
