@@ -530,15 +530,16 @@ def issue_rma(*, rma: Rma, actor: Actor | None, at: dt.datetime) -> Rma:
     chosen = carriers.default_carrier()
     today = _today(at)
     with transaction.atomic():
-        label = chosen.return_label(
-            ship_from=_sender(rma),
-            ship_to=_returns_address(),
-            parcel=carriers.Parcel(
-                weight_grams=RETURN_PARCEL_GRAMS * max(1, rma.units.count()),
-                reference=rma.number,
-            ),
-            ship_date=today,
-        )
+        with translation.override(rma_language(rma)):  # the customer prints the label
+            label = chosen.return_label(
+                ship_from=_sender(rma),
+                ship_to=_returns_address(),
+                parcel=carriers.Parcel(
+                    weight_grams=RETURN_PARCEL_GRAMS * max(1, rma.units.count()),
+                    reference=rma.number,
+                ),
+                ship_date=today,
+            )
         rma.issued_at = at
         rma.arrival_deadline = rules.rma_arrival_deadline(today)
         rma.carrier = chosen.key

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hearth.care.rules import CaseState, Direction
 from hearth.privacy.fields import EncryptedTextField, HashedLookupField
@@ -25,9 +26,12 @@ class Channel(models.TextChoices):
 
 
 class State(models.TextChoices):
-    OPEN = CaseState.OPEN.value, _("Waiting for care")
-    WAITING = CaseState.WAITING.value, _("Answered, waiting for the customer")
-    CLOSED = CaseState.CLOSED.value, _("Closed")
+    OPEN = CaseState.OPEN.value, pgettext_lazy("case state", "Waiting for care")
+    WAITING = (
+        CaseState.WAITING.value,
+        pgettext_lazy("case state", "Answered, waiting for the customer"),
+    )
+    CLOSED = CaseState.CLOSED.value, pgettext_lazy("case state", "Closed")
 
 
 class MessageDirection(models.TextChoices):

@@ -35,6 +35,7 @@ from hearth.checkout.forms import (
 from hearth.core import clock
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_token
+from hearth.core.l10n import human_date, money
 from hearth.core.languages import active_language
 from hearth.discounts import services as discounts
 from hearth.fulfilment.selectors import care_contact_message
@@ -401,20 +402,20 @@ def _method_choices(at: Any) -> list[tuple[str, str]]:
     for method, estimate in services.shipping_choices(at=at):
         if not (placing.SHIPPING_METHOD_SUPPORTED or method.code == "standard"):
             continue
-        fee = _("free") if not method.fee else f"${method.fee:.2f}"
+        fee = _("free") if not method.fee else money(method.fee)
         label = _("%(name)s: %(fee)s, ships %(ship)s, delivered %(earliest)s to %(latest)s") % {
             "name": _(method.name),
             "fee": fee,
-            "ship": estimate.ship_date.isoformat(),
-            "earliest": estimate.delivery_earliest.isoformat(),
-            "latest": estimate.delivery_latest.isoformat(),
+            "ship": human_date(estimate.ship_date),
+            "earliest": human_date(estimate.delivery_earliest),
+            "latest": human_date(estimate.delivery_latest),
         }
         if estimate.delivery_earliest == estimate.delivery_latest:
             label = _("%(name)s: %(fee)s, ships %(ship)s, delivered %(earliest)s") % {
                 "name": _(method.name),
                 "fee": fee,
-                "ship": estimate.ship_date.isoformat(),
-                "earliest": estimate.delivery_earliest.isoformat(),
+                "ship": human_date(estimate.ship_date),
+                "earliest": human_date(estimate.delivery_earliest),
             }
         choices.append((method.code, label))
     return choices
@@ -581,7 +582,7 @@ def _render_review(
             "terms": (terms := _terms(state)),
             "terms_links": _terms_links(terms),
             "tax_components": [
-                (c.code, f"{(c.rate * 100).normalize():f}", c.amount)
+                (c.code, c.rate, c.amount)
                 for c in (quote.summary.price.tax if quote.summary.price else ())
             ],
         },

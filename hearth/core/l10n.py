@@ -5,12 +5,15 @@ expects them, through Babel (CLDR data), never by hand.
   (the spaces are no-break spaces, so a line never breaks inside an amount);
 - ``percent(Decimal("0.09975"))`` is ``"9.975%"`` / ``"9,975 %"``; ``percent("0.05")`` ``"5%"`` /
   ``"5 %"`` (a rate is a fraction, as the tax data stores it; every significant digit is kept);
-- ``human_date(date(2026, 11, 29))`` is ``"November 29, 2026"`` / ``"29 novembre 2026"``.
+- ``human_date(date(2026, 11, 29))`` is ``"November 29, 2026"`` / ``"29 novembre 2026"``;
+- ``human_datetime(...)`` adds the shop's (Toronto) wall-clock time: ``"November 29, 2026,
+  2:05 p.m."`` / ``"29 novembre 2026, 14 h 05"``.
 
 Each takes an optional ``language`` (a Django language code, ``"en"`` or ``"fr-ca"``); without
 it, the active language (``translation.override`` around an email or a PDF sets it). An
 unsupported language reads as English, the shop's default. Templates use the same functions as
-the filters ``money``, ``percent`` and ``human_date`` of ``{% load l10n_money %}``.
+the filters ``money``, ``percent``, ``human_date`` and ``human_datetime`` of
+``{% load l10n_money %}``.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_percent
-from django.conf import settings
 from django.utils import translation
 
 from hearth.core.clock import EASTERN
+from hearth.core.languages import choose_language
 from hearth.core.money import Money, round_cents
 
 #: Django language code -> Babel locale. English is Canadian English ("$" for the Canadian
@@ -32,26 +36,9 @@ _LOCALES = {"en": "en_CA", "fr-ca": "fr_CA", "fr": "fr_CA"}
 _DEFAULT = "en"
 
 
-def supported_language(code: str | None) -> str:
-    """The shop language for a stored or requested code: ``"fr-CA"``, ``"fr_CA"`` and ``"fr"``
-    read as ``"fr-ca"``; blank or unsupported codes (an order from before the language was
-    recorded, a ``"de"`` header) read as the default, English."""
-    if not code:
-        return settings.LANGUAGE_CODE or _DEFAULT
-    normal = code.strip().lower().replace("_", "-")
-    known = {language for language, _name in settings.LANGUAGES}
-    if normal in known:
-        return normal
-    base = normal.split("-")[0]
-    for language in sorted(known):
-        if language.split("-")[0] == base:
-            return language
-    return settings.LANGUAGE_CODE or _DEFAULT
-
-
 def babel_locale(language: str | None = None) -> str:
     """The Babel locale for ``language`` (default: the active language)."""
-    code = supported_language(language or translation.get_language())
+    code = choose_language(language if language else translation.get_language())
     return _LOCALES.get(code, _LOCALES[_DEFAULT])
 
 
@@ -86,3 +73,16 @@ def human_date(day: dt.date | dt.datetime, language: str | None = None) -> str:
             raise ValueError("human_date() needs a date or a timezone-aware datetime")
         day = day.astimezone(EASTERN).date()
     return str(format_date(day, format="long", locale=babel_locale(language)))
+
+
+def human_datetime(moment: dt.datetime, language: str | None = None) -> str:
+    """A moment on the shop's wall clock (America/Toronto), in words:
+    ``"November 29, 2026, 2:05 p.m."`` / ``"29 novembre 2026, 14 h 05"``."""
+    if moment.tzinfo is None:
+        raise ValueError("human_datetime() needs a timezone-aware datetime")
+    local = moment.astimezone(EASTERN)
+    locale = babel_locale(language)
+    day = format_date(local.date(), format="long", locale=locale)
+    time = format_time(local, format="short", locale=locale, tzinfo=EASTERN)
+    pattern = str(Locale.parse(locale).datetime_formats["medium"])
+    return pattern.replace("{1}", str(day)).replace("{0}", str(time))

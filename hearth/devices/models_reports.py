@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = ["DropoutCase", "DropoutCaseStatus", "Partner"]
 
 
 class DropoutCaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("dropout case status", "Open")
+    CLOSED = "closed", pgettext_lazy("dropout case status", "Closed")
 
 
 class DropoutCase(models.Model):

@@ -31,6 +31,7 @@ from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
 from hearth.core.errors import DomainError
+from hearth.core.l10n import human_date
 from hearth.fulfilment.errors import FulfilmentErrorCode
 from hearth.fulfilment.rules import ShipmentStatus
 
@@ -300,7 +301,8 @@ def render_label_pdf(
     ship_date: dt.date,
     prepaid_return: bool = False,
 ) -> bytes:
-    """A 4x6 inch shipping label with a Code 128 barcode of the tracking code.
+    """A 4x6 inch shipping label with a Code 128 barcode of the tracking code, in the active
+    language (the caller wraps it in the order's or the RMA's language).
 
     ``prepaid_return``: a return label (postage paid by the shop), marked so on the label with
     a Code 128 barcode of the reference (the RMA number) for the warehouse's scanner.
@@ -317,13 +319,13 @@ def render_label_pdf(
     pdf.drawRightString(width - left, y, service.upper())
     y -= 8 * mm
     pdf.setFont("Helvetica", 7)
-    pdf.drawString(left, y, "FROM: " + sender_name)
+    pdf.drawString(left, y, _("FROM: %(name)s") % {"name": sender_name})
     for line in sender:
         y -= 3.2 * mm
         pdf.drawString(left + 10 * mm, y, line)
     y -= 8 * mm
     pdf.setFont("Helvetica-Bold", 9)
-    pdf.drawString(left, y, "TO:")
+    pdf.drawString(left, y, _("TO:"))
     pdf.setFont("Helvetica-Bold", 12)
     for line in (
         ship_to.name,
@@ -345,11 +347,16 @@ def render_label_pdf(
     pdf.drawCentredString(width / 2, y, " ".join(tracking_code[i : i + 4] for i in range(0, 16, 4)))
     y -= 8 * mm
     pdf.setFont("Helvetica", 8)
-    pdf.drawString(left, y, f"REF {reference}   SHIP {ship_date.isoformat()}")
+    pdf.drawString(
+        left,
+        y,
+        _("REF %(reference)s   SHIP %(day)s")
+        % {"reference": reference, "day": human_date(ship_date)},
+    )
     if prepaid_return:
         y -= 6 * mm
         pdf.setFont("Helvetica-Bold", 10)
-        pdf.drawString(left, y, "PREPAID RETURN - POSTAGE PAID BY SENDER'S MERCHANT")
+        pdf.drawString(left, y, _("PREPAID RETURN - POSTAGE PAID BY SENDER'S MERCHANT"))
         reference_code = Code128(reference, barHeight=12 * mm, barWidth=0.3 * mm)
         y -= 16 * mm
         reference_code.drawOn(pdf, (width - reference_code.width) / 2, y)

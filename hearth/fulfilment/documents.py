@@ -1,31 +1,40 @@
 """The packing slip as a PDF (ReportLab, no system libraries): the order number, what is in the
-parcel with each unit's serial, and where it goes. No prices (the parcel may be a gift)."""
+parcel with each unit's serial, and where it goes. No prices (the parcel may be a gift). In the
+order's language: the customer reads it, whoever prints it."""
 
 from __future__ import annotations
 
 import io
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from hearth.core.languages import choose_language
 from hearth.fulfilment.selectors import Packing
 
 
 def render_packing_slip_pdf(packing: Packing) -> bytes:
+    with translation.override(choose_language(packing.order.language)):
+        return _packing_slip_pdf(packing)
+
+
+def _packing_slip_pdf(packing: Packing) -> bytes:
     order = packing.order
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=LETTER, invariant=1, pageCompression=0)
-    pdf.setTitle(f"{_('Packing slip')} {order.number}")
+    title = _("Packing slip %(number)s") % {"number": order.number}
+    pdf.setTitle(title)
     width, height = LETTER
     left = 20 * mm
     y = height - 25 * mm
     pdf.setFont("Helvetica-Bold", 16)
     pdf.drawString(left, y, str(settings.HEARTH_BRAND.get("name", "")))
-    pdf.drawRightString(width - left, y, f"{_('Packing slip')} {order.number}")
+    pdf.drawRightString(width - left, y, title)
     barcode = Code128(order.number, barHeight=12 * mm, barWidth=0.35 * mm, humanReadable=True)
     y -= 22 * mm
     barcode.drawOn(pdf, width - left - barcode.width, y)

@@ -2,7 +2,7 @@
 
 Queued in comms' outbound queue (``hearth.comms.services.queue_message``) inside the shipping
 transaction, keyed by the shipment, so it is sent once after the commit, and never if shipping
-rolled back.
+rolled back. Written in the order's language.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hearth.fulfilment import rules
 from hearth.fulfilment.address import forwarder_line_key, normalise_postal_code
@@ -74,13 +75,28 @@ class KnownForwarder(models.Model):
 
 
 class ShipmentStatus(models.TextChoices):
-    LABEL_CREATED = rules.ShipmentStatus.LABEL_CREATED.value, _("Label created")
-    SHIPPED = rules.ShipmentStatus.SHIPPED.value, _("Handed to the carrier")
-    IN_TRANSIT = rules.ShipmentStatus.IN_TRANSIT.value, _("In transit")
-    OUT_FOR_DELIVERY = rules.ShipmentStatus.OUT_FOR_DELIVERY.value, _("Out for delivery")
-    DELIVERED = rules.ShipmentStatus.DELIVERED.value, _("Delivered")
-    RETURNED_TO_SENDER = rules.ShipmentStatus.RETURNED_TO_SENDER.value, _("Returned to sender")
-    LOST = rules.ShipmentStatus.LOST.value, _("Lost")
+    LABEL_CREATED = (
+        rules.ShipmentStatus.LABEL_CREATED.value,
+        pgettext_lazy("shipment status", "Label created"),
+    )
+    SHIPPED = (
+        rules.ShipmentStatus.SHIPPED.value,
+        pgettext_lazy("shipment status", "Handed to the carrier"),
+    )
+    IN_TRANSIT = (
+        rules.ShipmentStatus.IN_TRANSIT.value,
+        pgettext_lazy("shipment status", "In transit"),
+    )
+    OUT_FOR_DELIVERY = (
+        rules.ShipmentStatus.OUT_FOR_DELIVERY.value,
+        pgettext_lazy("shipment status", "Out for delivery"),
+    )
+    DELIVERED = rules.ShipmentStatus.DELIVERED.value, pgettext_lazy("shipment status", "Delivered")
+    RETURNED_TO_SENDER = (
+        rules.ShipmentStatus.RETURNED_TO_SENDER.value,
+        pgettext_lazy("shipment status", "Returned to sender"),
+    )
+    LOST = rules.ShipmentStatus.LOST.value, pgettext_lazy("shipment status", "Lost")
 
 
 class Shipment(models.Model):
@@ -213,8 +229,11 @@ class TrackingEvent(models.Model):
 
 
 class DeliveryExceptionKind(models.TextChoices):
-    RETURNED_TO_SENDER = rules.ShipmentStatus.RETURNED_TO_SENDER.value, _("Returned to sender")
-    LOST = rules.ShipmentStatus.LOST.value, _("Lost")
+    RETURNED_TO_SENDER = (
+        rules.ShipmentStatus.RETURNED_TO_SENDER.value,
+        pgettext_lazy("shipment status", "Returned to sender"),
+    )
+    LOST = rules.ShipmentStatus.LOST.value, pgettext_lazy("shipment status", "Lost")
 
 
 class DeliveryExceptionCase(models.Model):
@@ -224,8 +243,8 @@ class DeliveryExceptionCase(models.Model):
     """
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        RESOLVED = "resolved", _("Resolved")
+        OPEN = "open", pgettext_lazy("delivery exception state", "Open")
+        RESOLVED = "resolved", pgettext_lazy("delivery exception state", "Resolved")
 
     shipment = models.ForeignKey(
         Shipment, verbose_name=_("shipment"), on_delete=models.PROTECT, related_name="exceptions"

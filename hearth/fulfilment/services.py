@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -26,6 +27,7 @@ from hearth.catalog.rules import normalise_serial
 from hearth.core.audit import Actor
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
+from hearth.core.languages import choose_language
 from hearth.fulfilment import carriers, rules
 from hearth.fulfilment.errors import FulfilmentErrorCode
 from hearth.fulfilment.models import (
@@ -252,12 +254,13 @@ def create_label(
                 % {"missing": ", ".join(f"{n} × {sku}" for sku, n in sorted(missing.items()))},
             )
         ship_to = ship_to_of(locked)
-        label = chosen.create_label(
-            ship_to=ship_to,
-            parcel=carriers.Parcel(weight_grams=_weight(locked), reference=locked.number),
-            service=locked.shipping_method,
-            ship_date=at.astimezone(EASTERN).date(),
-        )
+        with translation.override(choose_language(locked.language)):
+            label = chosen.create_label(
+                ship_to=ship_to,
+                parcel=carriers.Parcel(weight_grams=_weight(locked), reference=locked.number),
+                service=locked.shipping_method,
+                ship_date=at.astimezone(EASTERN).date(),
+            )
         shipment = Shipment.objects.create(
             order=locked,
             carrier=chosen.key,

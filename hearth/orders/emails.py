@@ -4,7 +4,9 @@ Each email is queued in comms' outbound queue (``hearth.comms.services.queue_mes
 ``queue_rendered_later`` for the confirmation and the tax invoice, which the sending worker
 renders, so that placing draws no PDF) inside the caller's transaction and recorded in
 SentOrderEmail under the order's row lock, so queueing twice (a task run twice) queues once;
-comms sends it after the commit, outside the transaction, once.
+comms sends it after the commit, outside the transaction, once. Every email is written in the
+order's language (``Order.language``; English for orders from before it was recorded), whoever
+renders it: the request, a task or the sending worker.
 """
 
 from __future__ import annotations

@@ -11,23 +11,30 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hearth.orders import rules
 from hearth.privacy.fields import EncryptedTextField
 
 
 class OrderStatus(models.TextChoices):
-    PLACED = rules.Status.PLACED.value, _("Placed")
-    ON_HOLD = rules.Status.ON_HOLD.value, _("On hold")
-    RELEASED = rules.Status.RELEASED.value, _("Released to the warehouse")
-    PICKING = rules.Status.PICKING.value, _("Picking")
-    PACKED = rules.Status.PACKED.value, _("Packed")
-    SHIPPED = rules.Status.SHIPPED.value, _("Shipped")
-    DELIVERED = rules.Status.DELIVERED.value, _("Delivered")
-    CANCELLED = rules.Status.CANCELLED.value, _("Cancelled")
-    REFUNDED = rules.Status.REFUNDED.value, _("Refunded")
-    RETURNED_TO_SENDER = rules.Status.RETURNED_TO_SENDER.value, _("Returned to sender")
-    LOST = rules.Status.LOST.value, _("Lost in transit")
+    PLACED = rules.Status.PLACED.value, pgettext_lazy("order status", "Placed")
+    ON_HOLD = rules.Status.ON_HOLD.value, pgettext_lazy("order status", "On hold")
+    RELEASED = (
+        rules.Status.RELEASED.value,
+        pgettext_lazy("order status", "Released to the warehouse"),
+    )
+    PICKING = rules.Status.PICKING.value, pgettext_lazy("order status", "Picking")
+    PACKED = rules.Status.PACKED.value, pgettext_lazy("order status", "Packed")
+    SHIPPED = rules.Status.SHIPPED.value, pgettext_lazy("order status", "Shipped")
+    DELIVERED = rules.Status.DELIVERED.value, pgettext_lazy("order status", "Delivered")
+    CANCELLED = rules.Status.CANCELLED.value, pgettext_lazy("order status", "Cancelled")
+    REFUNDED = rules.Status.REFUNDED.value, pgettext_lazy("order status", "Refunded")
+    RETURNED_TO_SENDER = (
+        rules.Status.RETURNED_TO_SENDER.value,
+        pgettext_lazy("order status", "Returned to sender"),
+    )
+    LOST = rules.Status.LOST.value, pgettext_lazy("order status", "Lost in transit")
 
 
 class HoldReason(models.TextChoices):

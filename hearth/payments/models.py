@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hearth.payments.rules import Behaviour, PaymentState
 
@@ -25,9 +26,9 @@ class HostedSession(models.Model):
         PAYPAL = "paypal", _("PayPal approval")
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        OPEN = "open", pgettext_lazy("payment session state", "Open")
+        COMPLETED = "completed", pgettext_lazy("payment session state", "Completed")
+        CANCELLED = "cancelled", pgettext_lazy("payment session state", "Cancelled")
 
     session_id = models.CharField(max_length=40, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core.models import AppendOnlyModel
@@ -182,10 +182,10 @@ class DataRequestKind(models.TextChoices):
 
 
 class DataRequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    EXTENDED = "extended", _("Extended")
-    COMPLETED = "completed", _("Completed")
-    REFUSED = "refused", _("Refused")
+    OPEN = "open", pgettext_lazy("data request status", "Open")
+    EXTENDED = "extended", pgettext_lazy("data request status", "Extended")
+    COMPLETED = "completed", pgettext_lazy("data request status", "Completed")
+    REFUSED = "refused", pgettext_lazy("data request status", "Refused")
 
 
 class DataRequest(models.Model):

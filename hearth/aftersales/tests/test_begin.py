@@ -118,7 +118,7 @@ def test_customer_begins_a_return_in_my_stuff_and_the_label_arrives_over_smtp(
     assert rma.number in message["Subject"]
     assert message["To"] == "ada@example.com"
     body = message.get_body(("plain",)).get_content()
-    assert "2026-11-26" in body and serial in body
+    assert "November 26, 2026" in body and serial in body
     [label] = list(message.iter_attachments())
     assert label.get_filename() == f"{rma.number}-return-label.pdf"
     assert label.get_content_type() == "application/pdf"

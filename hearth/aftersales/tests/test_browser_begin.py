@@ -69,7 +69,7 @@ def test_customer_begins_a_return_in_my_stuff_and_the_label_arrives_over_smtp(
             page.goto(f"/my-stuff/orders/{order.number}/")
             page.get_by_role("link", name="Return a product or make a warranty claim").click()
             expect(page.get_by_role("cell", name="EO1C26000777")).to_be_visible()
-            expect(page.get_by_role("cell", name="2026-12-17")).to_be_visible()  # 2 Nov + 45
+            expect(page.get_by_role("cell", name="December 17, 2026")).to_be_visible()  # 2 Nov + 45
 
             # No product chosen: refused beside the field, nothing issued.
             page.get_by_label("45-day return").check()
@@ -88,7 +88,9 @@ def test_customer_begins_a_return_in_my_stuff_and_the_label_arrives_over_smtp(
             expect(
                 page.get_by_role("link", name="Download the prepaid return label (PDF)")
             ).to_be_visible()
-            expect(page.get_by_text("The product must reach us by 2026-11-26.")).to_be_visible()
+            expect(
+                page.get_by_text("The product must reach us by November 26, 2026.")
+            ).to_be_visible()
         finally:
             browser.close()
 
@@ -98,4 +100,4 @@ def test_customer_begins_a_return_in_my_stuff_and_the_label_arrives_over_smtp(
     [label] = list(confirmation.iter_attachments())
     assert label.get_filename() == f"{rma.number}-return-label.pdf"
     assert label.get_content().startswith(b"%PDF")
-    assert "2026-11-26" in confirmation.get_body(("plain",)).get_content()
+    assert "November 26, 2026" in confirmation.get_body(("plain",)).get_content()

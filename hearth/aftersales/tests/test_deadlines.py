@@ -53,7 +53,7 @@ def test_reminder_is_sent_once_three_days_before_the_arrival_deadline() -> None:
     assert (rma.state, rma.reminder_sent_at) == ("issued", LATER + 11 * DAY)
     assert emails(rma) == ["issued", "reminder"]
     reminder = OutboundMessage.objects.get(key=f"rma:{rma.pk}:reminder")
-    assert "2026-11-26" in reminder.body
+    assert "November 26, 2026" in reminder.body
     assert [a["filename"] for a in reminder.attachments] == [f"{rma.number}-return-label.pdf"]
     assert list(rma.events.values_list("kind", flat=True)) == ["request", "issue", "remind"]
 

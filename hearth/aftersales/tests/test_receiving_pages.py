@@ -248,7 +248,7 @@ def test_cares_unit_page_shows_order_shipment_rmas_inspections_and_warranty_end(
     assert f'data-rma="{rma.number}"' in html
     assert "Covered by the warranty" in html
     assert "To refurbishment" in html
-    assert "<strong data-warranty-end>2027-11-02</strong>" in html  # shipped 2026-11-02
+    assert "<strong data-warranty-end>November 2, 2027</strong>" in html  # shipped 2026-11-02
     assert AuditEvent.objects.filter(
         actor=care.user, action="viewed", object_type="orders.Order", object_id=str(order.pk)
     ).exists()
@@ -321,4 +321,4 @@ def test_a_resold_units_page_shows_its_new_sale_its_earlier_one_and_the_new_warr
     assert f"Order {second.number}, placed" in html
     assert f'data-earlier-order="{first_order.number}"' in html
     # The new owner's warranty runs from the new shipment (2026-11-22), not the first sale's.
-    assert "<strong data-warranty-end>2027-11-22</strong>" in html
+    assert "<strong data-warranty-end>November 22, 2027</strong>" in html

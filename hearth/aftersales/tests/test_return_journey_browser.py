@@ -166,7 +166,7 @@ def test_a_customer_returns_a_product_within_45_days(
                 care.get_by_role("button", name="Find").click()
                 expect(care.get_by_role("heading", name=f"Unit {unit.serial}")).to_be_visible()
                 expect(care.locator("[data-inspection]")).to_contain_text("Refund due")
-                expect(care.locator("[data-warranty-end]")).to_have_text("2027-11-02")
+                expect(care.locator("[data-warranty-end]")).to_have_text("November 2, 2027")
             # --- Step 4 [credit]: finance refunds from its queue, by due date. ---
             with clock.frozen(later(14)):
                 finance = _staff_page(browser, live_server.url, "finance")

@@ -168,7 +168,7 @@ def test_replacement_serials_of_a_chain_take_over_the_first_units_warranty_end(
     assert Unit.objects.get(serial="EO1C26000203").shipped_on == dt.date(2027, 6, 30)
     # Care's page of the last serial shows the first unit's end, not a year from its shipment.
     page = staff_client("care_agent").get("/back-office/units/EO1C26000203/").content.decode()
-    assert "<strong data-warranty-end>2027-11-02</strong>" in page
+    assert "<strong data-warranty-end>November 2, 2027</strong>" in page
 
 
 @pytest.mark.promise("TOS-23")
@@ -200,7 +200,7 @@ def test_care_records_a_covered_claim_and_replaces_it_free_through_http(
         care = staff_client("care_agent")
         page = care.get(f"/back-office/warranty/{rma.number}/")
         assert page.status_code == 200
-        assert "2027-11-02" in page.content.decode()  # the unit's warranty end
+        assert "November 2, 2027" in page.content.decode()  # the unit's warranty end
         assert "Covered." in page.content.decode()  # inspection's verdict, through the hook
         resolved = care.post(
             f"/back-office/warranty/{rma.number}/resolve/", {"resolution": "replacement"}

@@ -77,7 +77,7 @@ def test_advance_replacement_in_my_stuff_then_the_original_never_arrives_and_the
 
             rma = Rma.objects.get()
             expect(page.get_by_role("heading", level=1)).to_contain_text(rma.number)
-            expect(page.get_by_text("281.37 CAD", exact=False)).to_be_visible()
+            expect(page.get_by_text("$281.37", exact=False)).to_be_visible()
             page.get_by_role("button", name="Authorise my card and ship a replacement").click()
 
             # The provider's own card page.

@@ -76,7 +76,7 @@ def test_guest_buys_a_speaker_with_a_test_visa_and_gets_the_invoice_by_email(
             page.fill("#id_city", "Ottawa")
             page.select_option("#id_province", "ON")
             page.fill("#id_postal_code", "K1A 0B1")
-            expect(page.get_by_label("Standard: free, ships 2026-11-02")).to_be_checked()
+            expect(page.get_by_label("Standard: free, ships November 2, 2026")).to_be_checked()
             page.get_by_label("Credit card").check()
             page.get_by_role("button", name="Continue to payment details").click()
 

@@ -40,9 +40,9 @@ WHERE = {
 
 
 def shown_total(page: str) -> Decimal:
-    match = re.search(r"<strong>\$([0-9]+\.[0-9]{2})</strong>", page)
+    match = re.search(r"<strong>\$([0-9,]+\.[0-9]{2})</strong>", page)
     assert match, "no total on the review page"
-    return Decimal(match.group(1))
+    return Decimal(match.group(1).replace(",", ""))
 
 
 @pytest.mark.promise("TOS-1", "TOS-2", "TOS-11", "TOS-15")
@@ -92,5 +92,5 @@ def test_the_total_reviewed_is_the_total_charged_and_invoiced(client: Client, pr
     assert order.grand_total == reviewed
     assert money_of(order).authorised == reviewed
     pdf = render_invoice_pdf(order)
-    assert f"({reviewed:.2f}) Tj".encode() in pdf  # the invoice's total line
+    assert f"(${reviewed:,.2f}) Tj".encode() in pdf  # the invoice's total line
     assert hidden(page, "basket_version")  # the reviewed price travelled in the form

@@ -108,7 +108,8 @@ def test_guest_checks_out_and_sees_the_confirmation(client: Client) -> None:
         "HST (13%)",
         "$32.37",
         "$281.37",
-        "If placed now: ships 2026-11-02, delivered between 2026-11-04 and 2026-11-05.",
+        "If placed now: ships November 2, 2026, delivered between November 4, 2026 and "
+        "November 5, 2026.",
         "Shipping: Standard",
     ]:
         assert shown in page, shown
@@ -277,11 +278,14 @@ def test_delivery_options_show_each_fee_and_window_before_choosing(client: Clien
     client.post("/checkout/contact/", CONTACT)
     client.post("/checkout/address/", ADDRESS)
     body = text(client.get("/checkout/delivery/"))
-    assert "Standard: free, ships 2026-11-02, delivered 2026-11-04 to 2026-11-05" in body
+    assert (
+        "Standard: free, ships November 2, 2026, delivered November 4, 2026 to November 5, 2026"
+        in body
+    )
     from hearth.checkout.placing import SHIPPING_METHOD_SUPPORTED
 
     if SHIPPING_METHOD_SUPPORTED:
-        assert "Express: $24.95, ships 2026-11-02, delivered 2026-11-03" in body
+        assert "Express: $24.95, ships November 2, 2026, delivered November 3, 2026" in body
 
 
 def test_an_empty_basket_cannot_check_out(client: Client) -> None:
@@ -418,7 +422,7 @@ def test_express_shipping_is_charged_as_shown_and_taxed(client: Client) -> None:
         "$24.95",
         "$35.61",
         "$309.56",
-        "delivered between 2026-11-03 and 2026-11-03",
+        "delivered between November 3, 2026 and November 3, 2026",
     ]:
         assert shown in page, shown
     place(client, page)

@@ -2,7 +2,9 @@
 
 - ``{{ amount|money }}``: ``"$1,234.56"`` / ``"1 234,56 $"``;
 - ``{{ rate|percent }}``: a fraction as a percentage, ``"9.975%"`` / ``"9,975 %"``;
-- ``{{ day|human_date }}``: ``"November 29, 2026"`` / ``"29 novembre 2026"``.
+- ``{{ day|human_date }}``: ``"November 29, 2026"`` / ``"29 novembre 2026"``;
+- ``{{ moment|human_datetime }}``: ``"November 29, 2026, 2:05 p.m."`` / ``"29 novembre 2026,
+  14 h 05"`` (Toronto time).
 
 Each formats in the active language, or in the language given as the filter's argument
 (``{{ amount|money:order.language }}``). An empty value (None, "") shows as nothing. The same
@@ -41,3 +43,10 @@ def human_date(value: dt.date | dt.datetime | None, language: str | None = None)
     if value is None or value == "":
         return ""
     return l10n.human_date(value, language or None)
+
+
+@register.filter
+def human_datetime(value: dt.datetime | None, language: str | None = None) -> str:
+    if value is None or value == "":
+        return ""
+    return l10n.human_datetime(value, language or None)

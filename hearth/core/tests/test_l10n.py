@@ -111,11 +111,12 @@ def test_empty_values_show_as_nothing_not_as_zero() -> None:
     ],
 )
 def test_unsupported_language_reads_as_english(code: str | None, expected: str) -> None:
-    assert l10n.supported_language(code) == expected
+    assert l10n.babel_locale(code or "xx") == ("fr_CA" if expected == "fr-ca" else "en_CA")
 
 
 def test_unsupported_language_formats_as_english_without_error() -> None:
-    assert l10n.money(Decimal("1234.56"), "de") == "$1,234.56"
+    with translation.override("fr-ca"):  # even on a French page: the language asked for is "de"
+        assert l10n.money(Decimal("1234.56"), "de") == "$1,234.56"
     assert l10n.human_date(dt.date(2026, 11, 29), "xx") == "November 29, 2026"
 
 
@@ -132,3 +133,25 @@ def test_naive_datetime_is_refused() -> None:
 def test_aware_datetime_in_toronto_keeps_its_day() -> None:
     evening = dt.datetime(2026, 11, 29, 23, 59, tzinfo=EASTERN)
     assert l10n.human_date(evening, "fr-ca") == "29 novembre 2026"
+
+
+@pytest.mark.parametrize(
+    ("moment", "english", "french"),
+    [
+        (
+            dt.datetime(2026, 11, 29, 19, 5, tzinfo=dt.UTC),
+            "November 29, 2026, 2:05\u202fp.m.",
+            "29 novembre 2026, 14 h 05",
+        ),
+        (
+            dt.datetime(2026, 7, 1, 9, 30, tzinfo=EASTERN),
+            "July 1, 2026, 9:30\u202fa.m.",
+            "1 juillet 2026, 09 h 30",  # CLDR fr-CA: HH h mm
+        ),
+    ],
+)
+def test_moment_reads_in_words_on_the_shops_clock(
+    moment: dt.datetime, english: str, french: str
+) -> None:
+    assert l10n.human_datetime(moment, "en") == english
+    assert l10n.human_datetime(moment, "fr-ca") == french

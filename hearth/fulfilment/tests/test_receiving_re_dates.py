@@ -123,7 +123,7 @@ def test_receiving_gives_the_oldest_orders_stock_and_re_dates_the_rest_one_email
         "d@example.com": [NEW_DATE.format(d.number)],
     }
     body = mails[[m["To"] for m in mails].index("c@example.com")].get_body(("plain",))
-    assert "expected to ship 2027-01-15" in body.get_content()
+    assert "expected to ship January 15, 2027" in body.get_content()
 
 
 @pytest.mark.promise("TOS-20")

@@ -108,7 +108,7 @@ def test_a_returned_unit_is_refunded_in_full_with_a_credit_note_emailed_as_pdf(
     assert mail["Subject"] == f"Credit note {note.number} for your order {order.number}"
     assert mail["To"] == "ada@example.com"
     body = mail.get_body(("plain",)).get_content()
-    assert "refunded 224.87 CAD, tax included, to your original payment method" in body
+    assert "refunded $224.87, tax included, to your original payment method" in body
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_filename() == f"credit-note-{note.number}.pdf"
     pdf = attachment.get_content()
@@ -120,8 +120,8 @@ def test_a_returned_unit_is_refunded_in_full_with_a_credit_note_emailed_as_pdf(
         b"Return: RMA-AB12CD34",
         serial.encode(),
         b"HST 13%",
-        b"25.87",
-        b"224.87",
+        b"$25.87",
+        b"$224.87",
     ):
         assert text in pdf, text
     assert set(
@@ -245,7 +245,7 @@ def test_my_stuff_shows_the_credit_note_next_to_the_invoice_to_its_owner_only(sp
     page = client.get(f"/my-stuff/orders/{order.number}/").content.decode()
     assert "Download the tax invoice" in page
     url = f"/my-stuff/orders/{order.number}/credit-notes/{note.number}.pdf"
-    assert url in page and "Return RMA-1: 224.87 CAD refunded" in page
+    assert url in page and "Return RMA-1: $224.87 refunded" in page
     pdf = client.get(url)
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert f"Credit note number: {note.number}".encode() in pdf.content

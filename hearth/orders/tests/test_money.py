@@ -68,7 +68,7 @@ def test_a_partial_refund_after_shipment_has_a_reason_and_an_email(
     [mail] = smtp_server.wait_for(1)
     assert mail["Subject"] == f"A refund on your order {order.number}"
     body = mail.get_body(("plain",)).get_content()
-    assert "We refunded 25.00 CAD" in body
+    assert "We refunded $25.00" in body
     assert "Scratched box" in body
     assert (
         AuditEvent.objects.filter(
@@ -147,7 +147,7 @@ def test_a_refund_while_packed_cancels_the_shipment_first_and_refunds_in_full(
     assert payment(order.payment_id).refunded_amount == TOTAL
     [mail] = smtp_server.wait_for(1)
     assert mail["Subject"] == f"Your order {order.number} is cancelled"
-    assert f"We refunded {TOTAL} CAD" in mail.get_body(("plain",)).get_content()
+    assert f"We refunded ${TOTAL}" in mail.get_body(("plain",)).get_content()
 
 
 def test_a_partial_refund_before_shipment_is_refused(speaker):

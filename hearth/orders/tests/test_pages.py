@@ -57,7 +57,7 @@ def test_a_sales_agent_takes_a_bc_resale_order_by_phone(speaker, staff_client):
     summary = agent.get(summary_url).content.decode()
     assert "EO-ONE-OAK" in summary
     assert "398.00" in summary  # 2 × 199.00 before tax, from the catalogue
-    assert "GST (0.05)" in summary and "19.90" in summary
+    assert "GST (5%)" in summary and "$19.90" in summary
     assert "PST" not in summary.replace("PST-1234-5678", "").replace("BC PST number", "")
     assert "417.90" in summary
 

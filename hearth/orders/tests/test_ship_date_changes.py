@@ -97,10 +97,10 @@ def test_a_new_date_re_dates_open_orders_and_emails_each_customer_once(
     mail = by_to["ada@example.com"]
     assert mail["Subject"] == f"A new expected ship date for your order {mixed.number}"
     body = mail.get_body(("plain",)).get_content()
-    assert "Ember Arc (Oak, EO-ARC-WAL) — expected to ship 2026-06-10" in body
+    assert "Ember Arc (Oak, EO-ARC-WAL) — expected to ship June 10, 2026" in body
     assert (
-        "Your order ships together: expected to ship on 2026-06-10; "
-        "delivery between 2026-06-12 and 2026-06-15." in body
+        "Your order ships together: expected to ship on June 10, 2026; "
+        "delivery between June 12, 2026 and June 15, 2026." in body
     )
     assert "EO-ONE-OAK" not in body
     event = OrderEvent.objects.filter(order=mixed).last()
@@ -134,8 +134,8 @@ def test_each_later_change_is_told_again_even_back_to_an_earlier_date(
     messages = smtp_server.wait_for(2)
     assert len(messages) == 2
     bodies = [m.get_body(("plain",)).get_content() for m in messages]
-    assert "expected to ship 2026-06-10" in bodies[0]
-    assert "expected to ship 2026-04-15" in bodies[1]
+    assert "expected to ship June 10, 2026" in bodies[0]
+    assert "expected to ship April 15, 2026" in bodies[1]
     assert dates(order) == (APRIL, APRIL, dt.date(2026, 4, 17), dt.date(2026, 4, 20))
     assert [kind.split(":")[1] for kind in ship_date_emails(order)] == [
         "2026-04-15",
@@ -291,6 +291,6 @@ def test_the_product_page_inline_and_variant_list_go_through_the_same_service(
     messages = smtp_server.wait_for(2)
     assert len(messages) == 2
     bodies = [m.get_body(("plain",)).get_content() for m in messages]
-    assert "expected to ship 2026-06-10" in bodies[0]
-    assert "expected to ship 2026-07-08" in bodies[1]
+    assert "expected to ship June 10, 2026" in bodies[0]
+    assert "expected to ship July 8, 2026" in bodies[1]
     assert dates(order)[0:2] == (dt.date(2026, 7, 8), dt.date(2026, 7, 8))

@@ -128,7 +128,7 @@ def test_every_published_version_is_readable_at_a_stable_address(
 @pytest.mark.promise("TOS-25")
 def test_a_past_version_says_when_it_was_in_force_and_links_the_current_one(client, policies):
     text = client.get("/legal/privacy/2025.1/").content.decode()
-    assert "This is version 2025.1, in force from 2025-01-15 until 2026-10-01." in text
+    assert "This is version 2025.1, in force from January 15, 2025 until October 1, 2026." in text
     assert 'href="/legal/privacy/2026.2/"' in text
     # The text shown is that version's own, not the current one's.
     old = PolicyDocument.objects.get(kind="privacy", version="2025.1")
