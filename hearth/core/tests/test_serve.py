@@ -411,3 +411,71 @@ def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.mark.serve
+def test_a_request_in_flight_at_sigterm_is_answered_before_the_set_exits(
+    transactional_db: Any, tmp_path: Path
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("holds a PostgreSQL table lock to keep a request in flight")
+    import psycopg
+
+    from hearth.catalog.models import Product
+
+    make_variant("EO-ONE-CHR", price="249.00", stock=5, slug="ember-one", name="Ember One")
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=database_url(),
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="0",
+        HEARTH_SCHEDULER="0",
+        HEARTH_SHUTDOWN_TIMEOUT="30",
+    )
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    process = start(["serve"], env, log)
+    answer: dict[str, Any] = {}
+    try:
+        wait_until("/readyz answers 200", lambda: answers(base + "/readyz", 200), 90, log)
+        with psycopg.connect(database_url().replace("postgres://", "postgresql://")) as lock:
+            # The product page must read this table: its request waits, in flight, on the lock.
+            lock.execute(f'LOCK TABLE "{Product._meta.db_table}" IN ACCESS EXCLUSIVE MODE')
+
+            def get_product() -> None:
+                try:
+                    answer["response"] = httpx.get(base + "/shop/ember-one/", timeout=60)
+                except httpx.HTTPError as exc:
+                    answer["error"] = exc
+
+            client = threading.Thread(target=get_product)
+            client.start()
+            wait_until(
+                "the request waits on the lock",
+                lambda: bool(
+                    lock.execute(
+                        "SELECT count(*) FROM pg_locks"
+                        " WHERE NOT granted AND relation = %s::regclass",
+                        [Product._meta.db_table],
+                    ).fetchone()[0]  # type: ignore[index]
+                ),
+                30,
+                log,
+            )
+            process.send_signal(signal.SIGTERM)
+            wait_until("the set is stopping", lambda: "stopping" in log.read_text(), 30, log)
+            time.sleep(1.0)  # the request is still in flight while the server shuts down
+            assert process.poll() is None
+            lock.rollback()  # the lock is released: the request can finish
+        client.join(timeout=60)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert "error" not in answer, answer.get("error")
+    assert answer["response"].status_code == 200
+    assert "Ember One" in answer["response"].text
+    assert code == 0, log.read_text(errors="replace")[-4000:]
