@@ -3,6 +3,7 @@ purposes through privacy's ``NoticeFormMixin`` (PP-4). Prices are never taken fr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -199,6 +200,45 @@ class AddressForm(NoticeFormMixin, forms.Form):
             "postal_code": data["postal_code"],
             "country": data["country"],
         }
+
+
+NEW_ADDRESS = "new"
+
+
+def describe_address(address: Any) -> str:
+    """One line naming a saved address for the radio list: label, street, city, province,
+    postal code."""
+    place = " ".join(p for p in (address.city, address.province, address.postal_code) if p)
+    text = ", ".join([*address.line_list, place])
+    return f"{address.label}: {text}" if address.label else text
+
+
+class SavedAddressForm(forms.Form):
+    """At the one-page checkout, a signed-in customer delivers to one of their saved addresses
+    (a radio list, no JavaScript) or to a new one, which they may save in My Stuff (issue #16).
+    Only the customer's own addresses are choices: any other value (another customer's address
+    id) is refused beside the field."""
+
+    saved_address = forms.ChoiceField(label=_("Deliver to"), widget=forms.RadioSelect)
+    save_address = forms.BooleanField(
+        label=_("Save this new address in My Stuff for next time"), required=False
+    )
+
+    def __init__(self, *args: Any, addresses: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.addresses = {str(a.pk): a for a in addresses}
+        if not addresses:
+            del self.fields["saved_address"]
+            return
+        field = cast(forms.ChoiceField, self.fields["saved_address"])
+        field.choices = [(key, describe_address(a)) for key, a in self.addresses.items()] + [
+            (NEW_ADDRESS, _("A new address (enter it below)"))
+        ]
+        field.initial = field.initial or next(iter(self.addresses))
+
+    def chosen(self) -> Any | None:
+        """The saved address chosen, or None for a new one."""
+        return self.addresses.get(self.cleaned_data.get("saved_address") or NEW_ADDRESS)
 
 
 class DeliveryForm(forms.Form):

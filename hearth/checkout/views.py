@@ -20,8 +20,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hearth.accounts.selectors import addresses_for
+from hearth.accounts.services import AddressInput, add_address
 from hearth.checkout import placing, selectors, services
 from hearth.checkout.forms import (
+    NEW_ADDRESS,
     AddressForm,
     AddToBasketForm,
     AgeForm,
@@ -30,6 +33,7 @@ from hearth.checkout.forms import (
     DeliveryForm,
     PaymentMethodForm,
     PlaceOrderForm,
+    SavedAddressForm,
     apply_domain_error,
 )
 from hearth.core import clock
@@ -246,6 +250,29 @@ def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "checkout/contact.html", {"form": form, "sign_in_url": sign_in})
 
 
+def _address_book(
+    request: HttpRequest, data: Any, state: dict[str, Any]
+) -> SavedAddressForm | None:
+    """The signed-in customer's saved addresses as a choice (None for a guest); the last
+    choice made in this checkout is chosen again."""
+    if not request.user.is_authenticated:
+        return None
+    addresses = list(addresses_for(user=request.user))
+    initial = {"saved_address": state["saved_address"]} if state.get("saved_address") else {}
+    return SavedAddressForm(data, addresses=addresses, initial=initial)
+
+
+def _saved_address_data(address: Any) -> dict[str, str]:
+    """A saved address as the address form's input, so it passes the same rules."""
+    return {
+        "lines": address.lines,
+        "city": address.city,
+        "province": address.province,
+        "postal_code": address.postal_code,
+        "country": address.country,
+    }
+
+
 def _saved_address_initial(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
@@ -310,14 +337,21 @@ def details(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     saved = state.get("address")
     contact_form = ContactForm(data, initial=_contact_initial(request, state))
+    book = _address_book(request, data, state)
+    choice = book.chosen() if book is not None and data is not None and book.is_valid() else None
+    address_initial: dict[str, Any] = {}
+    if saved and (book is None or state.get("saved_address") in (None, NEW_ADDRESS)):
+        address_initial = {**saved, "lines": "\n".join(saved["lines"])}
+    elif book is None:
+        address_initial = _saved_address_initial(request)
+    # A saved address chosen: it is checked by the same rules as one typed in; the new-address
+    # fields stay as typed (not validated) and its problems are shown beside the choice.
     address_form = AddressForm(
-        data,
-        initial=(
-            {**saved, "lines": "\n".join(saved["lines"])}
-            if saved
-            else _saved_address_initial(request)
-        ),
+        _saved_address_data(choice) if choice is not None else data, initial=address_initial
     )
+    shown_address_form = address_form
+    if choice is not None and data is not None:  # not validated: shown as typed, unbound
+        shown_address_form = AddressForm(initial={n: data.get(n, "") for n in address_form.fields})
     delivery_form = DeliveryForm(
         data, initial=state.get("delivery") or {}, methods=_method_choices(at)
     )
@@ -327,7 +361,8 @@ def details(request: HttpRequest) -> HttpResponse:
     forms_ = (contact_form, address_form, delivery_form, payment_form)
     context = {
         "contact_form": contact_form,
-        "address_form": address_form,
+        "address_form": shown_address_form,
+        "address_book": book,
         "delivery_form": delivery_form,
         "payment_form": payment_form,
         "care": care_contact_message(),
@@ -335,7 +370,14 @@ def details(request: HttpRequest) -> HttpResponse:
             f"{reverse('accounts:sign_in')}?{urlencode({'next': reverse('checkout:start')})}"
         ),
     }
-    if request.method != "POST" or not all([f.is_valid() for f in forms_]):
+    if request.method != "POST":
+        return render(request, "checkout/details.html", context)
+    valid = all([f.is_valid() for f in forms_]) and (book is None or book.is_valid())
+    if choice is not None and book is not None and not address_form.is_valid():
+        for errors in address_form.errors.values():
+            for error in errors:
+                book.add_error("saved_address", error)
+    if not valid:
         return render(request, "checkout/details.html", context)
     if address_form.outside_service_region:
         state.pop("address", None)
@@ -362,7 +404,25 @@ def details(request: HttpRequest) -> HttpResponse:
         target = next((f for f in forms_ if any(n in f.fields for n in error.fields)), None)
         apply_domain_error(target or delivery_form, error)
         return render(request, "checkout/details.html", context)
+    if book is not None and choice is None and book.cleaned_data.get("save_address"):
+        # Asked for: the new address joins the customer's address book (My Stuff, PP-15).
+        kept = add_address(
+            user=request.user,  # type: ignore[arg-type]
+            data=AddressInput(
+                name=contact["name"],
+                lines="\n".join(address["lines"]),
+                city=address["city"],
+                province=address["province"],
+                postal_code=address["postal_code"],
+                country=address["country"],
+                phone=contact.get("phone") or "",
+            ),
+            at=at,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        choice = kept
     state.update(
+        saved_address=str(choice.pk) if choice is not None else NEW_ADDRESS,
         contact=contact,
         address=address,
         delivery={
