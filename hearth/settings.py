@@ -3,8 +3,13 @@
 Environment variables:
 - ``DATABASE_URL``: e.g. ``postgres://postgres@127.0.0.1:5432/hearth``; default is SQLite (WAL)
   at ``var/hearth.sqlite3``.
-- ``SECRET_KEY``: required when ``DEBUG`` is off.
-- ``DEBUG``: ``1``/``true`` to turn on; default on for the embedded run, off in production.
+- ``SECRET_KEY``: required in production. Elsewhere, when unset: the key in ``var/secret_key``,
+  made once by the first process with ``DEBUG`` off (``manage.py run``); before that a fixed
+  development key.
+- ``DEBUG``: ``1``/``true`` to turn on; on by default for ``manage.py`` commands and tests, off
+  in production and for ``manage.py run`` (unless ``DEBUG=1``).
+- ``HEARTH_STATIC``: ``collected`` serves static files from ``STATIC_ROOT`` (hashed names, after
+  ``collectstatic``); default: from the apps.
 - ``ALLOWED_HOSTS``: comma-separated; default ``127.0.0.1,localhost``.
 - ``HEARTH_ENV``: ``production`` turns on the hardened defaults (HTTPS cookies, HSTS, ...).
 - ``EMAIL_URL``-style settings: ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``,
@@ -20,6 +25,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hearth.core.environment import truthy
+from hearth.core.secret_key import DEV_SECRET_KEY, persisted_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HEARTH_VAR_DIR", BASE_DIR / "var"))
 
@@ -28,7 +36,7 @@ def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return truthy(raw)
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -43,7 +51,14 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when HEARTH_ENV=production.")
-    SECRET_KEY = "dev-only-insecure-key-change-me-for-anything-real-0123456789abcdef"  # noqa: S105
+    # The key of this machine's var/ data, once made (``manage.py run``, or any process with
+    # DEBUG off): every later command reads it, so they all open the same encrypted fields.
+    # Until then, with DEBUG on (tests, a first ``manage.py`` command): the development key.
+    _key_file = VAR_DIR / "secret_key"
+    if DEBUG and not _key_file.exists():
+        SECRET_KEY = DEV_SECRET_KEY
+    else:
+        SECRET_KEY = persisted_secret_key(_key_file)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -270,8 +285,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
-# WhiteNoise serves static files from the apps directly, so no collectstatic step is needed.
-WHITENOISE_USE_FINDERS = True
+# Static files, served by WhiteNoise. By default straight from the apps (its finders: no build
+# step). ``HEARTH_STATIC=collected`` (``manage.py run`` with DEBUG off, after its collectstatic):
+# from STATIC_ROOT, with content-hashed, pre-compressed names that browsers may cache for a year.
+STATIC_COLLECTED = os.environ.get("HEARTH_STATIC", "") == "collected"
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+if STATIC_COLLECTED:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "hearth.core.static_files.CollectedStaticFilesStorage"},
+    }
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Security. Strict cookies always; HTTPS-only settings in production.
