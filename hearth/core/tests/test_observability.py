@@ -132,6 +132,7 @@ def lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
+@pytest.mark.promise("PP-2")
 def test_a_json_log_line_carries_the_request_id_and_only_a_truncated_ip(
     client: Client, json_log: io.StringIO
 ) -> None:
@@ -157,6 +158,7 @@ def test_an_implausible_request_id_is_replaced_by_a_fresh_one(client: Client, se
     assert echoed != sent and valid_request_id(echoed) == echoed and len(echoed) == 32
 
 
+@pytest.mark.promise("PP-2", "PP-10")
 def test_card_numbers_and_personal_values_never_reach_a_json_log_line(
     json_log: io.StringIO,
 ) -> None:
@@ -179,6 +181,7 @@ def test_card_numbers_and_personal_values_never_reach_a_json_log_line(
     )
 
 
+@pytest.mark.promise("PP-10")
 def test_a_traceback_in_a_json_log_line_is_filtered_too(json_log: io.StringIO) -> None:
     try:
         raise ValueError("declined 4242424242424242 for bob@example.org at 192.0.2.55")
