@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "hearth.core",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",  # TASKS_BACKEND=rq: RQ's queues and its rqworker command
+    "django_tasks_rq",
     "hearth.accounts",
     "hearth.privacy",
     "hearth.tax",
@@ -238,17 +240,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Background work: Django's task interface, database backend (same on SQLite and PostgreSQL).
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "email", "rollups"],
-    }
+# --- Background work: Django's task interface. The database backend (same on SQLite and
+# PostgreSQL) is the embedded default; TASKS_BACKEND=rq puts the tasks on RQ over Redis
+# (django-tasks-rq; REDIS_URL), for a deployment that outgrows it (hearth/core/rq.py).
+TASK_QUEUES = ["default", "email", "rollups"]
+_TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+if _TASKS_BACKEND == "rq":
+    _TASKS_BACKEND = "django_tasks_rq.RQBackend"
+TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": TASK_QUEUES}}
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# A job may run this long before RQ stops it; a killed worker's job is found abandoned at most
+# min(this, 30 s) + 60 s after its last heartbeat, and run again (the retries below).
+HEARTH_RQ_JOB_TIMEOUT = int(os.environ.get("HEARTH_RQ_JOB_TIMEOUT", "300"))
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": HEARTH_RQ_JOB_TIMEOUT} for name in TASK_QUEUES
 }
+# Every job gets RQ retries (abandoned by a dead worker, or raised): seconds before each retry.
+RQ = {"QUEUE_CLASS": "hearth.core.rq.RetryingQueue"}
+HEARTH_RQ_RETRY_INTERVALS = [
+    int(v) for v in env_list("HEARTH_RQ_RETRY_INTERVALS", "10,30,60,120,300")
+]
 
 # What each task worker of ``hearth serve`` runs: manage.py and these words (hearth/core/serve.py);
-# HEARTH_TASK_WORKER_COMMAND in the environment wins. Another task backend names its worker here.
-HEARTH_TASK_WORKER_COMMAND = "db_worker --queue-name * --no-reload"
+# HEARTH_TASK_WORKER_COMMAND in the environment wins.
+HEARTH_TASK_WORKER_COMMAND = (
+    "rqworker " + " ".join(TASK_QUEUES) + " --job-class django_tasks_rq.Job --with-scheduler"
+    if _TASKS_BACKEND.startswith("django_tasks_rq.")
+    else "db_worker --queue-name * --no-reload"
+)
 
 # A task RUNNING on a worker that has not beaten its heartbeat for this long is run again by
 # another worker (hearth.core.workers); workers beat every quarter of it.

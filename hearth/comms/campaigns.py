@@ -564,12 +564,9 @@ def start_sending(*, campaign: Campaign, at: dt.datetime, actor: Actor | None) -
 
 
 def _enqueue_batch(campaign_id: int, *, run_after: dt.datetime | None = None) -> None:
-    from hearth.comms.tasks import send_campaign_batch
+    from hearth.core.enqueue import enqueue_or_keep
 
-    if run_after is not None and send_campaign_batch.get_backend().supports_defer:
-        send_campaign_batch.using(run_after=run_after).enqueue(campaign_id)
-    else:
-        send_campaign_batch.enqueue(campaign_id)
+    enqueue_or_keep("hearth.comms.tasks.send_campaign_batch", [campaign_id], run_after)
 
 
 def _may_still_contact(send: CampaignSend, users: dict[int, Any], at: dt.datetime) -> bool:

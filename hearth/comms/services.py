@@ -271,13 +271,14 @@ def queue_message(
 
 
 def _enqueue_delivery(outbound_id: int, *, run_after: dt.datetime | None = None) -> None:
+    """Enqueue the delivery; a refusing backend (Redis down) keeps the call (core.enqueue), and
+    the outbox sweep would send the email when due in any case."""
     from hearth.comms.tasks import deliver_message
+    from hearth.core.enqueue import enqueue_or_keep
 
-    if run_after is None:
-        deliver_message.enqueue(outbound_id)
-    elif deliver_message.get_backend().supports_defer:
-        deliver_message.using(run_after=run_after).enqueue(outbound_id)
-    # else: a backend that cannot defer (tests' immediate backend): the sweep enqueues it when due.
+    if run_after is not None and not deliver_message.get_backend().supports_defer:
+        return  # a backend that cannot defer (tests' immediate backend): the sweep, when due
+    enqueue_or_keep(deliver_message.module_path, [outbound_id], run_after)
 
 
 class Outcome(StrEnum):

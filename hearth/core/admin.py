@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from hearth.core.models import AuditEvent
+from hearth.core.models import AuditEvent, UnsentTask
 
 
 @admin.register(AuditEvent)
@@ -33,4 +33,19 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UnsentTask)
+class UnsentTaskAdmin(admin.ModelAdmin):
+    """Tasks the backend refused after their commit, waiting for the scheduler to enqueue them
+    again (hearth.core.enqueue): an empty list means nothing is waiting."""
+
+    list_display = ("task", "failed_at", "attempts", "error", "run_after")
+    readonly_fields = ("task", "args", "run_after", "error", "failed_at", "attempts")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -80,13 +80,18 @@ def check_database() -> None:
 
 def check_task_queue() -> None:
     """The configured task backend can take work: for the database backend, its table answers."""
-    from django_tasks import default_task_backend
+    from django_tasks import task_backends
 
-    backend_path = f"{type(default_task_backend).__module__}.{type(default_task_backend).__name__}"
+    backend = type(task_backends["default"])  # the backend, not its proxy
+    backend_path = f"{backend.__module__}.{backend.__name__}"
     if backend_path.startswith("django_tasks_db."):
         from django_tasks_db.models import DBTaskResult
 
         DBTaskResult.objects.filter(pk__isnull=True).exists()
+    elif backend_path.startswith("django_tasks_rq."):
+        from hearth.core.rq import check_redis
+
+        check_redis()  # every queue's Redis answers PING
 
 
 def register_core_checks() -> None:

@@ -55,6 +55,11 @@ REQUEST_LATENCY = Histogram(
     ["view", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+TASKS_UNSENT = Counter(
+    "hearth_tasks_unsent",
+    "Tasks the backend refused after their transaction committed (kept and enqueued again).",
+    ["task"],
+)
 TELEMETRY_ACCEPTED = Counter(
     "hearth_telemetry_events_accepted",
     "Telemetry events accepted by the HTTP edge.",
@@ -129,15 +134,24 @@ def read_database_queues() -> list[QueueStat]:
 register_queue_reader("django_tasks_db.", read_database_queues)
 
 
+def read_rq_queues() -> list[QueueStat]:
+    from hearth.core.rq import read_rq_queues as read
+
+    return read()
+
+
+register_queue_reader("django_tasks_rq.", read_rq_queues)
+
+
 def queue_stats() -> list[QueueStat]:
     """Every configured queue, empty ones at zero, from the reader of the configured backend."""
-    from django_tasks import default_task_backend
+    from django_tasks import task_backends
 
-    backend = type(default_task_backend)
+    backend = type(task_backends["default"])  # the backend, not its proxy
     path = f"{backend.__module__}.{backend.__name__}"
     reader = next((r for prefix, r in _QUEUE_READERS.items() if path.startswith(prefix)), None)
     found = {s.queue: s for s in (reader() if reader else [])}
-    for name in getattr(default_task_backend, "queues", ()) or ():
+    for name in getattr(task_backends["default"], "queues", ()) or ():
         found.setdefault(name, QueueStat(name, 0, 0.0))
     return sorted(found.values(), key=lambda s: s.queue)
 

@@ -102,3 +102,24 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self) -> str:
         who = self.system_actor or (f"user #{self.actor_id}" if self.actor_id else self.actor_kind)
         return f"{who} {self.action} {self.object_type}#{self.object_id}"
+
+
+class UnsentTask(models.Model):
+    """A task the backend refused after its transaction committed (Redis down, say): kept here
+    instead of lost, and enqueued again by the scheduler once the backend answers
+    (``hearth.core.enqueue``). Staff see the rows in the back office."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    run_after = models.DateTimeField(_("run after"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200)
+    failed_at = models.DateTimeField(_("first failed at"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+
+    class Meta:
+        verbose_name = _("unsent task")
+        verbose_name_plural = _("unsent tasks")
+        ordering = ["failed_at", "id"]
+
+    def __str__(self) -> str:
+        return self.task

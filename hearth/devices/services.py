@@ -637,17 +637,10 @@ def follow_usage_consent(record: Any, *, actor: Actor | None = None) -> list[int
 
 
 def _enqueue_purge(household_id: int) -> None:
-    def enqueue() -> None:
-        from hearth.devices.tasks import purge_household
+    from hearth.core.enqueue import enqueue_on_commit
+    from hearth.devices.tasks import purge_household
 
-        try:
-            purge_household.enqueue(household_id)
-        except Exception:
-            import logging
-
-            logging.getLogger(__name__).exception("could not enqueue the tier purge")
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit(purge_household, household_id)
 
 
 # --- Purges.

@@ -20,6 +20,7 @@ from hearth.core import audit
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.email_address import valid_email_address
+from hearth.core.enqueue import enqueue_on_commit
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
 from hearth.core.languages import choose_language
@@ -653,7 +654,7 @@ def _create(
     # sent by comms after the commit.
     emails.queue_placed_order_emails(order=order, at=at)
     if not review:
-        transaction.on_commit(lambda: tasks.release_paid_order.enqueue(order_id))
+        enqueue_on_commit(tasks.release_paid_order, order_id)
     return order
 
 
@@ -698,7 +699,7 @@ def _reauthorise(*, order: Order, actor: Actor | None, at: dt.datetime) -> Order
             else:
                 hold_order(order=locked, reason=HoldReason.PAYMENT_EXPIRED, actor=actor, at=at)
             order_id = locked.pk
-            transaction.on_commit(lambda: tasks.send_pay_again.enqueue(order_id))
+            enqueue_on_commit(tasks.send_pay_again, order_id)
             return None
         OrderEvent.objects.create(
             order=locked,
@@ -900,7 +901,7 @@ def cancel_order(
                     actor=actor, action=AuditAction.MONEY_MOVED, obj=order, fields=["payment_id"]
                 )
         order_id = order.pk
-        transaction.on_commit(lambda: tasks.send_order_cancelled.enqueue(order_id))
+        enqueue_on_commit(tasks.send_order_cancelled, order_id)
     return order
 
 

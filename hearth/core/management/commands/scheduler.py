@@ -22,6 +22,7 @@ from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from hearth.core import clock
+from hearth.core.enqueue import flush_unsent
 from hearth.core.leader import LeaderLock
 from hearth.core.models import PeriodicRun
 from hearth.core.schedule import due, parse_schedule
@@ -35,10 +36,16 @@ def enqueue_due() -> list[str]:
     at = clock.now()
     last = dict(PeriodicRun.objects.values_list("task", "last_enqueued_at"))
     names = due(schedule, last, at)
+    enqueued = []
     for name in names:
-        import_string(name).enqueue()
+        try:
+            import_string(name).enqueue()
+        except Exception as exc:  # the backend is down: not recorded, so tried again next round
+            logger.error("Could not enqueue %s (%s)", name, type(exc).__name__)
+            continue
         PeriodicRun.objects.update_or_create(task=name, defaults={"last_enqueued_at": at})
-    return names
+        enqueued.append(name)
+    return enqueued
 
 
 class Command(BaseCommand):
@@ -72,6 +79,8 @@ class Command(BaseCommand):
                 if leading:
                     for name in enqueue_due():
                         self._say(f"enqueued {name}")
+                    if flushed := flush_unsent():
+                        self._say(f"enqueued {flushed} kept tasks again")
                 if options["once"]:
                     return
                 stop.wait(options["interval"])
