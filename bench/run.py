@@ -20,6 +20,7 @@ BENCHMARKS = [
     "warehouse.py",
     "campaign.py",
     "stats.py",
+    "html_size.py",
 ]
 
 
