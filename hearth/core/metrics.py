@@ -11,6 +11,8 @@ What is exported:
   :func:`register_queue_reader`).
 - ``hearth_telemetry_events_accepted_total``, ``hearth_telemetry_events_rejected_total{code}`` and
   ``hearth_telemetry_batches_refused_total``: counted by the devices API's telemetry view.
+- Apps add gauges read at scrape time with :func:`register_scrape_collector` (the telemetry
+  stream's consumer lag and dead letters: hearth/devices/stream_health.py).
 
 Several web processes (granian's workers) share one view of the counters through the client's
 multiprocess mode: ``hearth serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory for
@@ -189,6 +191,20 @@ def _allowed(request: HttpRequest) -> bool:
         return False
 
 
+_SCRAPE_COLLECTORS: dict[str, Collector] = {}
+
+
+def register_scrape_collector(name: str, collector: Collector) -> None:
+    """Add (or replace) a collector read at each scrape, beside the task queues' (an app's
+    gauges that ask a server, e.g. the telemetry stream's consumer lag). Its failures are its
+    own: a collector should report a server it cannot reach as a gauge, not raise."""
+    _SCRAPE_COLLECTORS[name] = collector
+
+
+def unregister_scrape_collector(name: str) -> None:
+    _SCRAPE_COLLECTORS.pop(name, None)
+
+
 def exposition() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         merged = CollectorRegistry()
@@ -198,6 +214,8 @@ def exposition() -> bytes:
         processes = generate_latest(REGISTRY)
     queues = CollectorRegistry()
     queues.register(QueueCollector())
+    for collector in _SCRAPE_COLLECTORS.values():
+        queues.register(collector)
     return processes + generate_latest(queues)
 
 

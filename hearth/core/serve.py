@@ -74,6 +74,7 @@ class ServeConfig:
     max_restarts: int
     restart_window: float
     scheduler_interval: float
+    telemetry_consumers: int = 0
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -111,6 +112,13 @@ def config_from_env(env: Mapping[str, str], *, worker_command: str) -> ServeConf
         max_restarts=_positive_int(env, "HEARTH_SERVE_MAX_RESTARTS", 5),
         restart_window=float(env.get("HEARTH_SERVE_RESTART_WINDOW", "60")),
         scheduler_interval=float(env.get("HEARTH_SCHEDULER_INTERVAL", "15")),
+        # With the telemetry stream on (HEARTH_TELEMETRY_STREAM), consumers drain it into the
+        # database (manage.py telemetry_consumer): one by default, none without a stream.
+        telemetry_consumers=_positive_int(
+            env,
+            "HEARTH_TELEMETRY_CONSUMERS",
+            1 if env.get("HEARTH_TELEMETRY_STREAM", "").strip() else 0,
+        ),
     )
 
 
@@ -147,6 +155,10 @@ def child_specs(config: ServeConfig, *, python: str, json_logs: bool) -> list[Ch
     specs = [web]
     for n in range(config.task_workers):
         specs.append(ChildSpec(f"worker-{n + 1}", (python, "-m", "hearth", *config.worker_command)))
+    for n in range(config.telemetry_consumers):
+        specs.append(
+            ChildSpec(f"telemetry-consumer-{n + 1}", (python, "-m", "hearth", "telemetry_consumer"))
+        )
     if config.scheduler:
         interval = ("--interval", str(config.scheduler_interval))
         specs.append(ChildSpec("scheduler", (python, "-m", "hearth", "scheduler", *interval)))

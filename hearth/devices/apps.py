@@ -18,3 +18,9 @@ class DevicesConfig(AppConfig):
         from hearth.privacy.subjects import register_linker
 
         register_linker("devices", link_confirmed_households)
+
+        from hearth.devices import stream, stream_health
+
+        # /readyz and /metrics know the telemetry stream when HEARTH_TELEMETRY_STREAM is set.
+        if stream.stream_url():
+            stream_health.register()

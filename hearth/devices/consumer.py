@@ -38,7 +38,7 @@ from hearth.devices.models import Household
 
 log = logging.getLogger(__name__)
 
-DURABLE = "hearth-db"
+DURABLE = stream.DURABLE
 # What the database raises for a value it refuses (not a lost connection): Django's wrappers, and
 # the drivers' own classes, which the repository's raw cursors raise unwrapped.
 REFUSED: tuple[type[Exception], ...] = (
@@ -184,9 +184,9 @@ class Consumer:
         if self.after_commit is not None:
             self.after_commit(result)
         self.link.run(self._ack([m for m, _b in stored_msgs]), timeout=self.link.cfg.timeout + 5)
-        stream.counters.consumed_batches += len(stored_msgs)
-        stream.counters.consumed_events += result.events
-        stream.counters.stored_events += result.stored
+        stream.CONSUMED_EVENTS.inc(result.events)
+        stream.STORED_EVENTS.inc(result.stored)
+        stream.WITHHELD_EVENTS.inc(result.withheld)
         return result
 
     def _consent_at_write(
@@ -223,7 +223,7 @@ class Consumer:
         self.link.run(self._ack([msg]), timeout=self.link.cfg.timeout + 5)
         result.dead += 1
         result.reasons.append(reason)
-        stream.counters.dead_lettered += 1
+        stream.DEAD_LETTERS.inc()
         log.warning("telemetry stream: message dead-lettered: %s", reason)
 
     def _effects(self, batch: stream_format.StreamBatch) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from prometheus_client import Counter
 
 T = TypeVar("T")
 
@@ -82,25 +83,48 @@ def config() -> StreamConfig:
     )
 
 
+@dataclass(frozen=True)
+class StreamState:
+    messages: int  # kept in the stream (consumed or not, until max age)
+    pending: int  # not yet delivered to a consumer: the consumers' lag, in batches
+    unacked: int  # delivered, not yet acknowledged (being written, or by a dead consumer)
+    dead: int  # in the dead-letter stream
+
+
 class StreamUnavailable(Exception):
     """No acknowledgement from the stream: nothing is known to be stored."""
 
 
-@dataclass
-class Counters:
-    """This process's stream counters (read by the metrics endpoint and the tests)."""
+DURABLE = "hearth-db"  # the consumers' shared durable pull consumer
 
-    published_batches: int = 0
-    published_events: int = 0
-    duplicate_batches: int = 0
-    unavailable: int = 0
-    consumed_batches: int = 0
-    consumed_events: int = 0
-    stored_events: int = 0
-    dead_lettered: int = 0
-
-
-counters = Counters()
+# Counters (Prometheus; merged across processes under ``hearth serve``, hearth/core/metrics.py).
+PUBLISHED_EVENTS = Counter(
+    "hearth_telemetry_stream_published_events",
+    "Telemetry events appended to the stream by the HTTP edge (acknowledged by a PubAck).",
+)
+DUPLICATE_BATCHES = Counter(
+    "hearth_telemetry_stream_duplicate_batches",
+    "Batches the stream already had (same dedupe key): a device's retry.",
+)
+UNAVAILABLE = Counter(
+    "hearth_telemetry_stream_unavailable",
+    "Batches answered 503 because no PubAck came (stream down, reconnecting or slow).",
+)
+CONSUMED_EVENTS = Counter(
+    "hearth_telemetry_stream_consumed_events",
+    "Events the consumer wrote (new or already stored), after its commit.",
+)
+STORED_EVENTS = Counter(
+    "hearth_telemetry_stream_stored_events", "Events the consumer stored as new rows."
+)
+WITHHELD_EVENTS = Counter(
+    "hearth_telemetry_stream_withheld_events",
+    "Events dropped at write time: the household's tier no longer allows them.",
+)
+DEAD_LETTERS = Counter(
+    "hearth_telemetry_stream_dead_letters",
+    "Stream messages the consumer could not store, sent to the dead-letter subject.",
+)
 
 
 class StreamLink:
@@ -243,6 +267,31 @@ class StreamLink:
             task.cancel()
         await asyncio.gather(*rest, return_exceptions=True)
 
+    async def _state(self) -> StreamState:
+        from nats.js.errors import NotFoundError
+
+        info = await self.js.stream_info(self.cfg.name)
+        try:
+            consumer = await self.js.consumer_info(self.cfg.name, DURABLE)
+            pending, unacked = int(consumer.num_pending), int(consumer.num_ack_pending)
+        except NotFoundError:  # no consumer has run yet: everything is pending
+            pending, unacked = int(info.state.messages), 0
+        try:
+            dead = int((await self.js.stream_info(self.cfg.dead_stream)).state.messages)
+        except NotFoundError:
+            dead = 0
+        return StreamState(
+            messages=int(info.state.messages), pending=pending, unacked=unacked, dead=dead
+        )
+
+    def state(self) -> StreamState:
+        """The stream as the server has it now (StreamUnavailable if it cannot say)."""
+        self.ensure_streams()
+        try:
+            return self.run(self._state(), timeout=self.cfg.timeout + 0.5)
+        except Exception as exc:
+            raise StreamUnavailable(str(exc) or type(exc).__name__) from exc
+
     def close(self) -> None:
         self._drop()
         with contextlib.suppress(Exception):
@@ -279,9 +328,8 @@ def publish_batch(data: bytes, *, msg_id: str, events: int) -> None:
     try:
         duplicate = link().publish(data, msg_id=msg_id)
     except StreamUnavailable:
-        counters.unavailable += 1
+        UNAVAILABLE.inc()
         raise
-    counters.published_batches += 1
-    counters.published_events += events
+    PUBLISHED_EVENTS.inc(events)
     if duplicate:
-        counters.duplicate_batches += 1
+        DUPLICATE_BATCHES.inc()

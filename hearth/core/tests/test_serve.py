@@ -68,6 +68,32 @@ def test_the_process_set_is_read_from_the_environment() -> None:
     assert specs[1].argv == ("py", "-m", "hearth", "db_worker", "--queue-name", "*", "--no-reload")
 
 
+def test_telemetry_consumers_run_when_the_stream_is_configured() -> None:
+    command = "db_worker --queue-name * --no-reload"
+    assert serve.config_from_env({}, worker_command=command).telemetry_consumers == 0
+    on = serve.config_from_env(
+        {"HEARTH_TELEMETRY_STREAM": "nats://127.0.0.1:4222", "HEARTH_SCHEDULER": "0"},
+        worker_command=command,
+    )
+    assert on.telemetry_consumers == 1
+    two = serve.config_from_env(
+        {
+            "HEARTH_TELEMETRY_STREAM": "nats://127.0.0.1:4222",
+            "HEARTH_TELEMETRY_CONSUMERS": "2",
+            "HEARTH_SCHEDULER": "0",
+        },
+        worker_command=command,
+    )
+    specs = serve.child_specs(two, python="py", json_logs=False)
+    assert [s.name for s in specs] == [
+        "web",
+        "worker-1",
+        "telemetry-consumer-1",
+        "telemetry-consumer-2",
+    ]
+    assert specs[-1].argv == ("py", "-m", "hearth", "telemetry_consumer")
+
+
 def test_the_task_worker_command_is_pluggable_by_setting_or_environment() -> None:
     by_setting = serve.config_from_env({}, worker_command="rqworker default email")
     assert by_setting.worker_command == ("rqworker", "default", "email")

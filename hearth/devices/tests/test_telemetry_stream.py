@@ -9,6 +9,7 @@ Retry-After. (The consumer killed mid-batch and the NATS restart: test_telemetry
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -177,11 +178,11 @@ def test_a_malformed_message_goes_to_the_dead_letter_subject_and_the_stream_goes
     wrong["events"][0][1] = "no_such_type"
     link.publish(json.dumps(wrong).encode(), msg_id="bad-2")
     post_batch(client, token, [event("usage", "u2")])
-    before = stream.counters.dead_lettered
+    before = stream.DEAD_LETTERS._value.get()
 
     result = drain(stream_on, batch=2)
     assert (result.events, result.stored, result.dead) == (2, 2, 2)
-    assert stream.counters.dead_lettered - before == 2
+    assert stream.DEAD_LETTERS._value.get() - before == 2  # the metric
     assert sorted(
         TelemetryEvent.objects.filter(household_id=hid).values_list("client_event_id", flat=True)
     ) == ["u1", "u2"]
@@ -300,3 +301,62 @@ def test_a_stream_lost_by_the_server_is_set_up_again_by_the_next_publish(
     again = post_batch(client, token, [event("usage", "u2")])
     assert again.status_code == 200 and again.json()["queued"] == 1
     assert messages_in(stream_on.url, stream_on.name) == 1
+
+
+@pytest.fixture
+def stream_probes() -> Iterator[None]:
+    """/readyz and /metrics as a process started with HEARTH_TELEMETRY_STREAM set has them."""
+    from hearth.devices import stream_health
+
+    stream_health.register()
+    try:
+        yield
+    finally:
+        stream_health.unregister()
+
+
+def test_readiness_fails_naming_the_stream_when_its_server_does_not_answer(
+    client: Client, settings: Any, stream_probes: None
+) -> None:
+    settings.HEARTH_TELEMETRY_STREAM = f"nats://127.0.0.1:{free_port()}"
+    settings.HEARTH_TELEMETRY_STREAM_TIMEOUT = 1
+    stream.close_links()
+    try:
+        response = client.get("/readyz")
+    finally:
+        stream.close_links()
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["telemetry_stream"]
+    assert response.json()["checks"]["database"] == "ok"
+
+
+def test_readiness_and_metrics_show_the_stream_its_lag_and_its_dead_letters(
+    client: Client, stream_on: stream.StreamConfig, stream_probes: None
+) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["telemetry_stream"] == "ok"
+
+    _hid, token = opted_in(client)
+    for cid in ("u1", "u2"):
+        post_batch(client, token, [event("usage", cid)])
+    stream.link(stream_on).publish(b"{}", msg_id="bad-1")
+
+    def gauges() -> dict[str, float]:
+        text = client.get("/metrics").content.decode()
+        return {
+            line.split()[0]: float(line.split()[1])
+            for line in text.splitlines()
+            if line.startswith("hearth_telemetry_stream_") and "{" not in line
+        }
+
+    before = gauges()
+    assert before["hearth_telemetry_stream_up"] == 1
+    assert before["hearth_telemetry_stream_pending_batches"] == 3  # no consumer yet: the lag
+    assert before["hearth_telemetry_stream_dead_letters"] == 0
+    drain(stream_on)
+    after = gauges()
+    assert after["hearth_telemetry_stream_pending_batches"] == 0
+    assert after["hearth_telemetry_stream_unacked_batches"] == 0
+    assert after["hearth_telemetry_stream_dead_letters"] == 1
+    assert after["hearth_telemetry_stream_dead_letters_total"] >= 1  # this process's counter
+    assert after["hearth_telemetry_stream_published_events_total"] >= 2
