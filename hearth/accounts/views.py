@@ -29,7 +29,7 @@ from hearth.accounts import auth, forms, second_factor, selectors, services
 from hearth.accounts.models import Address, User
 from hearth.core import clock
 from hearth.core.errors import DomainError
-from hearth.core.languages import choose_language, remember_language
+from hearth.core.languages import choose_language, remember_language, supported_language
 from hearth.devices import selectors as devices_selectors
 from hearth.privacy import inventory
 from hearth.privacy import selectors as privacy_selectors
@@ -124,8 +124,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if privacy_selectors.pending_acknowledgements(user=user, at=clock.now()):
             # PP-21: a material policy change is acknowledged at the next sign-in.
             query = urlencode({"next": target})
-            return HttpResponseRedirect(f"{reverse('privacy:acknowledge')}?{query}")
-        return HttpResponseRedirect(target)
+            target = f"{reverse('privacy:acknowledge')}?{query}"
+        response = HttpResponseRedirect(target)
+        if supported_language(getattr(user, "language", "")):
+            # Issue #16: the site speaks the language the customer chose, on any device.
+            remember_language(response, user.language)
+        return response
     status = 429 if any(e.code == "throttled" for e in form.non_field_errors().as_data()) else 200
     return render(
         request,

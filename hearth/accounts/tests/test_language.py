@@ -146,3 +146,27 @@ def test_my_stuff_refuses_an_unsupported_language_beside_the_field(frozen_now) -
     assert 'id="id_language_errors"' in refused.content.decode()
     customer.refresh_from_db()
     assert customer.language == "en"
+
+
+def test_signing_in_brings_back_the_language_the_customer_chose(frozen_now) -> None:
+    load_policies()
+    with translation.override("fr-ca"):
+        customer = make_customer()
+    customer.email_verified_at = T0
+    customer.save(update_fields=["email_verified_at"])
+    client = Client()  # a new device, an English browser
+    signed_in = client.post(
+        "/sign-in/", {"email": "ada@example.com", "password": PASSWORD, "next": "/basket/"}
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.cookies["django_language"].value == "fr-ca"
+    assert '<html lang="fr-ca">' in client.get("/basket/").content.decode()
+
+
+def test_signing_in_to_an_account_without_a_stored_language_changes_nothing(frozen_now) -> None:
+    load_policies()
+    customer = make_customer()
+    User.objects.filter(pk=customer.pk).update(language="")
+    signed_in = Client().post("/sign-in/", {"email": "ada@example.com", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert "django_language" not in signed_in.cookies
