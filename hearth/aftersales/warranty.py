@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hearth.aftersales import rules
@@ -41,6 +43,7 @@ from hearth.core import audit
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
+from hearth.core.l10n import human_date, money
 from hearth.core.money import Money
 from hearth.payments.rules import AuthorisationStatus
 
@@ -139,19 +142,41 @@ def _site() -> str:
     return str(getattr(settings, "HEARTH_SITE_URL", "")).rstrip("/")
 
 
-def _email(rma: Rma, *, step: str, subject: str, body: str, at: dt.datetime) -> None:
-    """Queue the customer's email of one step (once per RMA and step)."""
+def _email(
+    rma: Rma,
+    *,
+    step: str,
+    subject: Callable[[], str],
+    body: Callable[[], str],
+    at: dt.datetime,
+) -> None:
+    """Queue the customer's email of one step (once per RMA and step). ``subject`` and ``body``
+    are called in the customer's language (the RMA's, issue #16), not the care agent's page."""
+    from hearth.aftersales.services import rma_language
     from hearth.comms.services import queue_email
 
     link = _site() + customer_link(rma)
-    footer = _("See this claim and answer any offer: %(link)s") % {"link": link}
+    language = rma_language(rma)
+    with translation.override(language):
+        subject_text = subject()
+        body_text = body()
+        footer = _("See this claim and answer any offer: %(link)s") % {"link": link}
     queue_email(
         key=f"rma:{rma.number}:warranty:{step}",
         to=[rma.email],
-        subject=subject,
-        body=f"{body}\n\n{footer}\n",
+        subject=subject_text,
+        body=f"{body_text}\n\n{footer}\n",
         at=at,
+        language=language,
     )
+
+
+def _offer(quote: WarrantyQuote) -> str:
+    """The two paid options of a quote, in the active language's formats."""
+    return _("Paid repair: %(repair)s. Discounted replacement: %(replacement)s (tax included).") % {
+        "repair": money(quote.repair_total),
+        "replacement": money(quote.replacement_total),
+    }
 
 
 def _province(rma: Rma) -> str:
@@ -367,8 +392,10 @@ def decide_after_inspection(
                 locked,
                 step="covered",
                 at=at,
-                subject=_("Your warranty claim %(rma)s is covered") % {"rma": locked.number},
-                body=_(
+                subject=lambda: (
+                    _("Your warranty claim %(rma)s is covered") % {"rma": locked.number}
+                ),
+                body=lambda: _(
                     "We inspected your product: the claim is covered by the warranty. We "
                     "will repair or replace it free of charge and tell you when it ships."
                 ),
@@ -435,12 +462,7 @@ def _offer_quote(rma: Rma, *, why: str, actor: Actor | None, at: dt.datetime) ->
         obj=quote,
         fields=["repair_total", "replacement_total", "state"],
     )
-    offer = _(
-        "Paid repair: %(repair)s. Discounted replacement: %(replacement)s (tax included)."
-    ) % {
-        "repair": f"${quote.repair_total:.2f}",
-        "replacement": f"${quote.replacement_total:.2f}",
-    }
+    offer = _offer(quote)
     _move(
         rma,
         rules.RmaEventKind.QUOTE,
@@ -452,14 +474,18 @@ def _offer_quote(rma: Rma, *, why: str, actor: Actor | None, at: dt.datetime) ->
         rma,
         step="quote",
         at=at,
-        subject=_("Your warranty claim %(rma)s: not covered, and what we can offer")
-        % {"rma": rma.number},
-        body=_(
-            "We inspected your product. The claim is not covered by the warranty: %(why)s\n\n"
-            "We can offer you instead:\n%(offer)s\n\nAccept one (you pay by card) or decline "
-            "(we send your product back) from the link below."
-        )
-        % {"why": why, "offer": offer},
+        subject=lambda: (
+            _("Your warranty claim %(rma)s: not covered, and what we can offer")
+            % {"rma": rma.number}
+        ),
+        body=lambda: (
+            _(
+                "We inspected your product. The claim is not covered by the warranty: %(why)s\n\n"
+                "We can offer you instead:\n%(offer)s\n\nAccept one (you pay by card) or decline "
+                "(we send your product back) from the link below."
+            )
+            % {"why": why, "offer": _offer(quote)}
+        ),
     )
     return quote
 
@@ -597,9 +623,10 @@ def resolve_covered(
                 locked,
                 step="repair",
                 at=at,
-                subject=_("Your product from claim %(rma)s is being repaired")
-                % {"rma": locked.number},
-                body=_(
+                subject=lambda: (
+                    _("Your product from claim %(rma)s is being repaired") % {"rma": locked.number}
+                ),
+                body=lambda: _(
                     "Your claim is covered: we are repairing your product free of charge and "
                     "will send it back to you. Its warranty end date does not change."
                 ),
@@ -620,12 +647,16 @@ def resolve_covered(
                 locked,
                 step="replacement",
                 at=at,
-                subject=_("A replacement for claim %(rma)s is on its way") % {"rma": locked.number},
-                body=_(
-                    "Your claim is covered: we are sending you a replacement free of charge "
-                    "(order %(order)s). It keeps your original warranty end date."
-                )
-                % {"order": replacement.order.number},
+                subject=lambda: (
+                    _("A replacement for claim %(rma)s is on its way") % {"rma": locked.number}
+                ),
+                body=lambda: (
+                    _(
+                        "Your claim is covered: we are sending you a replacement free of charge "
+                        "(order %(order)s). It keeps your original warranty end date."
+                    )
+                    % {"order": replacement.order.number}
+                ),
             )
         decision.save(update_fields=["resolution", "resolved_at", "resolved_by", "send_back_due"])
         audit.record(
@@ -710,10 +741,13 @@ def send_back(*, rma: Rma, actor: Actor | None, at: dt.datetime) -> WarrantyDeci
             locked,
             step="sent_back",
             at=at,
-            subject=_("Your product from claim %(rma)s is on its way back")
-            % {"rma": locked.number},
-            body=_("We sent your product back with %(carrier)s. Tracking number: %(code)s.")
-            % {"carrier": chosen.name, "code": label.tracking_code},
+            subject=lambda: (
+                _("Your product from claim %(rma)s is on its way back") % {"rma": locked.number}
+            ),
+            body=lambda: (
+                _("We sent your product back with %(carrier)s. Tracking number: %(code)s.")
+                % {"carrier": chosen.name, "code": label.tracking_code}
+            ),
         )
         return decision
 
@@ -833,14 +867,13 @@ def _settle_quote(
             obj=quote,
             fields=["state", "option", "payment_id", "answered_at"],
         )
-        paid = f"${amount:.2f}"
         _move(
             locked,
             rules.RmaEventKind.ACCEPT,
             actor=actor,
             at=at,
             note=_("Offer accepted: %(option)s, %(amount)s paid by card.")
-            % {"option": QuoteOption(chosen.value).label, "amount": paid},
+            % {"option": QuoteOption(chosen.value).label, "amount": money(amount)},
         )
         decision = WarrantyDecision.objects.select_for_update().get(rma=locked)
         decision.resolution = wr.resolution_of(chosen).value
@@ -877,12 +910,14 @@ def _settle_quote(
             locked,
             step="accepted",
             at=at,
-            subject=_("Thank you: your payment for claim %(rma)s") % {"rma": locked.number},
-            body=_(
-                "You accepted the %(option)s and paid %(amount)s. We will tell you when it "
-                "ships. Its warranty end date does not change."
-            )
-            % {"option": QuoteOption(chosen.value).label, "amount": paid},
+            subject=lambda: _("Thank you: your payment for claim %(rma)s") % {"rma": locked.number},
+            body=lambda: (
+                _(
+                    "You accepted the %(option)s and paid %(amount)s. We will tell you when it "
+                    "ships. Its warranty end date does not change."
+                )
+                % {"option": QuoteOption(chosen.value).label, "amount": money(amount)}
+            ),
         )
         return quote
 
@@ -913,8 +948,12 @@ def decline_quote(*, rma: Rma, actor: Actor | None, at: dt.datetime) -> Warranty
             locked,
             step="declined",
             at=at,
-            subject=_("Claim %(rma)s: we will send your product back") % {"rma": locked.number},
-            body=_("You declined our offer. Nothing is charged; we are sending your product back."),
+            subject=lambda: (
+                _("Claim %(rma)s: we will send your product back") % {"rma": locked.number}
+            ),
+            body=lambda: _(
+                "You declined our offer. Nothing is charged; we are sending your product back."
+            ),
         )
         return quote
 
@@ -1030,19 +1069,25 @@ def _start_advance(
             locked,
             step="advance",
             at=at,
-            subject=_("Your advance replacement for claim %(rma)s") % {"rma": locked.number},
-            body=_(
-                "We are sending you a replacement now; it ships by %(date)s. We authorised "
-                "%(amount)s on your card and charge nothing if your original arrives by "
-                "%(deadline)s and is covered by the warranty. If it does not arrive in time, "
-                "or is not covered, we charge the then-current standard price (at most the "
-                "amount authorised)."
-            )
-            % {
-                "date": ship_by.isoformat(),
-                "amount": held,
-                "deadline": locked.arrival_deadline.isoformat() if locked.arrival_deadline else "-",
-            },
+            subject=lambda: (
+                _("Your advance replacement for claim %(rma)s") % {"rma": locked.number}
+            ),
+            body=lambda: (
+                _(
+                    "We are sending you a replacement now; it ships by %(date)s. We authorised "
+                    "%(amount)s on your card and charge nothing if your original arrives by "
+                    "%(deadline)s and is covered by the warranty. If it does not arrive in time, "
+                    "or is not covered, we charge the then-current standard price (at most the "
+                    "amount authorised)."
+                )
+                % {
+                    "date": human_date(ship_by),
+                    "amount": money(amount),
+                    "deadline": human_date(locked.arrival_deadline)
+                    if locked.arrival_deadline
+                    else "-",
+                }
+            ),
         )
         return advance
 
@@ -1078,8 +1123,8 @@ def _release_advance(
         rma,
         step="advance_released",
         at=at,
-        subject=_("Claim %(rma)s: nothing to pay") % {"rma": rma.number},
-        body=_(
+        subject=lambda: _("Claim %(rma)s: nothing to pay") % {"rma": rma.number},
+        body=lambda: _(
             "Your original product arrived and is covered by the warranty. We released the "
             "authorisation on your card: nothing is charged. Keep the replacement."
         ),
@@ -1165,12 +1210,14 @@ def _charge_advance(
         rma,
         step="advance_charged",
         at=at,
-        subject=_("Claim %(rma)s: the replacement is charged") % {"rma": rma.number},
-        body=_(
-            "%(why)s As agreed when we sent the replacement in advance, we charged its "
-            "standard price, %(amount)s, to your card."
-        )
-        % {"why": why, "amount": charged},
+        subject=lambda: _("Claim %(rma)s: the replacement is charged") % {"rma": rma.number},
+        body=lambda: (
+            _(
+                "%(why)s As agreed when we sent the replacement in advance, we charged its "
+                "standard price, %(amount)s, to your card."
+            )
+            % {"why": why, "amount": money(plan.charge)}
+        ),
     )
     return advance
 
