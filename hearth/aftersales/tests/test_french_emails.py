@@ -56,3 +56,21 @@ def test_a_french_customers_warranty_emails_and_return_label_are_french(catalogu
     text = "\n".join(page.extract_text() for page in label.pages).replace("\u00a0", " ")
     assert "DESTINATAIRE :" in text and "RETOUR PRÉPAYÉ" in text
     assert "TO:" not in text
+
+
+@pytest.mark.promise("TOS-13")
+def test_a_french_orders_shipping_email_and_label_are_french(catalogue: None) -> None:
+    from hearth.fulfilment.models import Shipment
+
+    order = _french_order()
+    with translation.override("en"):  # the warehouse works in English
+        ship_unit("EO-ONE-CHR", "EO1C26000992", order=order)
+    [mail] = [m for m in OutboundMessage.objects.all() if "expédiée" in m.subject]
+    assert mail.subject == f"Votre commande {order.number} a été expédiée"
+    body = mail.body.replace("\u00a0", " ")
+    assert "Livraison prévue au plus tard le" in body
+    assert re.search(r"le \d{1,2} \w+ 20\d\d\.", body), body  # "le 4 novembre 2026."
+    shipment = Shipment.objects.get(order=order)
+    label = PdfReader(io.BytesIO(bytes(shipment.label_pdf)))
+    text = "\n".join(page.extract_text() for page in label.pages).replace("\u00a0", " ")
+    assert "DESTINATAIRE :" in text and "EXPÉDITION" in text
