@@ -242,6 +242,22 @@ def test_checkout_with_its_errors_and_my_stuff_have_no_serious_axe_violations(
             page.locator("main form[method=post] button[type=submit]").first.click()
             axe.scan("payment provider: card page submitted empty")
             _expect_field_errors(page)
+            # The one-step-per-page forms stay reachable (back links, a changed address).
+            for path, name in [
+                ("/checkout/contact/", "checkout: contact step"),
+                ("/checkout/delivery/", "checkout: delivery step"),
+                ("/checkout/address/", "checkout: address step"),
+            ]:
+                page.goto(path)
+                assert page.url.endswith(path), page.url
+                axe.scan(name)
+            page.fill("#id_postal_code", "H0H")
+            _submit(page)
+            axe.scan("checkout: address step with a bad postal code")
+            _expect_field_errors(page)
+            page.goto("/checkout/payment/")
+            page.check("input[name=payment_method][value=card]")
+            _submit(page)
             _pay(page, DECLINE_FUNDS)
             page.wait_for_url("**/checkout/review/")
             axe.scan("checkout: review")
