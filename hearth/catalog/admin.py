@@ -15,15 +15,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hearth.catalog import services
-from hearth.catalog.models import Product, Variant
+from hearth.catalog import selectors, services
+from hearth.catalog.models import Product, ProductImage, Specification, Variant
 from hearth.core import clock
 
 
@@ -50,6 +50,7 @@ class VariantForm(forms.ModelForm):
             "product",
             "sku",
             "colour",
+            "colour_fr",
             "price",
             "low_stock_threshold",
             "availability",
@@ -85,6 +86,7 @@ class VariantInline(StockReadOnly, admin.TabularInline):
     fields = (
         "sku",
         "colour",
+        "colour_fr",
         "price",
         "current_stock",
         "low_stock_threshold",
@@ -94,14 +96,55 @@ class VariantInline(StockReadOnly, admin.TabularInline):
     readonly_fields = ("current_stock",)
 
 
+class SpecificationInline(admin.TabularInline):
+    model = Specification
+    extra = 0
+    fields = ("position", "label", "label_fr", "value", "value_fr")
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ("position", "image", "alt", "alt_fr")
+
+
+class FrenchMissingFilter(admin.SimpleListFilter):
+    """Products whose French is incomplete: the storefront shows their English to French readers."""
+
+    title = _("French text")
+    parameter_name = "french"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("missing", _("French missing")), ("complete", _("French complete"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> QuerySet[Product]:
+        if self.value() == "missing":
+            return queryset.filter(selectors.french_missing())
+        if self.value() == "complete":
+            return queryset.exclude(selectors.french_missing())
+        return queryset
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "category", "is_active", "is_featured", "position")
-    list_filter = ("category", "is_active", "is_featured")
+    list_display = ("name", "category", "is_active", "is_featured", "position", "french_missing")
+    list_filter = (FrenchMissingFilter, "category", "is_active", "is_featured")
     list_editable = ("is_active", "is_featured", "position")
-    search_fields = ("name", "slug", "variants__sku")
+    search_fields = ("name", "name_fr", "slug", "variants__sku")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (VariantInline,)
+    inlines = (VariantInline, SpecificationInline, ProductImageInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        missing = Case(
+            When(selectors.french_missing(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        return super().get_queryset(request).annotate(french_is_missing=missing)
+
+    @admin.display(description=_("French missing"), boolean=True, ordering="french_is_missing")
+    def french_missing(self, product: Product) -> bool:
+        return bool(getattr(product, "french_is_missing", False))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
@@ -127,6 +170,7 @@ class VariantAdmin(StockReadOnly, admin.ModelAdmin):
         "product",
         "sku",
         "colour",
+        "colour_fr",
         "price",
         "current_stock",
         "low_stock_threshold",

@@ -37,11 +37,27 @@ class VariantEntry:
     stock: int
     availability: Availability
     expected_ship_in_days: int | None
+    colour_fr: str = ""
 
     def expected_ship_date(self, today: dt.date) -> dt.date | None:
         if self.expected_ship_in_days is None:
             return None
         return today + dt.timedelta(days=self.expected_ship_in_days)
+
+
+@dataclass(frozen=True)
+class SpecificationEntry:
+    label: str
+    label_fr: str
+    value: str
+    value_fr: str
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    image: str
+    alt: str
+    alt_fr: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,62 @@ class ProductEntry:
     position: int
     source: str
     variants: tuple[VariantEntry, ...]
+    name_fr: str = ""
+    summary_fr: str = ""
+    description_fr: str = ""
+    specifications: tuple[SpecificationEntry, ...] = ()
+    gallery: tuple[ImageEntry, ...] = ()
+
+
+def _text(raw: dict[str, Any], key: str, where: str) -> str:
+    """An optional text (French ones are optional in the data: the English shows instead)."""
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise CatalogueDataError(f"{where}: {key} must be a string")
+    return value.strip()
+
+
+def _required(raw: dict[str, Any], key: str, where: str) -> str:
+    value = _text(raw, key, where)
+    if not value:
+        raise CatalogueDataError(f"{where}: needs {key}")
+    return value
+
+
+def _specifications(slug: str, raw: Any) -> tuple[SpecificationEntry, ...]:
+    if not isinstance(raw, list):
+        raise CatalogueDataError(f"{slug}: specifications must be a list of tables")
+    rows = []
+    for row in raw:
+        if not isinstance(row, dict) or set(row) - {"label", "label_fr", "value", "value_fr"}:
+            raise CatalogueDataError(f"{slug}: a specification has label(_fr) and value(_fr)")
+        rows.append(
+            SpecificationEntry(
+                label=_required(row, "label", slug),
+                label_fr=_text(row, "label_fr", slug),
+                value=_required(row, "value", slug),
+                value_fr=_text(row, "value_fr", slug),
+            )
+        )
+    return tuple(rows)
+
+
+def _gallery(slug: str, raw: Any, static_dir: Path) -> tuple[ImageEntry, ...]:
+    if not isinstance(raw, list):
+        raise CatalogueDataError(f"{slug}: gallery must be a list of tables")
+    images = []
+    for row in raw:
+        if not isinstance(row, dict) or set(row) - {"image", "alt", "alt_fr"}:
+            raise CatalogueDataError(f"{slug}: a gallery image has image, alt and alt_fr")
+        image = _required(row, "image", slug)
+        if not _IMAGE.match(image) or not (static_dir / image).is_file():
+            raise CatalogueDataError(f"{slug}: no image file {image!r}")
+        images.append(
+            ImageEntry(
+                image=image, alt=_required(row, "alt", slug), alt_fr=_text(row, "alt_fr", slug)
+            )
+        )
+    return tuple(images)
 
 
 def _variant(slug: str, raw: Any) -> VariantEntry:
@@ -93,6 +165,7 @@ def _variant(slug: str, raw: Any) -> VariantEntry:
     unknown = set(raw) - {
         "sku",
         "colour",
+        "colour_fr",
         "price",
         "stock",
         "availability",
@@ -100,7 +173,8 @@ def _variant(slug: str, raw: Any) -> VariantEntry:
     }
     if unknown:
         raise CatalogueDataError(f"{sku}: unknown keys {sorted(unknown)}")
-    return VariantEntry(sku, colour, price, stock, availability, days)
+    colour_fr = _text(raw, "colour_fr", sku)
+    return VariantEntry(sku, colour, price, stock, availability, days, colour_fr)
 
 
 def parse_catalogue(data: dict[str, Any], *, static_dir: Path = STATIC_DIR) -> list[ProductEntry]:
@@ -142,6 +216,11 @@ def parse_catalogue(data: dict[str, Any], *, static_dir: Path = STATIC_DIR) -> l
                 position=int(raw.get("position", 100)),
                 source=raw["source"],
                 variants=variants,
+                name_fr=_text(raw, "name_fr", slug),
+                summary_fr=_text(raw, "summary_fr", slug),
+                description_fr=_text(raw, "description_fr", slug),
+                specifications=_specifications(slug, raw.get("specifications", [])),
+                gallery=_gallery(slug, raw.get("gallery", []), static_dir),
             )
         )
     return products

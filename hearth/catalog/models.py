@@ -1,4 +1,9 @@
-"""Catalogue tables: products and their sellable variants (SKUs). Prices are before tax (TOS-1)."""
+"""Catalogue tables: products and their sellable variants (SKUs). Prices are before tax (TOS-1).
+
+Product content is bilingual: each text a customer reads has an English column (the original,
+required) and a French one (``*_fr``, blank when not written yet). The ``display_*`` properties
+give the text in the active language, the English when the French is missing (ADR 0006).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hearth.catalog import rules
@@ -32,12 +38,19 @@ class Availability(models.TextChoices):
     BACKORDER = rules.Availability.BACKORDER.value, _("Backorder")
 
 
+def _shown(english: str, french: str) -> str:
+    return rules.in_language(english=english, french=french, language=get_language())
+
+
 class Product(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_fr = models.CharField(_("name in French"), max_length=120, blank=True, default="")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     summary = models.CharField(_("summary"), max_length=200)
+    summary_fr = models.CharField(_("summary in French"), max_length=200, blank=True, default="")
     description = models.TextField(_("description"), blank=True)
+    description_fr = models.TextField(_("description in French"), blank=True, default="")
     image = models.CharField(
         _("image"),
         max_length=200,
@@ -55,6 +68,22 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return _shown(self.name, self.name_fr)
+
+    @property
+    def display_summary(self) -> str:
+        return _shown(self.summary, self.summary_fr)
+
+    @property
+    def display_description(self) -> str:
+        return _shown(self.description, self.description_fr)
+
+    @property
+    def display_colours(self) -> list[str]:
+        return [v.display_colour for v in self.variants.all()]
 
     @property
     def from_price(self) -> Decimal | None:
@@ -78,6 +107,7 @@ class Variant(models.Model):
         validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9-]*$", _("Upper-case letters, digits, -."))],
     )
     colour = models.CharField(_("colour"), max_length=40)
+    colour_fr = models.CharField(_("colour in French"), max_length=40, blank=True, default="")
     price = models.DecimalField(
         _("price before tax"),
         max_digits=10,
@@ -134,9 +164,72 @@ class Variant(models.Model):
             raise ValidationError({"stock_on_hand": _("Stock on hand cannot be negative.")})
 
     @property
+    def display_colour(self) -> str:
+        return _shown(self.colour, self.colour_fr)
+
+    @property
     def stock_state(self) -> rules.StockState:
         return rules.stock_state(self.availability, self.stock_on_hand)
 
     @property
     def is_purchasable(self) -> bool:
         return rules.is_purchasable(self.availability, self.stock_on_hand)
+
+
+class Specification(models.Model):
+    """One row of a product's specification table (label and value, in English and French)."""
+
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="specifications",
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    label = models.CharField(_("label"), max_length=80)
+    label_fr = models.CharField(_("label in French"), max_length=80, blank=True, default="")
+    value = models.CharField(_("value"), max_length=200)
+    value_fr = models.CharField(_("value in French"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("specification")
+        verbose_name_plural = _("specifications")
+        ordering = ("product", "position", "id")
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"
+
+    @property
+    def display_label(self) -> str:
+        return _shown(self.label, self.label_fr)
+
+    @property
+    def display_value(self) -> str:
+        return _shown(self.value, self.value_fr)
+
+
+class ProductImage(models.Model):
+    """One picture of a product's gallery: a static file and its text alternative in both
+    languages."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="images"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    image = models.CharField(_("image"), max_length=200, validators=[IMAGE_PATH])
+    alt = models.CharField(_("text alternative"), max_length=200)
+    alt_fr = models.CharField(
+        _("text alternative in French"), max_length=200, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+        ordering = ("product", "position", "id")
+
+    def __str__(self) -> str:
+        return self.image
+
+    @property
+    def display_alt(self) -> str:
+        return _shown(self.alt, self.alt_fr)

@@ -136,3 +136,40 @@ def parse_serial_formats(data: dict[str, Any]) -> dict[str, SerialFormat]:
 def skus_of_serial(serial: str, formats: Iterable[SerialFormat]) -> list[str]:
     """The SKUs whose serial format ``serial`` matches (normally one or none)."""
     return sorted(f.sku for f in formats if f.matches(serial))
+
+
+# --- Bilingual content and search terms -------------------------------------------------------
+
+
+def in_language(*, english: str, french: str, language: str | None) -> str:
+    """The French text when ``language`` is French and the French is written, else the English:
+    a product whose French is missing shows its English, never an empty text."""
+    if language and language.lower().startswith("fr") and french.strip():
+        return french
+    return english
+
+
+_SEARCH_TERM = re.compile(r"[^\W_]+")
+MAX_SEARCH_TERMS = 8
+MAX_TERM_LENGTH = 40
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a shopper's search, lower-cased: runs of letters and digits only, so that no
+    operator, quote or bracket of a full-text query language (FTS5's ``"`` ``*`` ``NEAR``
+    ``AND`` ``-`` ``(``, PostgreSQL's ``&`` ``|`` ``!`` ``:``) ever reaches the engine as syntax.
+    Upper-case operator words (``AND``, ``NEAR``) become plain lower-case words. At most
+    :data:`MAX_SEARCH_TERMS` words of at most :data:`MAX_TERM_LENGTH` characters."""
+    words = _SEARCH_TERM.findall(text.casefold())
+    return [w[:MAX_TERM_LENGTH] for w in words[:MAX_SEARCH_TERMS]]
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An SQLite FTS5 MATCH expression: every term, as a quoted string, as a prefix (``"sub"*``),
+    all required. The terms hold letters and digits only (:func:`search_terms`)."""
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+def tsquery(terms: list[str]) -> str:
+    """A PostgreSQL ``to_tsquery`` text: every term as a prefix (``sub:*``), all required."""
+    return " & ".join(f"{term}:*" for term in terms)

@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from hearth.catalog import rules, search
 from hearth.catalog.errors import CatalogErrorCode
-from hearth.catalog.models import Availability, Product, Variant
+from hearth.catalog.models import Availability, Product, ProductImage, Specification, Variant
 from hearth.catalog.rules import SerialFormat, parse_serial_formats
 from hearth.core.errors import DomainError
 
@@ -70,13 +72,14 @@ def colours_on_sale() -> list[str]:
 
 
 def product_by_slug(slug: str) -> Product:
-    """A product on sale, with its variants prefetched (cheapest first).
+    """A product on sale, with its variants (cheapest first), specifications and gallery images
+    prefetched: four queries whatever the size of the catalogue.
 
     Raises DomainError ``unknown_product`` (status 404, field ``slug``) when there is none.
     """
     product = (
         Product.objects.filter(slug=slug, is_active=True)
-        .prefetch_related(_variants_in_order())
+        .prefetch_related(_variants_in_order(), "specifications", "images")
         .first()
     )
     if product is None:
@@ -136,3 +139,44 @@ def serial_format(sku: str) -> SerialFormat | None:
 def variant_exists(sku: str) -> bool:
     """Whether a variant has this SKU (on sale or not: the warehouse still holds its stock)."""
     return Variant.objects.filter(sku=sku).exists()
+
+
+SEARCH_LIMIT = 48
+
+
+def search_products(text: str, *, limit: int = SEARCH_LIMIT) -> list[Product]:
+    """Products on sale matching every word of ``text`` (each word as the start of a word, in
+    English or in French, accents ignored), best first: a match in the name ranks before one in
+    the summary, before one in the description. Any string is safe: only its letters and digits
+    are searched (``rules.search_terms``). Variants prefetched: at most three queries."""
+    ids = search.ranked_product_ids(connection, rules.search_terms(text), limit=limit)
+    if not ids:
+        return []
+    found = Product.objects.filter(pk__in=ids, is_active=True).prefetch_related(
+        _variants_in_order()
+    )
+    by_id = {p.pk: p for p in found}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def french_missing() -> Q:
+    """Products a French-reading customer sees partly in English: a name, summary or description,
+    a colour, a specification or an image's text alternative written in English without its
+    French. A filter for the back office (one query with the product list)."""
+
+    def blank(field: str) -> Q:
+        return Q(**{field: ""})
+
+    variant_gap = Variant.objects.filter(product=OuterRef("pk"), colour_fr="")
+    spec_gap = Specification.objects.filter(product=OuterRef("pk")).filter(
+        blank("label_fr") | blank("value_fr")
+    )
+    image_gap = ProductImage.objects.filter(product=OuterRef("pk"), alt_fr="")
+    return (
+        blank("name_fr")
+        | blank("summary_fr")
+        | (~blank("description") & blank("description_fr"))
+        | Q(Exists(variant_gap))
+        | Q(Exists(spec_gap))
+        | Q(Exists(image_gap))
+    )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from hearth.catalog import rules
 from hearth.catalog.demo import ProductEntry
 from hearth.catalog.errors import CatalogErrorCode
-from hearth.catalog.models import Availability, Product, Variant
+from hearth.catalog.models import Availability, Product, ProductImage, Specification, Variant
 from hearth.core import audit
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.errors import DomainError
@@ -248,11 +248,19 @@ def load_catalogue(
 
     Existing rows are left as staff edited them (prices, stock, dates) unless ``reset``, which puts
     every listed field back to the data. Expected ship dates are ``today`` + the entry's days.
+    French texts still empty are filled from the data (a catalogue loaded before they existed gets
+    them), and a product without specifications or gallery images gets the data's.
     """
     counts = {"pc": 0, "vc": 0, "pu": 0, "vu": 0}
     with transaction.atomic():
         for entry in entries:
+            french = {
+                "name_fr": entry.name_fr,
+                "summary_fr": entry.summary_fr,
+                "description_fr": entry.description_fr,
+            }
             product_fields = {
+                **french,
                 "name": entry.name,
                 "category": entry.category,
                 "summary": entry.summary,
@@ -267,10 +275,15 @@ def load_catalogue(
             counts["pc" if created else "pu"] += int(created or reset)
             if reset and not created:
                 Product.objects.filter(pk=product.pk).update(is_active=True, **product_fields)
+            elif not created:
+                for field, text in french.items():
+                    Product.objects.filter(pk=product.pk, **{field: ""}).update(**{field: text})
+            _load_content(product, entry, reset=reset)
             for item in entry.variants:
                 variant_fields = {
                     "product": product,
                     "colour": item.colour,
+                    "colour_fr": item.colour_fr,
                     "price": item.price,
                     "stock_on_hand": item.stock,
                     "availability": item.availability.value,
@@ -282,4 +295,39 @@ def load_catalogue(
                 counts["vc" if v_created else "vu"] += int(v_created or reset)
                 if reset and not v_created:
                     Variant.objects.filter(sku=item.sku).update(**variant_fields)
+                elif not v_created:
+                    Variant.objects.filter(sku=item.sku, colour_fr="").update(
+                        colour_fr=item.colour_fr
+                    )
     return LoadResult(counts["pc"], counts["vc"], counts["pu"], counts["vu"])
+
+
+def _load_content(product: Product, entry: ProductEntry, *, reset: bool) -> None:
+    """The entry's specification rows and gallery images, where the product has none (or all of
+    them again with ``reset``)."""
+    if reset:
+        product.specifications.all().delete()
+        product.images.all().delete()
+    if not product.specifications.exists():
+        Specification.objects.bulk_create(
+            Specification(
+                product=product,
+                position=10 * (n + 1),
+                label=row.label,
+                label_fr=row.label_fr,
+                value=row.value,
+                value_fr=row.value_fr,
+            )
+            for n, row in enumerate(entry.specifications)
+        )
+    if not product.images.exists():
+        ProductImage.objects.bulk_create(
+            ProductImage(
+                product=product,
+                position=10 * (n + 1),
+                image=image.image,
+                alt=image.alt,
+                alt_fr=image.alt_fr,
+            )
+            for n, image in enumerate(entry.gallery)
+        )

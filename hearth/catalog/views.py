@@ -12,6 +12,7 @@ from hearth.catalog.forms import CatalogueFilterForm
 from hearth.core.errors import DomainError
 
 PAGE_SIZE = 24
+SEARCH_MAX_LENGTH = 200
 
 
 @require_safe
@@ -39,3 +40,13 @@ def product_page(request: HttpRequest, slug: str) -> HttpResponse:
         selected = next((v for v in variants if v.is_purchasable), None)
     context = {"product": product, "variants": variants, "selected": selected}
     return render(request, "catalog/product.html", context)
+
+
+@require_safe
+def search_page(request: HttpRequest) -> HttpResponse:
+    """``/shop/search/?q=``: products matching the words, in English or French, best first. Any
+    string is a valid search (at worst it finds nothing)."""
+    text = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
+    results = selectors.search_products(text) if text.strip() else []
+    context = {"search_query": text, "results": results}
+    return render(request, "catalog/search.html", context)

@@ -172,8 +172,8 @@ def summarise(
             SummaryLine(
                 sku=sku,
                 quantity=quantity,
-                name=variant.product.name,
-                colour=variant.colour,
+                name=variant.product.display_name,
+                colour=variant.display_colour,
                 slug=variant.product.slug,
                 image=variant.product.image,
                 unit_price=variant.price,

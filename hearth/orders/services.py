@@ -301,14 +301,14 @@ def _priced(lines: list[tuple[str, int]]) -> list[rules.PricedLine]:
         if not variant.product.is_active:
             raise DomainError(
                 OrdersErrorCode.NOT_FOR_SALE,
-                _("%(name)s is no longer for sale.") % {"name": variant.product.name},
+                _("%(name)s is no longer for sale.") % {"name": variant.product.display_name},
                 field=f"lines.{sku}",
             )
         priced.append(
             rules.PricedLine(
                 sku=variant.sku,
-                name=variant.product.name,
-                colour=variant.colour,
+                name=variant.product.display_name,  # in the language the order is placed in
+                colour=variant.display_colour,
                 unit_price=variant.price,
                 quantity=quantity,
                 availability=str(variant.availability),

@@ -100,6 +100,10 @@ def test_an_admin_post_cannot_change_stock_on_hand(demo_catalogue):
         "variants-0-stock_on_hand": "997",
         "variants-0-availability": "in_stock",
         "variants-0-expected_ship_date": "",
+        "specifications-TOTAL_FORMS": "0",
+        "specifications-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
     }
     assert admin.post(f"/admin/catalog/product/{product.pk}/change/", inline).status_code == 302
     variant.refresh_from_db()

@@ -109,7 +109,10 @@ def test_product_page_offers_each_colour_and_an_add_to_basket_form(client: Clien
     assert "checked" in radios[0][1]
     assert '<label for="quantity">Quantity</label>' in html
     assert 'name="quantity"' in html
-    assert '<img src="/static/catalog/img/ember-go.svg" alt="Ember Go"' in html
+    assert (
+        '<img src="/static/catalog/img/ember-go.svg" '
+        'alt="Ember Go, a portable speaker with a carrying strap"'
+    ) in html
 
 
 def test_product_page_preselects_the_colour_asked_for(client: Client, demo_catalogue):

@@ -270,6 +270,10 @@ def test_the_product_page_inline_and_variant_list_go_through_the_same_service(
         "variants-0-price": "499.00",
         "variants-0-availability": "preorder",
         "variants-0-expected_ship_date": "2026-06-10",
+        "specifications-TOTAL_FORMS": "0",
+        "specifications-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(f"/admin/catalog/product/{product.pk}/change/", inline)
