@@ -123,6 +123,23 @@ def _submit(page: Any) -> None:
     page.locator("main form[method=post] button[type=submit]").last.click()
 
 
+def _gallery_and_specifications(product: Any) -> None:
+    """The product page as the demo catalogue has it: a gallery of two and a specification table."""
+    from hearth.catalog.models import ProductImage, Specification
+
+    for n, image in enumerate(("ember-one", "ember-one-back")):
+        ProductImage.objects.create(
+            product=product,
+            position=n,
+            image=f"catalog/img/{image}.svg",
+            alt=f"Picture {n} of Ember One",
+            alt_fr=f"Image {n} d’Ember One",
+        )
+    Specification.objects.create(
+        product=product, label="Weight", label_fr="Poids", value="1.9 kg", value_fr="1,9 kg"
+    )
+
+
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_public_pages_and_their_error_states_have_no_serious_axe_violations(
     chromium: Any, live_server: Any, transactional_db: Any, language: str
@@ -130,7 +147,10 @@ def test_public_pages_and_their_error_states_have_no_serious_axe_violations(
     from hearth.privacy.services import load_policies
 
     load_policies()
-    make_variant("EO-ONE-CHR", price="249.00", stock=5, slug="ember-one", name="Ember One")
+    variant = make_variant(
+        "EO-ONE-CHR", price="249.00", stock=5, slug="ember-one", name="Ember One"
+    )
+    _gallery_and_specifications(variant.product)
     with clock.frozen(AT):
         context = _context(chromium, live_server.url, language)
         page = context.new_page()
@@ -143,6 +163,8 @@ def test_public_pages_and_their_error_states_have_no_serious_axe_violations(
             for path, name in [
                 ("/shop/", "shop"),
                 ("/shop/ember-one/", "product"),
+                ("/shop/search/?q=ember", "search results"),
+                ("/shop/search/?q=zzzz", "search without results"),
                 ("/privacy/", "privacy policy"),
                 ("/terms/", "terms of sale"),
                 ("/eula/", "licence agreement"),
