@@ -23,7 +23,7 @@ def _slugs(text: str) -> list[str]:
 
 
 def _result_links(html: str) -> list[str]:
-    main = html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+    main = re.split(r'<main id="main"[^>]*>', html, maxsplit=1)[1].split("</main>", 1)[0]
     return re.findall(r'<a href="/shop/([a-z0-9-]+)/">', main)
 
 
