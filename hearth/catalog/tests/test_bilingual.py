@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from hearth.accounts import services as accounts
-from hearth.accounts.admin_site import TOTP_SESSION_KEY
 from hearth.accounts.models import User
+from hearth.accounts.tests.conftest import verified_device_id
 from hearth.catalog import demo, rules, selectors, services
 from hearth.catalog.models import Product, ProductImage, Specification, Variant
 from hearth.catalog.tests.conftest import TODAY, make_product
@@ -163,7 +164,7 @@ def _administrator() -> Client:
     client = Client()
     client.force_login(user)
     session = client.session
-    session[TOTP_SESSION_KEY] = str(user.pk)
+    session[DEVICE_ID_SESSION_KEY] = verified_device_id(user)
     session.save()
     return client
 
