@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from hearth.core.errors import DomainError
+from hearth.core.l10n import money, percent
 from hearth.discounts import rules
 from hearth.discounts.errors import DISCOUNT_MESSAGES, DiscountErrorCode
 from hearth.discounts.models import (
@@ -43,9 +44,10 @@ class DiscountPreview:
 
     @property
     def description(self) -> str:
+        """ "10% off" / "10 % de rabais", "$25.00 off" / "25,00 $ de rabais"."""
         if self.kind == rules.DiscountKind.PERCENT:
-            return gettext("%(value)s%% off") % {"value": f"{self.value.normalize():f}"}
-        return gettext("$%(value)s off") % {"value": f"{self.value:.2f}"}
+            return gettext("%(value)s off") % {"value": percent(self.value / 100)}
+        return gettext("%(value)s off") % {"value": money(self.value)}
 
 
 def refusal_error(refusal: rules.Refusal) -> DomainError:

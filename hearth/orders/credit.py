@@ -21,6 +21,7 @@ from hearth.core import audit
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.errors import DomainError
+from hearth.core.l10n import money
 from hearth.orders import rules
 from hearth.orders.errors import OrdersErrorCode
 from hearth.orders.models import (
@@ -176,8 +177,8 @@ def refund_return(
         if rules.refund_problem(captured=captured, refunded=refunded, amount=amount) is not None:
             raise _refused(
                 OrdersErrorCode.REFUND_REFUSED,
-                _("At most %(balance)s CAD can be refunded on this order.")
-                % {"balance": f"{captured - refunded:.2f}"},
+                _("At most %(balance)s can be refunded on this order.")
+                % {"balance": money(captured - refunded)},
                 field="amount",
             )
         sequence = locked.credit_notes.count() + 1

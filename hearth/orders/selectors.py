@@ -286,6 +286,7 @@ def phone_shipping_choices(*, at: dt.datetime) -> list[tuple[str, str]]:
     """Standard and Express with their fee and, if placed now, ship date and delivery window."""
     from django.utils.translation import gettext as _
 
+    from hearth.core.l10n import human_date, money
     from hearth.fulfilment.rules import shipping_methods
     from hearth.fulfilment.selectors import delivery_estimate
 
@@ -295,13 +296,13 @@ def phone_shipping_choices(*, at: dt.datetime) -> list[tuple[str, str]]:
         choices.append(
             (
                 method.code,
-                _("%(name)s: %(fee)s CAD, ships %(ship)s, delivered %(earliest)s to %(latest)s")
+                _("%(name)s: %(fee)s, ships %(ship)s, delivered %(earliest)s to %(latest)s")
                 % {
                     "name": _(method.name),
-                    "fee": f"{method.fee:.2f}",
-                    "ship": estimate.ship_date.isoformat(),
-                    "earliest": estimate.delivery_earliest.isoformat(),
-                    "latest": estimate.delivery_latest.isoformat(),
+                    "fee": money(method.fee),
+                    "ship": human_date(estimate.ship_date),
+                    "earliest": human_date(estimate.delivery_earliest),
+                    "latest": human_date(estimate.delivery_latest),
                 },
             )
         )

@@ -23,6 +23,7 @@ from hearth.core.email_address import valid_email_address
 from hearth.core.enqueue import enqueue_on_commit
 from hearth.core.errors import DomainError
 from hearth.core.ids import random_numeric_id
+from hearth.core.l10n import money
 from hearth.core.languages import choose_language
 from hearth.core.places import DeliveryAddress
 from hearth.discounts import selectors as discount_selectors
@@ -964,8 +965,8 @@ def refund_order(
         if problem is not None:
             raise DomainError(
                 OrdersErrorCode.REFUND_REFUSED,
-                _("At most %(balance)s CAD can be refunded on this order.")
-                % {"balance": f"{captured - refunded:.2f}"}
+                _("At most %(balance)s can be refunded on this order.")
+                % {"balance": money(captured - refunded)}
                 if problem == "more_than_captured"
                 else _("A refund is more than zero."),
                 field="amount",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from hearth.core.errors import DomainError
 from hearth.discounts import services as discounts
@@ -111,7 +112,18 @@ def test_preview_shows_the_amount_without_redeeming() -> None:
     shown = discounts.preview(code="spring10", subtotal=D("19.99"), at=AT, shopper=SHOPPER)
     assert shown is not None
     assert (shown.code, shown.amount, shown.description) == ("SPRING10", D("19.99"), "$25.00 off")
+    with translation.override("fr-ca"):
+        assert shown.description == "25,00\u00a0$ de rabais"
     assert DiscountRedemption.objects.count() == 0
+
+
+def test_a_percentage_discount_reads_as_each_language_writes_it() -> None:
+    make_code(kind="percent", value=D("12.5"))
+    shown = discounts.preview(code="spring10", subtotal=D("100.00"), at=AT, shopper=SHOPPER)
+    assert shown is not None
+    assert shown.description == "12.5% off"
+    with translation.override("fr-ca"):
+        assert shown.description == "12,5\u00a0% de rabais"
 
 
 @pytest.mark.promise("TOS-9")

@@ -145,7 +145,7 @@ def test_refunding_more_than_captured_on_the_page_is_refused(speaker, staff_clie
         f"/back-office/orders/{order.number}/refund/", {"amount": "500.00", "reason": "Oops"}
     )
     assert response.status_code == 400
-    assert "At most 224.87 CAD can be refunded on this order." in response.content.decode()
+    assert "At most $224.87 can be refunded on this order." in response.content.decode()
     assert OrderRefund.objects.count() == 0
     assert payment(order.payment_id).refunded_amount == Decimal("0.00")
     assert smtp_server.messages == []
