@@ -48,7 +48,7 @@ def test_a_data_request_is_due_in_30_days_and_confirmed_by_email(
     [mail] = smtp_server.wait_for(1)
     assert mail["To"] == "robin@example.com"
     assert mail["Subject"] == "We received your privacy request"
-    assert "2026-12-02" in mail.get_content()
+    assert "December 2, 2026" in mail.get_content()
 
 
 def test_one_extension_then_no_more(make_user, privacy_officer):
@@ -176,7 +176,7 @@ def test_erasure_is_refused_with_reason_and_date_while_a_blocker_objects(
     assert Address.objects.filter(pk=address.pk).exists()
     [mail] = smtp_server.wait_for(1)
     assert mail["Subject"] == "We cannot erase your data yet"
-    assert "2026-12-01" in mail.get_content()
+    assert "December 1, 2026" in mail.get_content()
 
 
 def test_the_retention_task_purges_held_records_when_their_time_is_up(make_user, policies):
