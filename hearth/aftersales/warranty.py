@@ -401,7 +401,7 @@ def decide_after_inspection(
                 ),
             )
             return decision
-        _offer_quote(locked, why=told, actor=actor, at=at)
+        _offer_quote(locked, why_codes=decision.reasons, actor=actor, at=at)
         return decision
 
 
@@ -420,7 +420,10 @@ def _reasons_text(codes: list[str]) -> str:
     return " ".join(reason_texts(codes))
 
 
-def _offer_quote(rma: Rma, *, why: str, actor: Actor | None, at: dt.datetime) -> WarrantyQuote:
+def _offer_quote(
+    rma: Rma, *, why_codes: list[str], actor: Actor | None, at: dt.datetime
+) -> WarrantyQuote:
+    why = _reasons_text(why_codes)  # for the staff's note, in the staff's language
     unit = _first_unit(rma)
     if unit is None:  # an RMA always has a unit; defensive, refused whole
         raise _refuse(wr.WarrantyErrorCode.UNKNOWN_TERMS, _("This RMA names no unit."))
@@ -484,7 +487,8 @@ def _offer_quote(rma: Rma, *, why: str, actor: Actor | None, at: dt.datetime) ->
                 "We can offer you instead:\n%(offer)s\n\nAccept one (you pay by card) or decline "
                 "(we send your product back) from the link below."
             )
-            % {"why": why, "offer": _offer(quote)}
+            # The reasons again, in the customer's language (the email's, not the staff's).
+            % {"why": _reasons_text(why_codes), "offer": _offer(quote)}
         ),
     )
     return quote
