@@ -163,6 +163,9 @@ def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "hearth.settings",
         "HEARTH_VAR_DIR": str(tmp_path / "var"),
         "DEBUG": "0",
+        # This process's key: the served processes open the same encrypted fields (with DEBUG
+        # off and no key, each would make its own in its var/).
+        "SECRET_KEY": django_settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "LOG_LEVEL": "WARNING",
