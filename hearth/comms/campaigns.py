@@ -382,21 +382,25 @@ class Audience:
 class _Person:
     """One customer while an audience is decided (slots: 100,000 of them)."""
 
-    __slots__ = ("address", "customer_id", "language", "proven", "provinces", "skus")
+    __slots__ = ("address", "chose", "customer_id", "language", "proven", "provinces", "skus")
 
-    def __init__(self, address: str, customer_id: int | None = None, proven: bool = False):
+    def __init__(
+        self, address: str, customer_id: int | None = None, proven: bool = False, language: str = ""
+    ):
         self.address = address
         self.customer_id = customer_id
         self.proven = proven
         self.provinces: set[str] = set()
-        self.language = ""
+        # Issue #16: the language the customer chose (their account's) wins over their orders'.
+        self.language = language
+        self.chose = bool(language)
         self.skus: set[str] = set()
 
 
 def _people() -> dict[str, _Person]:
     """Every customer by normalised address: accounts (not staff), and guests by the address
-    of their orders; with the provinces, latest language and SKUs of their orders. Four
-    queries whatever the number of customers."""
+    of their orders; with the provinces, language (the account's stored choice, else the latest
+    order's) and SKUs of their orders. Four queries whatever the number of customers."""
     from hearth.orders.models import Order, OrderLine, OrderStatus
 
     people: dict[str, _Person] = {}
@@ -405,14 +409,14 @@ def _people() -> dict[str, _Person]:
         get_user_model()
         ._default_manager.filter(is_active=True, is_staff=False)
         .annotate(proven=ExpressionWrapper(Q(email_verified_at__isnull=False), BooleanField()))
-        .values_list("pk", "email", "proven")
+        .values_list("pk", "email", "proven", "language")
         .iterator(chunk_size=20_000)
     )
-    for pk, email, proven in users:
+    for pk, email, proven, language in users:
         address = crypto.normalise(email or "")
         if not address:
             continue
-        person = _Person(address=address, customer_id=pk, proven=bool(proven))
+        person = _Person(address=address, customer_id=pk, proven=bool(proven), language=language)
         people[address] = person
         by_customer[pk] = person
     orders = (
@@ -431,7 +435,7 @@ def _people() -> dict[str, _Person]:
             found = people.setdefault(address, _Person(address=address))
         person = found
         person.provinces.add(province)
-        if language:
+        if language and not person.chose:
             person.language = language
         by_order[pk] = person
     lines = OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED).values_list(

@@ -646,3 +646,25 @@ def test_make_dkim_key_writes_a_private_key_and_prints_its_dns_record(
     signed = signature(message) + message
     assert dkim.verify(signed, dnsfunc=lambda name, timeout=5: record.encode()) is True
     assert base64.b64decode(record.split("p=")[1])
+
+
+def test_the_language_filter_reads_the_customer_s_chosen_language_before_their_orders() -> None:
+    """Issue #16: a customer who chose French in My Stuff (or with the switch) is in a French
+    campaign's audience even if their latest order was placed on an English page."""
+    chose_french = customer("chose_fr@example.com")
+    User.objects.filter(pk=chose_french.pk).update(language="fr-ca")
+    no_choice = customer("no_choice@example.com")
+    User.objects.filter(pk=no_choice.pk).update(language="")
+    for user in (chose_french, no_choice):
+        express(user, T0 - 10 * DAY)
+        baker.make(
+            Order, customer=user, email=user.email, province="ON", language="en",
+            status="delivered", placed_at=T0 - 20 * DAY,
+        )  # fmt: skip
+
+    def who(language: str) -> list[str]:
+        found = campaigns.audience(campaign(language=language), at=T0).recipients
+        return sorted(r.address for r in found)
+
+    assert who("fr-ca") == ["chose_fr@example.com"]
+    assert who("en") == ["no_choice@example.com"]
