@@ -140,7 +140,7 @@ def _django(database_url: str, name: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearth.settings")
     # The server's key (bench/_harness.running_server): the consumer opens the households'
     # encrypted fields when it asks the consent gate again.
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+    os.environ["SECRET_KEY"] = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
     import django
 
     django.setup()
