@@ -1,3 +1,5 @@
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,12 +14,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _back_to(request: HttpRequest) -> str:
-    """The page the switch was used on (``next``), if it is ours; else the home page."""
+    """The page the switch was used on (``next``), if it is ours; else the home page. A
+    ``lang=`` in it (a policy version shown in one language) is dropped, so the page comes back
+    in the language just chosen."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return target
+        parts = urlsplit(target)
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "lang"])
+        return urlunsplit(parts._replace(query=query))
     return "/"
 
 

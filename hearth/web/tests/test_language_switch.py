@@ -181,3 +181,13 @@ def test_the_provider_s_payment_page_has_the_switch_too(client: Client) -> None:
     )
     page = client.get(url).content.decode()
     assert f'name="next" value="{url}"' in _switch(page).replace("&amp;", "&")
+
+
+def test_switching_on_a_policy_version_shown_in_one_language_shows_it_in_the_chosen_one(
+    client: Client,
+) -> None:
+    answer = client.post(
+        "/language/", {"language": "en", "next": "/legal/terms/2025.1/?lang=fr-ca&x=1"}
+    )
+    assert answer["Location"] == "/legal/terms/2025.1/?x=1"
+    assert "<h1>Terms of Sale</h1>" in client.get(answer["Location"]).content.decode()
