@@ -21,6 +21,7 @@ BENCHMARKS = [
     "campaign.py",
     "stats.py",
     "html_size.py",
+    "search.py",
 ]
 
 

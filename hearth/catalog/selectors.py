@@ -141,7 +141,7 @@ def variant_exists(sku: str) -> bool:
     return Variant.objects.filter(sku=sku).exists()
 
 
-SEARCH_LIMIT = 48
+SEARCH_LIMIT = 24  # one page of cards; more words narrow a search
 
 
 def search_products(text: str, *, limit: int = SEARCH_LIMIT) -> list[Product]:

@@ -48,5 +48,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     string is a valid search (at worst it finds nothing)."""
     text = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     results = selectors.search_products(text) if text.strip() else []
-    context = {"search_query": text, "results": results}
+    context = {
+        "search_query": text,
+        "results": results,
+        "more_than_shown": len(results) >= selectors.SEARCH_LIMIT,
+    }
     return render(request, "catalog/search.html", context)

@@ -242,6 +242,7 @@ def test_search_page_lists_results_best_first(client: Client, demo_catalogue):
     html = response.content.decode()
     assert _result_links(html)[0] == "oak-sub"
     assert 'value="sub"' in html  # the box keeps what was typed
+    assert "1 product matches “sub”." in html
 
 
 def test_search_page_in_french_shows_the_french_text(client: Client, demo_catalogue):
@@ -278,5 +279,7 @@ def test_search_page_queries_do_not_grow_with_the_matches(client: Client):
         _product(f"lamp-{n}", summary="A lamp speaker.")
     with CaptureQueriesContext(connection) as many:
         response = client.get("/shop/search/", {"q": "lamp"})
-    assert len(_result_links(response.content.decode())) == 40
+    html = response.content.decode()
+    assert len(_result_links(html)) == selectors.SEARCH_LIMIT
+    assert f"The {selectors.SEARCH_LIMIT} best matches for “lamp”." in html
     assert len(many.captured_queries) == len(few.captured_queries)
