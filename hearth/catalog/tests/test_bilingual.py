@@ -227,3 +227,24 @@ def test_catalogue_data_refuses_bad_bilingual_entries(patch, message):
     data["product"][0].update(patch)
     with pytest.raises(demo.CatalogueDataError, match=re.escape(message)):
         demo.parse_catalogue(data)
+
+
+def test_basket_in_french_names_the_product_and_colour_in_french(client: Client, demo_catalogue):
+    client.post("/basket/add/", {"sku": "ACC-STAND-BIR", "quantity": "1"}, **FR)
+    html = client.get("/basket/", **FR).content.decode()
+    assert "Paire de pieds Ember" in html
+    assert "Bouleau" in html
+    assert "Ember Stand Pair" not in html
+
+
+def test_an_order_priced_in_french_keeps_the_french_names(demo_catalogue):
+    from django.utils import translation
+
+    from hearth.orders.services import _priced
+
+    with translation.override("fr-ca"):
+        french = _priced([("ACC-STAND-BIR", 1)])
+    with translation.override("en"):
+        english = _priced([("ACC-STAND-BIR", 1)])
+    assert (french[0].name, french[0].colour) == ("Paire de pieds Ember", "Bouleau")
+    assert (english[0].name, english[0].colour) == ("Ember Stand Pair", "Birch")
