@@ -213,6 +213,12 @@ _db = dj_database_url.parse(
     conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
     conn_health_checks=True,
 )
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # A server that takes the TCP connection but never answers (a hung host, a full backlog)
+    # fails a connection in this many seconds instead of never: /readyz then answers 503.
+    _db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update(
         {

@@ -508,3 +508,34 @@ def test_a_request_in_flight_at_sigterm_is_answered_before_the_set_exits(
     assert answer["response"].status_code == 200
     assert "Ember One" in answer["response"].text
     assert code == 0, log.read_text(errors="replace")[-4000:]
+
+
+@pytest.mark.serve
+def test_readiness_fails_when_the_database_accepts_but_never_answers(tmp_path: Path) -> None:
+    # A socket that listens and never accepts: the TCP handshake completes (the backlog), then
+    # nothing. Without a connect timeout the check, and the probe, would wait for ever.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{silent.getsockname()[1]}/hearth_silent",
+        DATABASE_CONNECT_TIMEOUT="2",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="0",
+        HEARTH_SCHEDULER="0",
+    )
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    process = start(["serve"], env, log)
+    try:
+        wait_until("/healthz answers", lambda: answers(base + "/healthz", 200), 90, log)
+        ready = httpx.get(base + "/readyz", timeout=60)
+        assert ready.status_code == 503
+        assert "database" in ready.json()["failing"]
+    finally:
+        code = stop(process)
+        silent.close()
+    assert code == 0, log.read_text(errors="replace")[-4000:]
