@@ -320,9 +320,10 @@ def event_schema() -> EventSchema:
 # --- Validating one event.
 
 
-class ValidEvent(msgspec.Struct, frozen=True):
+class ValidEvent(msgspec.Struct, frozen=True, gc=False):
     """An accepted event. (A frozen msgspec Struct: the same fields, equality and immutability
-    as a frozen dataclass, built about ten times faster, which a 1,000-event batch feels.)"""
+    as a frozen dataclass, built about ten times faster, which a 1,000-event batch feels. Not
+    tracked by the cyclic collector: it holds JSON values only, never a cycle.)"""
 
     index: int
     client_event_id: str

@@ -824,7 +824,7 @@ def check_batch(
     valid, rejected = rules.validate_events(
         events, schema=schema, tier=tier, now=at, oldest=oldest, from_json=from_json
     )
-    if any(e.type == "product_added" for e in valid):
+    if "product_added" in {e.type for e in valid}:
         valid, rejected = _refuse_claimed_serials(household, valid, rejected)
     # All payloads in one encoder call, one JSON text a line (JSON output holds no raw newline).
     payloads = (
@@ -894,7 +894,12 @@ def after_store(household: Household, valid: list[rules.ValidEvent], *, at: dt.d
     """What stored events change beyond the raw table: a ``product_added`` adds its serial, a
     ``system_report`` updates the listed products, dropouts may open an outreach case (PP-19).
     Each is idempotent, so the stream consumer may run it again after a redelivery."""
-    serials = [e.payload["serial"] for e in valid if e.type == "product_added"]
+    types = {e.type for e in valid}  # one pass; most batches hold none of these three types
+    serials = (
+        [e.payload["serial"] for e in valid if e.type == "product_added"]
+        if "product_added" in types
+        else []
+    )
     if serials:
         cleaned = rules.clean_serials(serials)
         if cleaned:
@@ -903,16 +908,18 @@ def after_store(household: Household, valid: list[rules.ValidEvent], *, at: dt.d
                     _add_products(household, cleaned, at=at)
             except DomainError:  # taken by another household since the check: it stays there
                 pass
-    reports = [e for e in valid if e.type == "system_report" and e.payload.get("products")]
-    if reports:
-        _update_reported_products(household, reports)
-    dropout_services = {
-        e.service
-        for e in valid
-        if e.type == "playback_error" and e.payload.get("kind") == "dropout" and e.service
-    }
-    if dropout_services:
-        outreach.after_ingest(household_id=household.id, at=at, services=dropout_services)
+    if "system_report" in types:
+        reports = [e for e in valid if e.type == "system_report" and e.payload.get("products")]
+        if reports:
+            _update_reported_products(household, reports)
+    if "playback_error" in types:
+        dropout_services = {
+            e.service
+            for e in valid
+            if e.type == "playback_error" and e.payload.get("kind") == "dropout" and e.service
+        }
+        if dropout_services:
+            outreach.after_ingest(household_id=household.id, at=at, services=dropout_services)
 
 
 def _refuse_claimed_serials(
