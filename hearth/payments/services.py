@@ -369,8 +369,10 @@ def authorise(
     amount = _amount(amount)
     at = clock.now()
     with transaction.atomic():
-        # Serialise callers of the same token (and so of the same key) before looking for a replay.
-        list(PaymentToken.objects.select_for_update().filter(token=token).values_list("pk"))
+        # Serialise callers of the same token (and so of the same key) before looking for a replay;
+        # the locked row's key is the payment's token below (no second read of the token).
+        rows = PaymentToken.objects.select_for_update().filter(token=token)
+        locked = list(rows.values_list("pk", flat=True))
         previous = _previous(
             idempotency_key, PaymentOperation.Kind.AUTHORISE, token=token, amount=str(amount)
         )
@@ -384,7 +386,7 @@ def authorise(
         }[rules.AuthorisationStatus(provided.status)]
         payment = Payment.objects.create(
             payment_id=_new_id("pay_"),
-            token=PaymentToken.objects.get(token=token),
+            token_id=locked[0] if locked else PaymentToken.objects.get(token=token).pk,
             method=provided.method,
             amount=amount,
             status=state.value,
