@@ -55,8 +55,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str | None = None, *, workers: int = 3) -> Iterator[str]:
-    """Migrate a fresh database and serve Hearth with gunicorn on 127.0.0.1; yield its base URL."""
+def running_server(
+    database_url: str | None = None, *, workers: int = 3, server: str = "gunicorn"
+) -> Iterator[str]:
+    """Migrate a fresh database and serve Hearth on 127.0.0.1 with gunicorn (sync workers) or
+    granian (``server="granian"``: Rust HTTP, one blocking thread per worker, the production
+    server); yield its base URL."""
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as var_dir:
         env = {
             **os.environ,
@@ -81,22 +85,18 @@ def running_server(database_url: str | None = None, *, workers: int = 3) -> Iter
             stdout=subprocess.DEVNULL,
         )
         port = free_port()
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "hearth.wsgi",
-                "-w",
-                str(workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        if server == "granian":
+            command = [
+                PYTHON, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+                "--log-level", "warning", "--no-ws", "hearth.wsgi:application",
+            ]  # fmt: skip
+        else:
+            command = [
+                PYTHON, "-m", "gunicorn", "hearth.wsgi", "-w", str(workers),
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+            ]  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, env=env)
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
@@ -110,8 +110,8 @@ def running_server(database_url: str | None = None, *, workers: int = 3) -> Iter
                 raise RuntimeError("the server did not start within 30 s")
             yield f"127.0.0.1:{port}"
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            process.terminate()
+            process.wait(timeout=15)
 
 
 def request(

@@ -1,6 +1,7 @@
-"""Telemetry ingestion against a running server (gunicorn, 3 workers), per database.
+"""Telemetry ingestion against a running server (gunicorn or granian, 3 workers), per database.
 
 python bench/telemetry.py [--postgres] [--seconds 12] [--clients 4] [--households 64]
+    [--server gunicorn|granian]  (or TELEMETRY_SERVER)
 
 For each database: migrate a fresh one, serve it, create N virtual opt-in households over HTTP,
 then drive them at full speed posting 500-event batches (new client event IDs each time) for a
@@ -26,6 +27,7 @@ import datetime as dt
 import http.client
 import json
 import multiprocessing as mp
+import os
 import sqlite3
 import sys
 import tempfile
@@ -290,8 +292,8 @@ def count_stored(database_url: str, sqlite_path: Path | None) -> int:
 def run_one(
     label: str, database_url: str, sqlite_path: Path | None, args: argparse.Namespace
 ) -> float:
-    print(f"--- {label}", flush=True)
-    with running_server(database_url) as address:
+    print(f"--- {label} ({args.server}, 3 workers)", flush=True)
+    with running_server(database_url, server=args.server) as address:
         tokens = _households(address, args.households)
         per_client = [tokens[i :: args.clients] for i in range(args.clients)]
         start = time.monotonic()
@@ -338,6 +340,12 @@ def main() -> int:
     parser.add_argument("--raw-seconds", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--households", type=int, default=32)
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default=os.environ.get("TELEMETRY_SERVER", "gunicorn"),
+        help="the HTTP server (3 workers either way); granian is the production server",
+    )
     args = parser.parse_args()
     args.seconds = min(args.seconds, 20.0)
     with tempfile.TemporaryDirectory(prefix="hearth-bench-telemetry-") as tmp:
