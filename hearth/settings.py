@@ -263,6 +263,9 @@ RQ_QUEUES = {
 }
 # Every job gets RQ retries (abandoned by a dead worker, or raised): seconds before each retry.
 RQ = {"QUEUE_CLASS": "hearth.core.rq.RetryingQueue"}
+# No RQ dashboard in the back office: it would show every job's arguments to staff, unaudited
+# (its admin entry is a model without a table); /metrics gives the queue depths.
+RQ_SHOW_ADMIN_LINK = False
 HEARTH_RQ_RETRY_INTERVALS = [
     int(v) for v in env_list("HEARTH_RQ_RETRY_INTERVALS", "10,30,60,120,300")
 ]

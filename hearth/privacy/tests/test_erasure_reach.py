@@ -215,7 +215,7 @@ def scan(*, person_pk: int, email: str, household_ids: list[int]) -> list[str]:
     findings: list[str] = []
     store = SessionStore()
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.proxy:
+        if model._meta.proxy or not model._meta.managed:  # no table of its own to hold data
             continue
         label = model._meta.label
         fields = model._meta.concrete_fields
