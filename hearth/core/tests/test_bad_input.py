@@ -65,9 +65,7 @@ NO_STRING_BODY = {("POST", "/telemetry/batches"), ("PUT", "/checkout/basket/line
 
 def rows() -> dict[str, int]:
     """Every table's row count: a refused request must leave them all as they were."""
-    return {
-        m._meta.label: m._default_manager.count() for m in apps.get_models() if m._meta.managed
-    }
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models() if m._meta.managed}
 
 
 def with_nul(body: Any, path: str) -> Any:
