@@ -343,8 +343,9 @@ def main() -> int:
     parser.add_argument(
         "--server",
         choices=("gunicorn", "granian"),
-        default=os.environ.get("TELEMETRY_SERVER", "gunicorn"),
-        help="the HTTP server (3 workers either way); granian is the production server",
+        default=os.environ.get("TELEMETRY_SERVER", "granian"),
+        help="the HTTP server (3 workers either way); granian, the production server, is the "
+        "default (ADR 0004: 3x gunicorn's sync workers on this path in the same window)",
     )
     args = parser.parse_args()
     args.seconds = min(args.seconds, 20.0)
