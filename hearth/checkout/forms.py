@@ -304,11 +304,19 @@ class PlaceOrderForm(NoticeFormMixin, forms.Form):
     basket_version = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, terms: TermsOffer | None = None, **kwargs: Any) -> None:
+        asked = terms is not None and terms.law_names_first
+        if not asked:
+            # Left out before the form is built, so the privacy notice (made as the form is
+            # built) lists exactly the fields shown (PP-4).
+            self.base_fields = {  # type: ignore[misc]  # this instance's fields only
+                name: field
+                for name, field in type(self).base_fields.items()
+                if name != "terms_language"
+            }
         super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["terms_language"])
-        if terms is None or not terms.law_names_first:
-            del self.fields["terms_language"]
+        if terms is None or not asked:
             return
+        field = cast(forms.ChoiceField, self.fields["terms_language"])
         field.choices = [(code, _language_name(code)) for code in terms.languages]
         field.initial = terms.first
         self.terms_offer = terms
