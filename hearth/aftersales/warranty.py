@@ -358,13 +358,14 @@ def decide_after_inspection(
                     note=_("Covered: the advance replacement is kept free of charge."),
                 )
             else:
+                codes = list(decision.reasons)
                 _charge_advance(
                     advance,
                     rma=locked,
                     event=wr.AdvanceEvent.NOT_COVERED,
                     actor=actor,
                     at=at,
-                    why=told,
+                    why=lambda: _reasons_text(codes),
                 )
                 decision.send_back_due = True
                 decision.save(update_fields=["send_back_due"])
@@ -1142,10 +1143,12 @@ def _charge_advance(
     event: wr.AdvanceEvent,
     actor: Actor | None,
     at: dt.datetime,
-    why: str,
+    why: Callable[[], str],
 ) -> AdvanceReplacement:
     """Capture the authorisation at the then-current standard price (TOS-24), renewing a
-    lapsed authorisation first; a decline leaves the advance ``capture_failed`` for care."""
+    lapsed authorisation first; a decline leaves the advance ``capture_failed`` for care.
+    ``why`` writes the reason in the language active when called: the staff's for the note,
+    the customer's for the email."""
     from hearth.payments.services import authorisation_expired, capture, reauthorise, refund
 
     wr.advance_move(advance.state, event)  # refuses a settled advance before any payment call
@@ -1208,7 +1211,7 @@ def _charge_advance(
         actor=actor,
         at=at,
         note=_("%(why)s The standard price of the replacement, %(amount)s, is charged.")
-        % {"why": why, "amount": charged},
+        % {"why": why(), "amount": charged},
     )
     _email(
         rma,
@@ -1220,7 +1223,8 @@ def _charge_advance(
                 "%(why)s As agreed when we sent the replacement in advance, we charged its "
                 "standard price, %(amount)s, to your card."
             )
-            % {"why": why, "amount": money(plan.charge)}
+            # The reason in the customer's language (the email's), not the staff's.
+            % {"why": why(), "amount": money(plan.charge)}
         ),
     )
     return advance
@@ -1243,7 +1247,9 @@ def charge_unreturned(
             event=wr.AdvanceEvent.NOT_ARRIVED,
             actor=actor,
             at=at,
-            why=_("Your original product did not arrive within 14 days of the RMA's issue."),
+            why=lambda: _(
+                "Your original product did not arrive within 14 days of the RMA's issue."
+            ),
         )
 
 

@@ -63,3 +63,19 @@ def test_a_french_customer_is_told_in_french_why_a_claim_is_not_covered() -> Non
     assert "Accidental damage" not in quote.body
     assert "Les dommages accidentels ne sont pas couverts par la garantie." in quote.body
     assert "We inspected" not in quote.body
+
+
+def test_an_advance_replacement_charged_tells_a_french_customer_why_in_french() -> None:
+    from django.test import Client
+
+    from hearth.aftersales.tests.test_warranty import _request_advance
+
+    unit = _french("EO1C26000903")
+    with clock.frozen(T0), translation.override("en"):
+        rma = warranty_rma(unit, at=T0)
+        _request_advance(Client(), rma)
+        rma = inspected(rma, exclusions=("accident",))  # staff working in English
+    charged = OutboundMessage.objects.filter(key__endswith=":advance_charged").get()
+    assert charged.language == "fr-ca"
+    assert "Les dommages accidentels ne sont pas couverts par la garantie." in charged.body
+    assert "Accidental damage" not in charged.body
