@@ -24,9 +24,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import smtplib
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 from enum import StrEnum
 from functools import partial
 
@@ -68,8 +69,11 @@ class Attachment:
 
 
 def _message_id(from_address: str) -> str:
+    """A Message-ID unique by construction: 128 random bits from the OS. (``make_msgid`` draws
+    from the ``random`` module, which a test framework may re-seed: two emails queued in the
+    same hundredth of a second then got the same ID.)"""
     domain = parseaddr(from_address)[1].rpartition("@")[2] or "hearth.invalid"
-    return make_msgid(domain=domain)
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 def queue_email(
