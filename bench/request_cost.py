@@ -38,6 +38,9 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=40)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", type=Path)
+    parser.add_argument(
+        "--queries", type=Path, help="also count SQL per page; write one journey's SQL to FILE"
+    )
     args = parser.parse_args()
     var_dir = tempfile.mkdtemp(prefix="hearth-cost-")
     os.environ.update(
@@ -64,6 +67,7 @@ def main() -> None:
     import httpx
     from django.core.management import call_command
     from django.core.wsgi import get_wsgi_application
+    from django.db import connection
     from django.urls import Resolver404, resolve
 
     call_command("migrate", "--noinput", verbosity=0)
@@ -73,17 +77,33 @@ def main() -> None:
     Variant.objects.update(stock_on_hand=1_000_000)  # as bench/journey.py does
     application = get_wsgi_application()
     costs: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, list[int]] = defaultdict(list)
     timing = {"on": False}
+    statements: list[str] = []
+
+    def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
 
     def timed(environ: dict[str, Any], start_response: Any) -> Any:
+        seen = len(statements)
         t0 = time.process_time()
-        body = b"".join(application(environ, start_response))
+        if args.queries:
+            with connection.execute_wrapper(counted):
+                body = b"".join(application(environ, start_response))
+        else:
+            body = b"".join(application(environ, start_response))
         if timing["on"]:
             try:
                 name = resolve(environ["PATH_INFO"]).view_name
             except Resolver404:
                 name = environ["PATH_INFO"]
-            costs[f"{environ['REQUEST_METHOD']} {name}"].append((time.process_time() - t0) * 1000)
+            key = f"{environ['REQUEST_METHOD']} {name}"
+            costs[key].append((time.process_time() - t0) * 1000)
+            counts[key].append(len(statements) - seen)
+            if args.queries and not journey_sql_done["done"]:
+                journey_sql.append(f"-- {key}")
+                journey_sql.extend(statements[seen:])
         return [body]
 
     transport = httpx.WSGITransport(app=timed)
@@ -96,7 +116,14 @@ def main() -> None:
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     if profiler is not None:
         profiler.enable()
+    journey_sql: list[str] = []
+    journey_sql_done = {"done": False}
     timing["on"] = True
+    if args.queries:
+        walk(base, 20_000, product, transport=transport)
+        journey_sql_done["done"] = True
+        costs.clear()
+        counts.clear()
     walked = time.process_time()
     journeys = [walk(base, n, product, transport=transport) for n in range(args.flows)]
     walked = time.process_time() - walked
@@ -110,12 +137,13 @@ def main() -> None:
         args.profile.write_text(out.getvalue())
     mean_requests = statistics.mean(j.requests for j in journeys)
     print(f"{args.flows} journeys, {mean_requests:.1f} requests each")
-    print(f"{'request':<44} {'n':>4} {'median ms':>10} {'p90 ms':>8}")
+    print(f"{'request':<44} {'n':>4} {'median ms':>10} {'p90 ms':>8} {'SQL':>4}")
     storefront: list[float] = []
     for name, values in sorted(costs.items()):
         values.sort()
         p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
-        print(f"{name:<44} {len(values):>4} {statistics.median(values):>10.2f} {p90:>8.2f}")
+        sql = f"{statistics.median(counts[name]):>4.0f}" if args.queries else ""
+        print(f"{name:<44} {len(values):>4} {statistics.median(values):>10.2f} {p90:>8.2f} {sql}")
         if "review" not in name:
             storefront.extend(values)
     place = costs.get("POST checkout:review", [0.0])
@@ -123,6 +151,10 @@ def main() -> None:
     print(f"storefront GETs, redirects and steps: median {statistics.median(storefront):.2f} ms")
     print(f"placing (POST review): median {statistics.median(place):.2f} ms")
     print(f"CPU per journey: {total:.1f} ms")
+    if args.queries:
+        per_journey = sum(sum(v) for v in counts.values()) / max(1, args.flows)
+        print(f"SQL statements per journey: {per_journey:.1f} (one journey's in {args.queries})")
+        args.queries.write_text("\n".join(journey_sql) + "\n")
     # The rest of the walk's CPU is the client's own: httpx, cookies, parsing each page's forms
     # (what journey.py's buyers cost the shared machine besides the server).
     client = walked * 1000 / max(1, args.flows) - total
