@@ -1,7 +1,8 @@
 """The whole guest journey through the HTML pages, as a browser walks it, under load.
 
 Each simulated buyer is a fresh cookie jar (a new guest). It opens the product page, posts the
-add-to-basket form, opens the basket, starts the checkout and then fills and posts whatever form
+add-to-basket form (which lands it on the basket page), follows that page's own checkout link
+and then fills and posts whatever form
 the page in front of it shows (contact, address, delivery, payment choice, the provider's hosted
 card page, review) until it lands on the confirmation page. Every CSRF token and hidden field is
 read from the form it posts, and every redirect is followed and counted as a request. The walker
@@ -75,6 +76,8 @@ CHROME = re.compile(r"/i18n/|setlang|logout|sign-?out|/cookies|/notice|acknowled
 STOCK_UP = (
     "from hearth.catalog.models import Variant;Variant.objects.update(stock_on_hand=1_000_000)"
 )
+# The basket page's link into the checkout (the start, or the first step it needs).
+CHECKOUT_LINK = re.compile(r"^/checkout/")
 CONFIRMATION = re.compile(r"/checkout/confirmation/([^/]+)/")
 
 
@@ -188,6 +191,17 @@ def main_form(page: FormParser, url: str) -> Form | None:
     return max(inside, key=lambda f: len(f.fields), default=None)
 
 
+def checkout_link(page: FormParser, url: str) -> str:
+    """The basket page's own way into the checkout: its link, or a GET form's action."""
+    for href in page.links:
+        if CHECKOUT_LINK.search(urlsplit(urljoin(url, href)).path):
+            return href
+    for form in page.forms:
+        if form.method == "get" and CHECKOUT_LINK.search(urlsplit(urljoin(url, form.action)).path):
+            return form.action
+    raise JourneyError(f"no checkout link on {url}")
+
+
 def fill(form: Form, n: int) -> dict[str, str | list[str]]:
     data: dict[str, str | list[str]] = {}
     for name, kind, value, _checked in form.fields:
@@ -275,9 +289,11 @@ def walk(base: str, n: int, product_path: str, transport: object = None) -> Jour
         if add is None:
             raise JourneyError("no add-to-basket form on the product page")
         url = str(page.url)
+        # The POST redirects to the basket page: the buyer is on it, and follows its own
+        # checkout link (or button), wherever it points.
         page = go("POST", urljoin(url, add.action), fill(add, n), referer=url)
-        page = go("GET", "/basket/", referer=str(page.url))
-        page = go("GET", "/checkout/", referer=str(page.url))
+        url = str(page.url)
+        page = go("GET", urljoin(url, checkout_link(parse(page.text), url)), referer=url)
         for _ in range(12):
             url = str(page.url)
             match = CONFIRMATION.search(urlsplit(url).path)
