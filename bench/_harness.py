@@ -61,6 +61,48 @@ def running_server(
     """Migrate a fresh database and serve Hearth on 127.0.0.1 with gunicorn (sync workers) or
     granian (``server="granian"``: Rust HTTP, one blocking thread per worker, the production
     server); yield its base URL."""
+    with serving(database_url, workers=workers, server=server) as (address, _process):
+        yield address
+
+
+def process_cpu_ms(pid: int) -> float:
+    """User + system CPU time of one process so far (/proc/<pid>/stat), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            parts = fh.read().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a server's master and workers)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = [pid], [pid]
+    while frontier:
+        kids = [p for p, parent in parents.items() if parent in frontier]
+        tree += kids
+        frontier = kids
+    return tree
+
+
+def tree_cpu_ms(pid: int) -> float:
+    """CPU ms so far of a process and its live descendants (the workers live for the run)."""
+    return sum(process_cpu_ms(p) for p in process_tree(pid))
+
+
+@contextlib.contextmanager
+def serving(
+    database_url: str | None = None, *, workers: int = 3, server: str = "gunicorn"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``running_server``, yielding the server's process too (its CPU: ``tree_cpu_ms``)."""
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as var_dir:
         env = {
             **os.environ,
@@ -108,7 +150,7 @@ def running_server(
                     time.sleep(0.2)
             else:
                 raise RuntimeError("the server did not start within 30 s")
-            yield f"127.0.0.1:{port}"
+            yield f"127.0.0.1:{port}", process
         finally:
             process.terminate()
             process.wait(timeout=15)

@@ -1,7 +1,7 @@
 """Telemetry ingestion against a running server (gunicorn or granian, 3 workers), per database.
 
 python bench/telemetry.py [--postgres] [--seconds 12] [--clients 4] [--households 64]
-    [--server gunicorn|granian]  (or TELEMETRY_SERVER)
+    [--server gunicorn|granian]  (or TELEMETRY_SERVER)  [--client lean|fresh|http.client]
 
 For each database: migrate a fresh one, serve it, create N virtual opt-in households over HTTP,
 then drive them at full speed posting 500-event batches (new client event IDs each time) for a
@@ -16,6 +16,22 @@ database's bulk path (multi-row VALUES on SQLite, COPY on PostgreSQL), into two 
 
 Prints the HTTP rate against the best raw rate of each table (issue #12 item 5: aim >= 0.5 of the
 minimal table on SQLite, >= 0.7 on PostgreSQL). Bounded to about 45 s per database.
+
+Where the machine's CPU goes during the HTTP phase, per batch: the server's (master and workers,
+from /proc/<pid>/stat, user + system), the load clients' (each client process's own CPU time),
+PostgreSQL's backends for the bench database, and the whole machine's busy time (/proc/stat:
+everything running, other sessions' work included). On 2 cores the HTTP rate is bounded by their
+sum: what the clients spend is taken from the server.
+
+The load client (ADR 0004, fourth pass) stands in for the devices; its own cost is load-generator
+overhead, not the server's work, so it is kept small. ``--client lean`` (the default): one
+kept-alive HTTP/1.1 connection per client process (as a reverse proxy keeps to the app server), a
+raw socket, the request head pre-built per household token, the body a fresh batch each time (the
+template split once at its placeholder and joined around a new prefix, so every event has a new
+client event ID); each answer's status and ``stored`` count are read and checked. ``fresh``: the
+same with a new connection per batch. ``http.client``: the former client (a new http.client
+connection per batch, ``json.loads`` per answer; about 0.5 ms CPU per batch against the lean
+client's 0.13). Nothing is pre-stored and the server does all of its work every time.
 """
 
 # ruff: noqa: S608 (SQL built only from module constants and generated partition names)
@@ -28,6 +44,8 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import re
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -36,7 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import postgres_url, request, running_server
+from bench._harness import postgres_url, process_cpu_ms, request, serving, tree_cpu_ms
 
 BATCH = 500
 COLUMNS = "household_id, batch_id, client_event_id, type, device_ts, day, payload"
@@ -59,9 +77,103 @@ def _event_template() -> bytes:
     return json.dumps({"events": events}).encode()
 
 
-def _drive(args: tuple[str, list[str], float, int]) -> tuple[int, int, int]:
-    """One client process: cycle through its households' tokens posting fresh batches."""
-    address, tokens, seconds, worker = args
+_STORED = re.compile(rb'"stored":\s*(\d+)')
+
+
+class _Connection:
+    """One client's HTTP/1.1 connection on a raw socket: a pre-built request head and body
+    sent in one ``sendall``, the answer's status line, ``Content-Length`` and body read back.
+    Reconnects when the server closes (or ``fresh``: one connection per batch)."""
+
+    def __init__(self, host: str, port: int, *, fresh: bool) -> None:
+        self.address = (host, port)
+        self.fresh = fresh
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address, timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        try:
+            self.sock.sendall(head + body)
+            status, headers, answer = self._read()
+        except OSError:
+            self.close()
+            raise
+        if self.fresh or b"connection: close" in headers.lower():
+            self.close()
+        return status, answer
+
+    def _read(self) -> tuple[int, bytes, bytes]:
+        assert self.sock is not None
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        headers, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status = int(headers.split(b" ", 2)[1])
+        length = 0
+        for line in headers.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(self.buffer) < length:
+            self._fill()
+        answer, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, answer
+
+    def _fill(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection mid-answer")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def _drive_lean(address: str, tokens: list[str], seconds: float, worker: int, fresh: bool):  # type: ignore[no-untyped-def]
+    """The lean client: a fresh body per batch (new client event IDs: the template split at
+    its placeholders once, joined around a new prefix), sent on a raw socket with a pre-built
+    head; each answer's status and ``stored`` count checked."""
+    host, port = address.rsplit(":", 1)
+    parts = _event_template().split(b"@@")
+    heads = [
+        (
+            "POST /api/v1/telemetry/batches HTTP/1.1\r\n"
+            f"Host: {address}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            + ("Connection: close\r\n" if fresh else "")
+            + "Content-Length: {}\r\n\r\n"
+        )
+        for token in tokens
+    ]
+    connection = _Connection(host, int(port), fresh=fresh)
+    batches = stored = errors = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = f"w{worker}b{batches}".encode().join(parts)
+        head = heads[batches % len(heads)].format(len(body)).encode()
+        batches += 1
+        try:
+            status, answer = connection.post(head, body)
+        except OSError:
+            errors += 1
+            continue
+        found = _STORED.search(answer)
+        if status != 200 or found is None:
+            errors += 1
+            continue
+        stored += int(found.group(1))
+    connection.close()
+    return batches, stored, errors
+
+
+def _drive_httpclient(address: str, tokens: list[str], seconds: float, worker: int):  # type: ignore[no-untyped-def]
+    """The former client: an http.client connection per batch, json.loads per answer."""
     host, port = address.rsplit(":", 1)
     template = _event_template()
     batches = stored = errors = 0
@@ -89,6 +201,18 @@ def _drive(args: tuple[str, list[str], float, int]) -> tuple[int, int, int]:
             continue
         stored += json.loads(payload)["stored"]
     return batches, stored, errors
+
+
+def _drive(args: tuple[str, list[str], float, int, str]) -> tuple[int, int, int, float]:
+    """One client process: cycle through its households' tokens posting fresh batches; returns
+    (batches, stored as answered, errors, this process's CPU ms)."""
+    address, tokens, seconds, worker, client = args
+    cpu = time.process_time()
+    if client == "http.client":
+        result = _drive_httpclient(address, tokens, seconds, worker)
+    else:
+        result = _drive_lean(address, tokens, seconds, worker, fresh=client == "fresh")
+    return (*result, (time.process_time() - cpu) * 1000)
 
 
 def _households(address: str, n: int) -> list[str]:
@@ -289,28 +413,76 @@ def count_stored(database_url: str, sqlite_path: Path | None) -> int:
         return int(conn.execute(query).fetchone()[0])
 
 
+def _machine_busy_ms() -> float:
+    """CPU ms all cores spent busy so far (/proc/stat): everything on the machine."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_backends(database_url: str) -> list[int]:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def run_one(
     label: str, database_url: str, sqlite_path: Path | None, args: argparse.Namespace
 ) -> float:
-    print(f"--- {label} ({args.server}, 3 workers)", flush=True)
-    with running_server(database_url, server=args.server) as address:
+    print(f"--- {label} ({args.server}, 3 workers, {args.client} client)", flush=True)
+    with serving(database_url, server=args.server) as (address, server):
         tokens = _households(address, args.households)
         per_client = [tokens[i :: args.clients] for i in range(args.clients)]
+        backends = (
+            {}
+            if sqlite_path is not None
+            else {pid: process_cpu_ms(pid) for pid in _postgres_backends(database_url)}
+        )
+        server_cpu, machine = tree_cpu_ms(server.pid), _machine_busy_ms()
         start = time.monotonic()
         with mp.get_context("spawn").Pool(args.clients) as pool:
             results = pool.map(
-                _drive, [(address, per_client[i], args.seconds, i) for i in range(args.clients)]
+                _drive,
+                [
+                    (address, per_client[i], args.seconds, i, args.client)
+                    for i in range(args.clients)
+                ],
             )
         elapsed = time.monotonic() - start
+        server_cpu = tree_cpu_ms(server.pid) - server_cpu
+        machine = _machine_busy_ms() - machine
+        database_cpu = 0.0
+        if sqlite_path is None:
+            database_cpu = sum(
+                process_cpu_ms(pid) - backends.get(pid, 0.0)
+                for pid in _postgres_backends(database_url)
+            )
         batches = sum(r[0] for r in results)
         reported = sum(r[1] for r in results)
         errors = sum(r[2] for r in results)
+        client_cpu = sum(r[3] for r in results)
         durable = count_stored(database_url, sqlite_path)
         http_rate = durable / elapsed
         print(
             f"  HTTP: {batches} batches of {BATCH} from {args.households} households, "
             f"{args.clients} clients, {elapsed:.1f} s, {errors} errors; "
             f"stored {durable} rows (responses said {reported})",
+            flush=True,
+        )
+        per = max(1, batches)
+        print(
+            f"  CPU ms per batch: server (granian/gunicorn master + workers) "
+            f"{server_cpu / per:.2f}, clients {client_cpu / per:.2f}"
+            + (f", PostgreSQL backends {database_cpu / per:.2f}" if sqlite_path is None else "")
+            + f"; whole machine busy {machine / per:.2f} (anything else running included; "
+            f"{machine / elapsed / 10:.0f} % of one core, load {os.getloadavg()[0]:.2f})",
             flush=True,
         )
         if sqlite_path is not None:
@@ -346,6 +518,14 @@ def main() -> int:
         default=os.environ.get("TELEMETRY_SERVER", "granian"),
         help="the HTTP server (3 workers either way); granian, the production server, is the "
         "default (ADR 0004: 3x gunicorn's sync workers on this path in the same window)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("lean", "fresh", "http.client"),
+        default="lean",
+        help="the load client: lean (raw socket, one kept-alive connection per client process, "
+        "pre-built request), fresh (the same, a new connection per batch), http.client (the "
+        "former client: a new http.client connection per batch, json.loads per answer)",
     )
     args = parser.parse_args()
     args.seconds = min(args.seconds, 20.0)
