@@ -126,7 +126,15 @@ def basket_page(request: HttpRequest) -> HttpResponse:
         (line, ChangeQuantityForm(initial={"quantity": line.quantity}, prefix=line.sku))
         for line in summary.lines
     ]
-    return render(request, "checkout/basket.html", {"summary": summary, "rows": rows})
+    # "Checkout now" goes straight to the step the start would send the shopper to (no redirect
+    # hop); with problems in the basket it goes to the start, whose checks say what to fix.
+    first = None if summary.is_empty or summary.problems else _first_step(request)
+    checkout_url = reverse(f"checkout:{first}") if first else reverse("checkout:start")
+    return render(
+        request,
+        "checkout/basket.html",
+        {"summary": summary, "rows": rows, "checkout_url": checkout_url},
+    )
 
 
 @require_POST
@@ -203,10 +211,16 @@ def start(request: HttpRequest) -> HttpResponse:
     if summary.problems:
         messages.error(request, _("Some items in your basket need your attention first."))
         return redirect("checkout:basket")
+    return redirect(f"checkout:{_first_step(request)}")
+
+
+def _first_step(request: HttpRequest) -> str:
+    """The first step not done yet, for a basket that can be checked out: the 18+ question,
+    the one-page form (it asks every details step, issue #12 item 3), or the review."""
     missing = _missing_step(_state(request), "review")
-    if missing in DETAILS_STEPS:  # one page asks them all (issue #12 item 3)
-        return redirect("checkout:details")
-    return redirect(f"checkout:{missing or 'review'}")
+    if missing in DETAILS_STEPS:
+        return "details"
+    return missing or "review"
 
 
 def age(request: HttpRequest) -> HttpResponse:

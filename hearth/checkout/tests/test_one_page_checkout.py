@@ -214,3 +214,46 @@ def test_the_marketing_box_is_unticked_for_a_guest(client: Client) -> None:
     page = text(client.get("/checkout/details/"))
     box = page.split('name="marketing_email"')[1].split(">")[0]
     assert "checked" not in box
+
+
+def checkout_link(client: Client) -> str:
+    """Where the basket page's "Checkout now" link points."""
+    found = re.search(
+        r'<a class="button button--large" href="([^"]+)">', text(client.get("/basket/"))
+    )
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.promise("PP-13")
+def test_the_basket_checkout_link_goes_straight_to_the_age_question_for_a_new_checkout(
+    client: Client,
+) -> None:
+    add(client)
+    assert checkout_link(client) == "/checkout/age/"
+    assert client.get("/checkout/").url == "/checkout/age/"  # the start says the same
+
+
+def test_the_basket_checkout_link_goes_to_the_one_page_form_after_the_age_answer(
+    client: Client,
+) -> None:
+    to_details(client)
+    assert checkout_link(client) == "/checkout/details/"
+
+
+def test_the_basket_checkout_link_goes_to_review_once_every_step_is_done(client: Client) -> None:
+    to_details(client)
+    pay(client, client.post("/checkout/details/", DETAILS))
+    assert checkout_link(client) == "/checkout/review/"
+    assert client.get("/checkout/").url == "/checkout/review/"
+
+
+def test_the_basket_checkout_link_goes_to_the_start_when_a_line_needs_attention(
+    client: Client, speaker: Any
+) -> None:
+    add(client, quantity=3)
+    speaker.stock_on_hand = 1
+    speaker.save()
+    assert checkout_link(client) == "/checkout/"
+    refused = client.get("/checkout/")
+    assert refused.url == "/basket/"
