@@ -473,7 +473,8 @@ def validate_events(
     """Validate a batch; each outcome is exactly ``validate_event``'s for that event.
 
     ``from_json``: the events are as decoded from JSON (dicts, lists, str, int, float, bool,
-    None only). Then a fast path checks well-formed events in C (msgspec, see ``_fast_type``)
+    None only). Then a fast path checks well-formed events in C (msgspec, see ``_fast_type``;
+    the client event IDs of the whole batch by one regular expression, ``_client_ids_valid``)
     and parses each distinct ``device_ts`` once; whatever it refuses goes through
     ``validate_event``, which alone writes rejections. (msgspec also accepts tuples, int
     subclasses and other mappings, which JSON cannot produce: hence the flag.)"""
@@ -483,7 +484,9 @@ def validate_events(
     union, batch_type, allowed = fast
     try:
         msgspec.convert(raw_events, batch_type, strict=True)
-        well_formed = True
+        # Every event is an object of an allowed type with a 1-64 character client event ID:
+        # their characters are checked together.
+        well_formed = _client_ids_valid([raw["client_event_id"] for raw in raw_events])
     except msgspec.ValidationError:
         well_formed = False
     latest = now + MAX_FUTURE
@@ -496,6 +499,8 @@ def validate_events(
         if spec is not None and not well_formed:
             try:
                 msgspec.convert(raw, union, strict=True)
+                if _CLIENT_ID.fullmatch(raw["client_event_id"]) is None:
+                    spec = None
             except msgspec.ValidationError:
                 spec = None
         if spec is not None:
@@ -560,7 +565,21 @@ _MSGSPEC_SCALARS: dict[str, Any] = {
     "list[str]": Annotated[list[_STR_TYPE], msgspec.Meta(max_length=MAX_LIST)],
     "list[key]": Annotated[list[_KEY_TYPE], msgspec.Meta(max_length=MAX_LIST)],
 }
-_CLIENT_ID_TYPE = Annotated[str, msgspec.Meta(pattern=rf"^{_CLIENT_ID.pattern}\Z")]
+# The client event ID's length only: its characters are checked over the whole batch at once
+# (``_client_ids_valid``), since msgspec calls the regular expression engine once per value,
+# which cost two thirds of the batch's conversion (0.22 -> 0.07 ms for 500 events, ADR 0004).
+_CLIENT_ID_TYPE = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+_CLIENT_IDS = re.compile(rf"(?:{_CLIENT_ID.pattern}\n)*")
+
+
+def _client_ids_valid(ids: list[str]) -> bool:
+    """Does every string of ``ids`` match ``_CLIENT_ID`` in full? One match over the IDs
+    joined by newlines: none of them holds a newline (counted first), so the pieces the
+    expression matches between newlines are exactly the IDs."""
+    if not ids:
+        return True
+    joined = "\n".join(ids) + "\n"
+    return joined.count("\n") == len(ids) and _CLIENT_IDS.fullmatch(joined) is not None
 
 
 def _fast_type(schema: EventSchema, tier: str) -> _Fast | None:

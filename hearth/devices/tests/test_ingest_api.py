@@ -328,7 +328,9 @@ _TIMES = [
     12,
     None,
 ]
-_IDS = ["c1", "c.2:x_-", "", "x" * 64, "x" * 65, "bad id", "c1\n", 7]
+# The last three: a newline inside or first (the batch's IDs are checked joined by newlines,
+# rules._client_ids_valid) and a letter outside ASCII.
+_IDS = ["c1", "c.2:x_-", "", "x" * 64, "x" * 65, "bad id", "c1\n", 7, "c\n2", "\nc3", "é"]
 _OBJ = {"serial": "A"}
 _EDGES: dict[str, list[Any]] = {  # per field type: values at and just past each limit
     "str": ["", "x" * 200, "é" * 200, "x" * 201, "a\n", 5, None, ["x"]],

@@ -135,3 +135,25 @@ def test_a_schema_declaring_a_content_field_does_not_load() -> None:
 )
 def test_clean_serials(serials: object, expected: list[str] | None) -> None:
     assert rules.clean_serials(serials) == expected
+
+
+@pytest.mark.parametrize(
+    ("ids", "valid"),
+    [
+        ([], True),
+        (["c1"], True),
+        (["c1", "c.2:x_-", "x" * 64], True),
+        (["c1", "x" * 65], False),
+        (["c1", ""], False),
+        (["c\n2"], False),  # two valid IDs once split at the newline: still one bad ID
+        (["c1", "\nc3"], False),
+        (["c1\n"], False),
+        (["bad id"], False),
+        (["é"], False),
+    ],
+)
+def test_a_batch_s_client_event_ids_are_valid_together_exactly_when_each_is(
+    ids: list[str], valid: bool
+) -> None:
+    assert rules._client_ids_valid(ids) is valid
+    assert all(rules._CLIENT_ID.fullmatch(i) for i in ids) is valid
