@@ -8,7 +8,7 @@ keeps two buyers of the same SKUs from deadlocking on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -140,23 +140,53 @@ def _lines(lines: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
         ) from None
 
 
-def reserve_stock(*, lines: Sequence[tuple[str, int]]) -> None:
+def out_of_stock_error(*, sku: str, count: int) -> DomainError:
+    """The refusal of a line above what is left in stock (409, field ``lines.<sku>``)."""
+    message = (
+        _("Only %(count)d of %(sku)s left in stock.") % {"count": count, "sku": sku}
+        if count
+        else _("%(sku)s is out of stock.") % {"sku": sku}
+    )
+    return DomainError(CatalogErrorCode.OUT_OF_STOCK, message, field=f"lines.{sku}", status=409)
+
+
+def check_stock(*, lines: Sequence[tuple[str, int]], variants: Mapping[str, Variant]) -> None:
+    """Refuse (``out_of_stock``) an in-stock line above the stock on hand of ``variants`` as the
+    caller just read them, without taking anything: a check before a slower step (authorising a
+    payment), so that only a unit sold in between reaches :func:`reserve_stock`'s refusal."""
+    for sku, quantity in _lines(lines):
+        variant = variants.get(sku)
+        if variant is None or not rules.is_stock_checked(variant.availability):
+            continue
+        if variant.stock_on_hand < quantity:
+            raise out_of_stock_error(sku=sku, count=variant.stock_on_hand)
+
+
+def reserve_stock(
+    *, lines: Sequence[tuple[str, int]], availability: Mapping[str, str] | None = None
+) -> None:
     """Take ``(sku, quantity)`` lines out of stock, all or none. Call inside ``transaction.atomic``.
 
     An in-stock variant is reserved by one conditional UPDATE (``stock_on_hand - q`` where
     ``stock_on_hand >= q``): the database decides, so concurrent buyers never oversell on SQLite
     (one writer at a time) or PostgreSQL (the row lock, then the condition re-checked). Pre-order
     and backorder variants are sold outside stock on hand and are not stock-checked (TOS-20).
+    ``availability`` (sku: availability of active variants, as the caller just read them while
+    pricing) spares the read of each line's availability; a SKU missing from it is unknown.
 
     Raises DomainError ``out_of_stock`` (field ``lines.<sku>``) when an in-stock variant has fewer
     units than asked, ``unknown_sku`` (field ``lines.<sku>``) for an unknown SKU or one no longer on
     sale, ``invalid_quantity`` for a quantity below 1.
     """
     wanted = _lines(lines)
-    known = dict(
-        Variant.objects.filter(
-            sku__in=[sku for sku, _q in wanted], product__is_active=True
-        ).values_list("sku", "availability")
+    known = (
+        dict(availability)
+        if availability is not None
+        else dict(
+            Variant.objects.filter(
+                sku__in=[sku for sku, _q in wanted], product__is_active=True
+            ).values_list("sku", "availability")
+        )
     )
     for sku, _quantity in wanted:
         if sku not in known:
@@ -179,15 +209,7 @@ def reserve_stock(*, lines: Sequence[tuple[str, int]]) -> None:
             left = Variant.objects.filter(sku=sku).values("availability", "stock_on_hand").first()
             if left is not None and not rules.is_stock_checked(left["availability"]):
                 continue  # moved to pre-order or backorder meanwhile: sold outside stock
-            count = left["stock_on_hand"] if left else 0
-            message = (
-                _("Only %(count)d of %(sku)s left in stock.") % {"count": count, "sku": sku}
-                if count
-                else _("%(sku)s is out of stock.") % {"sku": sku}
-            )
-            raise DomainError(
-                CatalogErrorCode.OUT_OF_STOCK, message, field=f"lines.{sku}", status=409
-            )
+            raise out_of_stock_error(sku=sku, count=left["stock_on_hand"] if left else 0)
 
 
 def release_stock(*, lines: Sequence[tuple[str, int]]) -> None:

@@ -19,6 +19,7 @@ class DiscountErrorCode(StrEnum):
     DISCOUNT_OVER_LIMIT = "discount_over_limit"
     DISCOUNT_BELOW_MINIMUM = "discount_below_minimum"
     DISCOUNT_THROTTLED = "discount_throttled"
+    DISCOUNT_CHANGED = "discount_changed"
 
 
 DISCOUNT_MESSAGES = {
@@ -38,6 +39,9 @@ DISCOUNT_MESSAGES = {
     DiscountErrorCode.DISCOUNT_BELOW_MINIMUM: _(
         "This discount code needs a subtotal of at least $%(min_spend)s before tax; "
         "your basket comes to $%(subtotal)s."
+    ),
+    DiscountErrorCode.DISCOUNT_CHANGED: _(
+        "This discount code changed while you were paying: check your order again."
     ),
     DiscountErrorCode.DISCOUNT_THROTTLED: _(
         "Too many invalid discount codes were tried. Please wait %(minutes)s minutes, or "

@@ -83,10 +83,33 @@ def _evaluate(
     return found, refusal, email_hash
 
 
+def amount_off(*, code: str | None, subtotal: Decimal, email: str, at: dt.datetime) -> Decimal:
+    """What :func:`redeem` would take off now, without redeeming, locking or recording an
+    attempt: to price an order before its payment is authorised; the redemption itself comes
+    after, in the order's savepoint. The same refusals as :func:`redeem`."""
+    normalised = rules.normalise_code(code)
+    if not normalised:
+        return rules.ZERO
+    found, refusal, _hash = _evaluate(
+        code=normalised, subtotal=subtotal, email=email, at=at, lock=False
+    )
+    if refusal is not None or found is None:
+        raise refusal_error(refusal or rules.Refusal("discount_unknown"))
+    return rules.discount_amount(kind=found.kind, value=found.value, subtotal=subtotal)
+
+
 def redeem(
-    *, code: str | None, subtotal: Decimal, email: str, at: dt.datetime, order_number: str = ""
+    *,
+    code: str | None,
+    subtotal: Decimal,
+    email: str,
+    at: dt.datetime,
+    order_number: str = "",
+    expected: Decimal | None = None,
 ) -> Decimal:
-    """Use ``code`` on an order of ``subtotal`` (lines before tax) and return the amount off.
+    """Use ``code`` on an order of ``subtotal`` (lines before tax) and return the amount off;
+    ``expected`` (the amount the order was priced and paid with, :func:`amount_off`) refuses
+    ``discount_changed`` if the code now takes off another amount.
 
     Call inside the order's ``transaction.atomic()``: the redemption is rolled back with the
     order. An empty code returns 0.00. Raises DomainError (field ``discount_code``) with
@@ -103,6 +126,8 @@ def redeem(
         if refusal is not None or found is None:
             raise refusal_error(refusal or rules.Refusal("discount_unknown"))
         amount = rules.discount_amount(kind=found.kind, value=found.value, subtotal=subtotal)
+        if expected is not None and amount != expected:
+            raise refusal_error(rules.Refusal("discount_changed"))
         DiscountRedemption.objects.create(
             code=found,
             order_number=order_number,

@@ -286,10 +286,18 @@ def _checked_address(draft: OrderDraft) -> DeliveryAddress:
     )
 
 
-def _priced(lines: list[tuple[str, int]]) -> list[rules.PricedLine]:
+def _variants(lines: list[tuple[str, int]]) -> dict[str, Any]:
+    """The lines' variants with their products (one query), for pricing and the stock check."""
     from hearth.catalog.selectors import variants_by_sku
 
-    variants = variants_by_sku([sku for sku, _q in lines])
+    return dict(variants_by_sku([sku for sku, _q in lines]))
+
+
+def _priced(
+    lines: list[tuple[str, int]], variants: dict[str, Any] | None = None
+) -> list[rules.PricedLine]:
+    if variants is None:
+        variants = _variants(lines)
     priced: list[rules.PricedLine] = []
     for sku, quantity in lines:
         variant = variants.get(sku)
@@ -319,18 +327,28 @@ def _priced(lines: list[tuple[str, int]]) -> list[rules.PricedLine]:
     return priced
 
 
-def _discount(draft: OrderDraft, goods: Decimal, at: dt.datetime, number: str) -> Decimal:
+def _discount(draft: OrderDraft, goods: Decimal, at: dt.datetime) -> Decimal:
+    """The amount the draft's code takes off, read without redeeming (see ``_redeem``)."""
     if not draft.discount_code:
         return ZERO
     return Decimal(
+        discounts.amount_off(code=draft.discount_code, subtotal=goods, email=draft.email, at=at)
+    )
+
+
+def _redeem(
+    draft: OrderDraft, goods: Decimal, at: dt.datetime, number: str, discount: Decimal
+) -> None:
+    """Redeem the draft's code for order ``number`` at the amount it was priced with."""
+    if draft.discount_code:
         discounts.redeem(
             code=draft.discount_code,
             subtotal=goods,
             email=draft.email,
             at=at,
             order_number=number,
+            expected=discount,
         )
-    )
 
 
 def _estimate(
@@ -419,23 +437,37 @@ def place_order_or_replay(
     a replay of the key with another fingerprint raises ``idempotency_key_mismatch`` (422). Two
     concurrent calls with one key place one order: the unique key makes the loser's transaction
     fail, roll back (stock and payment included) and answer as a replay.
+
+    The order of the steps keeps the hot rows locked for as short a time as possible: price
+    (reads only, and a check that the stock read covers each line), authorise the payment, then
+    in a savepoint create the order, redeem the discount and take the stock last, so that a
+    buyer of the same product waits on its stock row only for the rest of this commit, not for
+    the authorisation. The reading that follows: a card can be authorised and then voided when
+    the last unit sold between the check and the reservation. Then the savepoint is rolled back
+    (no order, no redemption, no emails, no tasks), the authorisation is voided (recorded with
+    the payment) and the same ``out_of_stock`` error as a check before payment is raised; the
+    same for a discount used up meanwhile. A declined payment reserved nothing, so releases
+    nothing.
     """
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _replayed(existing, request_hash=request_hash)
     lines = _check_draft(draft, channel=channel, payment_method=payment_method)
     address = _checked_address(draft)
-    from hearth.catalog.services import release_stock, reserve_stock
-    from hearth.payments.services import authorise
+    from hearth.catalog.services import check_stock, reserve_stock
+    from hearth.payments.services import authorise, void
     from hearth.privacy.selectors import version_keys_in_force
 
     declined = None
+    refused: DomainError | None = None
     try:
         with transaction.atomic():
             number = _new_number()
-            priced = _priced(lines)
+            variants = _variants(lines)
+            priced = _priced(lines, variants)
+            check_stock(lines=lines, variants=variants)
             goods = rules.goods_total(priced)
-            discount = _discount(draft, goods, at, number)
+            discount = _discount(draft, goods, at)
             plan = rules.ship_plan(priced)
             ship_date, earliest, latest, fee = _estimate(
                 at, None, plan, draft.shipping_method or STANDARD
@@ -451,7 +483,6 @@ def place_order_or_replay(
                     bc_pst_number=draft.bc_pst_number,
                 )
             )
-            reserve_stock(lines=lines)
             auth = authorise(
                 token=payment_token,
                 amount=price.total.amount,
@@ -461,28 +492,45 @@ def place_order_or_replay(
                 actor=actor,
             )
             if str(auth.status) == "declined":
-                release_stock(lines=lines)
                 declined = auth
             else:
-                order = _create(
-                    draft=draft,
-                    number=number,
-                    priced=priced,
-                    address=address,
-                    goods=goods,
-                    discount=discount,
-                    fee=fee,
-                    price=price,
-                    versions=version_keys_in_force(at),
-                    auth=auth,
-                    payment_method=payment_method,
-                    idempotency_key=idempotency_key,
-                    request_hash=request_hash,
-                    channel=channel,
-                    at=at,
-                    dates=(ship_date, earliest, latest),
-                    actor=actor,
-                )
+                taking = False  # what others may have taken meanwhile: discount uses, stock
+                try:
+                    with transaction.atomic():
+                        order = _create(
+                            draft=draft,
+                            number=number,
+                            priced=priced,
+                            address=address,
+                            goods=goods,
+                            discount=discount,
+                            fee=fee,
+                            price=price,
+                            versions=version_keys_in_force(at),
+                            auth=auth,
+                            payment_method=payment_method,
+                            idempotency_key=idempotency_key,
+                            request_hash=request_hash,
+                            channel=channel,
+                            at=at,
+                            dates=(ship_date, earliest, latest),
+                            actor=actor,
+                        )
+                        taking = True
+                        _redeem(draft, goods, at, number, discount)
+                        # Last: the stock row stays locked (PostgreSQL) until the commit.
+                        reserve_stock(
+                            lines=lines, availability={p.sku: p.availability for p in priced}
+                        )
+                except DomainError as error:
+                    if not taking:
+                        raise
+                    void(
+                        payment_id=auth.payment_id,
+                        idempotency_key=f"{idempotency_key}:void",
+                        actor=actor,
+                    )
+                    refused = error
     except IntegrityError:
         # The same key placed concurrently: the first one won; hand back its order.
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
@@ -496,6 +544,8 @@ def place_order_or_replay(
             decline_code=declined.decline_code,
             fraud_suspected=bool(declined.fraud_suspected),
         )
+    if refused is not None:
+        raise refused
     return PlacedOrder(order=order, created=True)
 
 

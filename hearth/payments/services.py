@@ -377,6 +377,13 @@ def authorise(
             idempotency_key, PaymentOperation.Kind.AUTHORISE, token=token, amount=str(amount)
         )
         if previous is not None:
+            if previous.payment.status == PaymentState.VOIDED:
+                # Voided since (the order it paid for was not placed): never reused.
+                raise DomainError(
+                    PaymentsErrorCode.TOKEN_USED,
+                    _("This payment was already used. Please enter your payment again."),
+                    field="payment_token",
+                )
             return _authorisation(previous.result)
         provided = get_provider().authorise(token=token, amount=amount, reference=reference, at=at)
         state = {

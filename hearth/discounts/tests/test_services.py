@@ -49,6 +49,25 @@ def test_redeem_returns_the_amount_and_records_the_use_by_email_hash() -> None:
     assert "ada" not in row.email_hash
 
 
+def test_the_amount_off_is_what_redeem_takes_and_redeems_nothing() -> None:
+    make_code()
+    amount = discounts.amount_off(
+        code="spring10", subtotal=D("200.00"), email="a@example.com", at=AT
+    )
+    assert amount == D("20.00")
+    assert DiscountRedemption.objects.count() == 0
+    assert redeem(expected=amount) == D("20.00")
+
+
+def test_a_code_changed_since_the_order_was_priced_is_refused_and_not_redeemed() -> None:
+    make_code()
+    assert refusal(lambda: redeem(expected=D("10.00")))[:2] == (
+        "discount_changed",
+        "This discount code changed while you were paying: check your order again.",
+    )
+    assert DiscountRedemption.objects.count() == 0
+
+
 def test_redeem_without_a_code_takes_nothing_off() -> None:
     assert redeem("") == D("0.00")
     assert redeem(None) == D("0.00")  # type: ignore[arg-type]
