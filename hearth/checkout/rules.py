@@ -63,3 +63,13 @@ def checkout_abandoned(touched_at: dt.datetime | None, *, now: dt.datetime) -> b
     """Whether a checkout last touched at ``touched_at`` is abandoned at ``now`` (an unknown
     time counts as abandoned: keep nothing whose age we cannot tell)."""
     return touched_at is None or now - touched_at >= CHECKOUT_IDLE
+
+
+#: A page that only shows the checkout (review) refreshes its idle clock at most this often:
+#: a session write per page view otherwise. Every step that changes the checkout saves at once.
+CHECKOUT_TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def checkout_touch_due(touched_at: dt.datetime | None, *, now: dt.datetime) -> bool:
+    """Whether a checkout last touched at ``touched_at`` should be touched again at ``now``."""
+    return touched_at is None or now - touched_at >= CHECKOUT_TOUCH_EVERY

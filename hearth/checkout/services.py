@@ -179,6 +179,20 @@ def remove_line(*, basket: Basket, sku: str, at: dt.datetime, actor: Actor | Non
         _audit_line(basket=basket, actor=actor, action=AuditAction.DELETED, obj=ref, fields=[])
 
 
+def empty_request_basket(request: HttpRequest, *, at: dt.datetime, actor: Actor | None) -> None:
+    """Remove every line of the request's basket (after the order is placed). A guest's basket
+    is nobody's (no audit): its lines go in one statement, found by the session's token; a
+    customer's goes through :func:`empty_basket`, audited."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        if (basket := basket_for(request)) is not None:
+            empty_basket(basket=basket, at=at, actor=actor)
+        return
+    token = request.session.get(SESSION_BASKET)
+    if token:
+        BasketLine.objects.filter(basket__session_key=token, basket__user__isnull=True).delete()
+
+
 def empty_basket(*, basket: Basket, at: dt.datetime, actor: Actor | None = None) -> None:
     """Remove every line (after the order is placed)."""
     with transaction.atomic():
@@ -320,13 +334,21 @@ def shipping_choices(*, at: dt.datetime) -> list[tuple[ShippingMethod, Estimate]
 CHECKOUT_SESSION_STATE = "checkout"
 
 
-def checkout_state_abandoned(state: dict[str, Any], *, at: dt.datetime) -> bool:
+def _touched_at(state: dict[str, Any]) -> dt.datetime | None:
     raw = state.get("touched_at")
     try:
-        touched = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
-        touched = None
-    return rules.checkout_abandoned(touched, now=at)
+        return None
+
+
+def checkout_state_abandoned(state: dict[str, Any], *, at: dt.datetime) -> bool:
+    return rules.checkout_abandoned(_touched_at(state), now=at)
+
+
+def checkout_touch_due(state: dict[str, Any], *, at: dt.datetime) -> bool:
+    """Whether a page that only shows the checkout should refresh its idle clock now."""
+    return rules.checkout_touch_due(_touched_at(state), now=at)
 
 
 def purge_abandoned_checkouts(*, at: dt.datetime) -> int:

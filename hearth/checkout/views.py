@@ -43,6 +43,7 @@ from hearth.core.l10n import human_date, money
 from hearth.core.languages import active_language
 from hearth.discounts import services as discounts
 from hearth.fulfilment.selectors import care_contact_message
+from hearth.orders.errors import RefusedAfterAuthorisation
 from hearth.orders.selectors import TermsOffer, terms_offer
 from hearth.privacy.selectors import version_in_force
 
@@ -68,6 +69,13 @@ def _state(request: HttpRequest) -> dict[str, Any]:
 def _save(request: HttpRequest, state: dict[str, Any]) -> None:
     state["touched_at"] = clock.now().isoformat()
     request.session[SESSION_STATE] = state
+
+
+def _touch(request: HttpRequest, state: dict[str, Any]) -> None:
+    """Keep a checkout that is only looked at alive (its idle clock), writing the session at
+    most once per ``rules.CHECKOUT_TOUCH_EVERY`` instead of on every page view."""
+    if services.checkout_touch_due(state, at=clock.now()):
+        _save(request, state)
 
 
 def _shopper(request: HttpRequest) -> str:
@@ -159,6 +167,11 @@ def basket_add(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("checkout:basket")
+    # The count the basket page will show (it counts the lines and corrects this if another
+    # tab changed the basket): written with this request's session, not by the page's GET.
+    services.remember_item_count(
+        request, selectors.remembered_item_count(request) + form.cleaned_data["quantity"]
+    )
     messages.success(request, _("Added to your basket."))
     return redirect("checkout:basket")
 
@@ -576,6 +589,9 @@ def payment_return(request: HttpRequest) -> HttpResponse:
         )
         return redirect("checkout:start")
     state["payment"] = {"method": method, "token": token[:100]}
+    # The review's one-time token, made here with the session write this step needs anyway, so
+    # showing the review page writes nothing.
+    state.setdefault("place_token", random_token(24))
     _save(request, state)
     return redirect("checkout:review")
 
@@ -616,8 +632,11 @@ def review(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("checkout:delivery")
-    state.setdefault("place_token", random_token(24))
-    _save(request, state)
+    if "place_token" not in state:
+        state["place_token"] = random_token(24)
+        _save(request, state)
+    else:
+        _touch(request, state)
     form = PlaceOrderForm(
         initial={"place_token": state["place_token"], "basket_version": quote.summary.fingerprint},
         terms=_terms(state),
@@ -716,8 +735,7 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     placed[posted_token] = order.number
     request.session[SESSION_PLACED] = placed
     request.session.pop(SESSION_STATE, None)
-    if (basket := selectors.basket_for(request)) is not None:
-        services.empty_basket(basket=basket, at=clock.now(), actor=request.user)
+    services.empty_request_basket(request, at=clock.now(), actor=request.user)
     request._checkout_lines = []  # type: ignore[attr-defined]
     services.remember_item_count(request, 0)
     return redirect("checkout:confirmation", number=order.number)
@@ -731,6 +749,15 @@ def _placing_failed(
     error: DomainError,
 ) -> HttpResponse:
     """Tell why, keep the basket; a refused payment needs a new one (a new token too)."""
+    if isinstance(error, RefusedAfterAuthorisation):
+        # Its authorisation was voided under this form's key: the next try needs a new key
+        # (and, the card token being spent, the payment again, which placing then asks for).
+        state["place_token"] = random_token(24)
+        _save(request, state)
+        data = request.POST.copy()
+        data["place_token"] = state["place_token"]
+        form = PlaceOrderForm(data, terms=_terms(state))
+        form.is_valid()
     if error.code in placing.PAYMENT_REFUSED:
         state["payment"] = {}
         state.pop("place_token", None)

@@ -56,3 +56,16 @@ class PaymentDeclined(DomainError):
         self.payment_id = payment_id
         self.decline_code = decline_code
         self.fraud_suspected = fraud_suspected
+
+
+class RefusedAfterAuthorisation(DomainError):
+    """Someone else took the last unit (or the discount code's last use) between the check
+    before payment and the reservation after it: no order was kept and the authorisation
+    ``payment_id`` was voided. Code, message, fields and status are the refusal's own
+    (``out_of_stock``, ``discount_used_up`` ...), as when refused before payment."""
+
+    def __init__(self, refusal: DomainError, *, payment_id: str) -> None:
+        super().__init__(
+            refusal.code, refusal.message, fields=refusal.fields, status=refusal.status
+        )
+        self.payment_id = payment_id

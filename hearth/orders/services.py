@@ -29,7 +29,7 @@ from hearth.core.places import DeliveryAddress
 from hearth.discounts import selectors as discount_selectors
 from hearth.discounts import services as discounts
 from hearth.orders import rules
-from hearth.orders.errors import OrdersErrorCode, PaymentDeclined
+from hearth.orders.errors import OrdersErrorCode, PaymentDeclined, RefusedAfterAuthorisation
 from hearth.orders.models import (
     CancellationReason,
     HoldReason,
@@ -459,7 +459,7 @@ def place_order_or_replay(
     from hearth.privacy.selectors import version_keys_in_force
 
     declined = None
-    refused: DomainError | None = None
+    refused: RefusedAfterAuthorisation | None = None
     try:
         with transaction.atomic():
             number = _new_number()
@@ -530,7 +530,7 @@ def place_order_or_replay(
                         idempotency_key=f"{idempotency_key}:void",
                         actor=actor,
                     )
-                    refused = error
+                    refused = RefusedAfterAuthorisation(error, payment_id=auth.payment_id)
     except IntegrityError:
         # The same key placed concurrently: the first one won; hand back its order.
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()

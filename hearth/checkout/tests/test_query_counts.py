@@ -81,7 +81,32 @@ def test_no_checkout_page_takes_more_queries_for_a_bigger_catalogue_or_basket() 
     # UPDATE per SKU (in SKU order: the correctness of stock under concurrency).
     assert big.pop("place") == small.pop("place") + 2
     assert {k: v for k, v in big.items() if k not in ("add 1", "add 2")} == small
-    # Each page reads the session once and the basket's lines once (one join); the review
-    # also writes the session (its one-time place token).
+    # Each page reads the session once and the basket's lines once (one join).
     for name in ("basket", "start", "age", "details", "review"):
         assert small[name] <= 6, (name, small[name])
+
+
+def _session_writes(client: Client, method: str, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries if "django_session" in q["sql"]][1:]
+
+
+def test_showing_the_basket_after_adding_and_the_review_writes_no_session() -> None:
+    """The add-to-basket POST remembers the header's count and the payment's return makes the
+    review's one-time token, both with the session write they make anyway: the pages that
+    follow only read it."""
+    client = Client()
+    client.get("/")
+    client.post("/basket/add/", {"sku": "EO-ONE-CHR", "quantity": "2"})
+    assert _session_writes(client, "get", "/basket/") == []
+    assert client.post("/checkout/age/", {"adult": "yes"}).status_code == 302
+    to_provider = client.post("/checkout/details/", DETAILS)
+    session = parse_qs(urlsplit(to_provider.url).query)["session"][0]
+    card = {"session": session, "card_number": VISA, "exp_month": "12", "exp_year": "2030"}
+    back = client.post(to_provider.url, card | {"cvc": "123"})
+    assert client.get(back.url).url == "/checkout/review/"
+    assert _session_writes(client, "get", "/checkout/review/") == []
+    # The header's count, remembered at the add, is the basket's.
+    assert '<span class="basket-count" aria-hidden="true">2</span>' in text(client.get("/"))

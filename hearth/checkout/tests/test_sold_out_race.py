@@ -17,7 +17,7 @@ from django.test import Client
 from hearth.catalog.models import Variant
 from hearth.checkout.models import Basket
 from hearth.checkout.selectors import basket_lines
-from hearth.checkout.tests.test_web_checkout import place, text, to_review
+from hearth.checkout.tests.test_web_checkout import hidden, place, text, to_review
 from hearth.comms.models import OutboundMessage
 from hearth.orders.models import Order
 from hearth.orders.tests.test_placing_race import SOLD_ELSEWHERE
@@ -55,11 +55,14 @@ def test_placing_again_after_a_voided_authorisation_asks_for_the_payment_again(
 ) -> None:
     page = to_review(client)
     settings.HEARTH_PAYMENT_PROVIDER = SOLD_ELSEWHERE
-    place(client, page)
+    refused = text(place(client, page))
+    # A new key for the next try: the voided authorisation is recorded under the first.
+    assert hidden(refused, "place_token") != hidden(page, "place_token")
     settings.HEARTH_PAYMENT_PROVIDER = "hearth.payments.providers.SandboxProvider"
     Variant.objects.filter(sku="EO-ONE-CHR").update(stock_on_hand=3)  # restocked
-    again = place(client, page)  # the same form: the same key, the voided authorisation
+    again = place(client, refused)
     assert again.status_code == 302
-    assert again.url == "/checkout/payment/"
+    assert again.url == "/checkout/payment/"  # the card's token is spent: pay again
+    assert "This payment was already used" in text(client.get(again.url))
     assert Order.objects.count() == 0
     assert list(Payment.objects.values_list("status", flat=True)) == ["voided"]

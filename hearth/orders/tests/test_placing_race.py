@@ -87,3 +87,23 @@ def test_the_unit_checked_before_payment_refuses_without_authorising(speaker: Va
         _place(lines=[("EO-ONE-OAK", 6)])
     assert caught.value.fields == {"lines.EO-ONE-OAK": "Only 5 of EO-ONE-OAK left in stock."}
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.usefixtures("sold_elsewhere")
+def test_a_voided_authorisation_is_never_replayed_into_an_order(speaker: Variant) -> None:
+    token = card_token(APPROVE_VISA)
+    placing = {
+        "draft": draft(),
+        "payment_token": token,
+        "payment_method": "card",
+        "idempotency_key": "race-1",
+        "channel": "web",
+        "at": T0,
+    }
+    with pytest.raises(DomainError):
+        place_order(**placing)
+    Variant.objects.filter(sku="EO-ONE-OAK").update(stock_on_hand=5)  # restocked
+    with pytest.raises(DomainError) as caught:
+        place_order(**placing)  # the same key and token: the client retried
+    assert caught.value.code == "token_used"
+    assert Order.objects.count() == 0
