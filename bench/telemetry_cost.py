@@ -16,8 +16,11 @@ opted-in household through the services, then times by CPU time (``time.process_
   of the checked events, commit included): the stages, called directly on the same bodies.
 
 The cyclic collector is frozen after start-up and paused around each request, as in
-production (hearth/wsgi.py, core.collector). Prints the median per stage in ms per batch.
-``--profile FILE`` writes a cProfile (CPU time) of whole requests to FILE.
+production (hearth/wsgi.py, core.collector). Prints the median per stage in ms per batch (on
+PostgreSQL also the CPU its backend spent serving the stage, from /proc: ticks of 10 ms, so
+read it over many batches).
+``--profile FILE`` writes a cProfile (CPU time) of whole requests to FILE (``--profile-empty``:
+of empty batches, the fixed cost).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import postgres_url
+from bench._harness import postgres_url, process_cpu_ms
 
 BATCH_PATH = "/api/v1/telemetry/batches"
 
@@ -73,6 +76,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument(
+        "--profile-empty", action="store_true", help="profile empty batches (the fixed cost)"
+    )
     args = parser.parse_args()
     var_dir = tempfile.mkdtemp(prefix="hearth-telemetry-cost-")
     os.environ.update(
@@ -98,6 +104,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     call_command("migrate", "--noinput", verbosity=0)
 
@@ -166,16 +173,29 @@ def main() -> None:
 
     stages: dict[str, Callable[[int], float]] = {}
 
+    backend_cpu: list[float] = []  # per run: the PostgreSQL backend's CPU ms per batch
+
+    def backend_ms() -> float:
+        if not args.postgres:
+            return 0.0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        return process_cpu_ms(pid)
+
     def timed(fn: Callable[[], Callable[[], object]]) -> Callable[[int], float]:
         def run(n: int) -> float:
             calls = [fn() for _ in range(n)]  # inputs made outside the clock
             was = gc.isenabled()
             gc.disable()
             try:
+                backend = backend_ms()
                 start = time.process_time()
                 for call in calls:
                     call()
-                return (time.process_time() - start) * 1000 / n
+                spent = (time.process_time() - start) * 1000 / n
+                backend_cpu.append((backend_ms() - backend) / n)
+                return spent
             finally:
                 if was:
                     gc.enable()
@@ -232,9 +252,11 @@ def main() -> None:
     for run in stages.values():  # warm every path
         run(3)
     results: dict[str, list[float]] = {name: [] for name in stages}
+    backends: dict[str, list[float]] = {name: [] for name in stages}
     for _ in range(args.rounds):
         for name, run in stages.items():
             results[name].append(run(args.batches))
+            backends[name].append(backend_cpu[-1])
     bad = [s for s in statuses if not s.startswith("200")]
     if bad:
         raise SystemExit(f"requests failed: {bad[:3]}")
@@ -244,13 +266,18 @@ def main() -> None:
         f"{args.batches} (load {os.getloadavg()[0]:.2f})"
     )
     for name, values in results.items():
+        server = (
+            f"  PostgreSQL backend {statistics.median(backends[name]):5.2f}"
+            if args.postgres
+            else ""
+        )
         print(
-            f"  {name:36s} {statistics.median(values):6.3f}  "
+            f"  {name:36s} {statistics.median(values):6.3f}{server}  "
             f"(rounds {', '.join(f'{v:.2f}' for v in values)})"
         )
     if args.profile:
         profiler = cProfile.Profile(time.process_time)
-        datas = [body() for _ in range(args.batches * args.rounds)]
+        datas = [empty if args.profile_empty else body() for _ in range(args.batches * args.rounds)]
         gc.disable()
         profiler.enable()
         for data in datas:
