@@ -326,6 +326,8 @@ if STATIC_COLLECTED:
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Security. Strict cookies always; HTTPS-only settings in production.
+# Django's database sessions, read and written with plain statements (hearth/core/sessions.py).
+SESSION_ENGINE = "hearth.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
