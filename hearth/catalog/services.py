@@ -163,7 +163,10 @@ def check_stock(*, lines: Sequence[tuple[str, int]], variants: Mapping[str, Vari
 
 
 def reserve_stock(
-    *, lines: Sequence[tuple[str, int]], availability: Mapping[str, str] | None = None
+    *,
+    lines: Sequence[tuple[str, int]],
+    availability: Mapping[str, str] | None = None,
+    savepoint: bool = True,
 ) -> None:
     """Take ``(sku, quantity)`` lines out of stock, all or none. Call inside ``transaction.atomic``.
 
@@ -173,6 +176,8 @@ def reserve_stock(
     and backorder variants are sold outside stock on hand and are not stock-checked (TOS-20).
     ``availability`` (sku: availability of active variants, as the caller just read them while
     pricing) spares the read of each line's availability; a SKU missing from it is unknown.
+    ``savepoint=False``: the caller's own savepoint rolls back with a refusal (placing's does),
+    so none is spent here (two statements); the caller must not go on inside it after one.
 
     Raises DomainError ``out_of_stock`` (field ``lines.<sku>``) when an in-stock variant has fewer
     units than asked, ``unknown_sku`` (field ``lines.<sku>``) for an unknown SKU or one no longer on
@@ -195,7 +200,7 @@ def reserve_stock(
                 _("There is no product with the code %(sku)s.") % {"sku": sku},
                 field=f"lines.{sku}",
             )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         for sku, quantity in wanted:
             if not rules.is_stock_checked(known[sku]):
                 continue

@@ -154,6 +154,49 @@ def queue_rendered_later(
     )
 
 
+def queue_new_rendered_later(
+    *,
+    keys: Sequence[str],
+    to: Sequence[str],
+    render_with: str,
+    at: dt.datetime,
+    language: str = "",
+) -> list[OutboundMessage]:
+    """:func:`queue_rendered_later` with ``new_key`` for several transactional messages to the
+    same recipients (an order's confirmation and tax invoice): one INSERT for them all, each
+    delivery enqueued on commit. The keys name objects created in the caller's transaction."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        raise DomainError(CommsErrorCode.NO_RECIPIENT, _("An email needs a recipient."))
+    sender = settings.DEFAULT_FROM_EMAIL
+    chosen = choose_language(language, translation.get_language())
+    rows = OutboundMessage.objects.bulk_create(
+        [
+            OutboundMessage(
+                key=key,
+                message_id=_message_id(sender),
+                kind=OutboundKind.TRANSACTIONAL,
+                to_addresses=recipients,
+                from_address=sender,
+                subject="",
+                body="",
+                html_body="",
+                attachments=_stored(()),
+                headers={},
+                created_at=at,
+                next_attempt_at=at,
+                forget_once_sent=False,
+                render_with=render_with,
+                language=chosen,
+            )
+            for key in keys
+        ]
+    )
+    for row in rows:
+        transaction.on_commit(partial(_enqueue_delivery, row.pk))
+    return rows
+
+
 def _queue(
     *,
     key: str,

@@ -18,7 +18,9 @@ translation before it calls ``record``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -116,6 +118,31 @@ def _field_names(label: str, fields: Iterable[str]) -> list[str]:
     return names
 
 
+_batch: ContextVar[list[Any] | None] = ContextVar("hearth_audit_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Write the audit rows recorded inside the block with one INSERT when it ends (several
+    services' rows in one transaction: placing an order), in the order recorded; none if it
+    raises (its transaction or savepoint rolls back with the changes they describe). Use it
+    inside that transaction or savepoint, so the rows commit or roll back with the changes.
+    A block inside another batches into the outer one."""
+    from hearth.core.models import AuditEvent
+
+    if _batch.get() is not None:
+        yield
+        return
+    events: list[Any] = []
+    token = _batch.set(events)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if events:
+        AuditEvent.objects.bulk_create(events)
+
+
 def record(
     *,
     actor: Actor | None,
@@ -126,6 +153,7 @@ def record(
     """Write one audit row: ``actor`` did ``action`` to ``obj``, touching ``fields`` (names only).
 
     Call it inside the service's transaction so the row commits (or rolls back) with the change.
+    Inside :func:`batched`, the row is written when the batch ends.
     """
     from hearth.core.models import AuditEvent
 
@@ -145,7 +173,7 @@ def record(
         user = actor
     else:  # pragma: no cover - the type says this cannot happen; refuse rather than guess
         raise TypeError(f"not an actor: {type(actor).__name__}")
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         at=clock.now(),
         actor_kind=kind,
         actor_id=None if user is None else user.pk,
@@ -155,3 +183,9 @@ def record(
         object_id=ref.pk[:64],
         fields=names,
     )
+    batch = _batch.get()
+    if batch is not None:  # written when the batch ends (see batched)
+        batch.append(event)
+    else:
+        event.save(force_insert=True)
+    return event

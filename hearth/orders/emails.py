@@ -21,7 +21,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from hearth.comms.services import queue_message, queue_rendered_later
+from hearth.comms.services import queue_message, queue_new_rendered_later, queue_rendered_later
 from hearth.orders.invoices import render_invoice_pdf
 from hearth.orders.models import Order, SentOrderEmail
 from hearth.orders.selectors import email_language
@@ -102,15 +102,13 @@ def queue_placed_order_emails(*, order: Order, at: dt.datetime) -> None:
     order's row lock and the lookups that :func:`send_confirmation` (a task run again) needs."""
     kinds = (SentOrderEmail.Kind.CONFIRMATION, SentOrderEmail.Kind.TAX_INVOICE)
     language = email_language(order)
-    for kind in kinds:
-        queue_rendered_later(
-            key=f"order:{order.pk}:{kind}",
-            to=[order.email],
-            render_with=RENDERER,
-            at=at,
-            new_key=True,
-            language=language,
-        )
+    queue_new_rendered_later(
+        keys=[f"order:{order.pk}:{kind}" for kind in kinds],
+        to=[order.email],
+        render_with=RENDERER,
+        at=at,
+        language=language,
+    )
     SentOrderEmail.objects.bulk_create(
         [SentOrderEmail(order=order, kind=kind, sent_at=at) for kind in kinds]
     )

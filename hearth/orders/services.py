@@ -497,30 +497,33 @@ def place_order_or_replay(
                 taking = False  # what others may have taken meanwhile: discount uses, stock
                 try:
                     with transaction.atomic():
-                        order = _create(
-                            draft=draft,
-                            number=number,
-                            priced=priced,
-                            address=address,
-                            goods=goods,
-                            discount=discount,
-                            fee=fee,
-                            price=price,
-                            versions=version_keys_in_force(at),
-                            auth=auth,
-                            payment_method=payment_method,
-                            idempotency_key=idempotency_key,
-                            request_hash=request_hash,
-                            channel=channel,
-                            at=at,
-                            dates=(ship_date, earliest, latest),
-                            actor=actor,
-                        )
-                        taking = True
-                        _redeem(draft, goods, at, number, discount)
+                        with audit.batched():  # the order's audit rows in one INSERT
+                            order = _create(
+                                draft=draft,
+                                number=number,
+                                priced=priced,
+                                address=address,
+                                goods=goods,
+                                discount=discount,
+                                fee=fee,
+                                price=price,
+                                versions=version_keys_in_force(at),
+                                auth=auth,
+                                payment_method=payment_method,
+                                idempotency_key=idempotency_key,
+                                request_hash=request_hash,
+                                channel=channel,
+                                at=at,
+                                dates=(ship_date, earliest, latest),
+                                actor=actor,
+                            )
+                            taking = True
+                            _redeem(draft, goods, at, number, discount)
                         # Last: the stock row stays locked (PostgreSQL) until the commit.
                         reserve_stock(
-                            lines=lines, availability={p.sku: p.availability for p in priced}
+                            lines=lines,
+                            availability={p.sku: p.availability for p in priced},
+                            savepoint=False,  # a refusal rolls this savepoint back
                         )
                 except DomainError as error:
                     if not taking:

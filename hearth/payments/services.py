@@ -309,9 +309,13 @@ def _record(
     actor: Actor | None,
     at: dt.datetime,
 ) -> None:
-    """The provider operation on record, and its audit row (money moved, with its actor)."""
+    """The provider operation on record, and its audit row (money moved, with its actor).
+
+    Called inside the operation's own ``transaction.atomic()`` (a savepoint in a caller's
+    transaction): a key reused concurrently raises ``idempotency_key_reused`` out of that block,
+    which rolls it back, so no savepoint of its own is spent here."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             PaymentOperation.objects.create(
                 payment=payment,
                 kind=kind,

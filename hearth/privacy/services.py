@@ -96,7 +96,9 @@ def record_consent(
             )
         expires_at = rules.implied_expiry(at, implied_from)
     policy = selectors.version_in_force("privacy", at)
-    with transaction.atomic():
+    # The record and its audit row together, without a savepoint inside a caller's transaction
+    # (placing records consents in its own): no caller recovers from an error here inside it.
+    with transaction.atomic(savepoint=False):
         record = ConsentRecord.objects.create(
             user=user,
             email=(email or "").strip().lower(),

@@ -100,3 +100,29 @@ def test_deleting_the_actor_keeps_the_event_without_any_personal_data():
         for v in AuditEvent.objects.values_list(*[f.attname for f in AuditEvent._meta.fields]).get()
     )
     assert "officer@example.com" not in stored
+
+
+def test_a_batch_writes_its_rows_in_one_insert_in_the_order_recorded(
+    django_assert_num_queries,
+):
+    from hearth.core.audit import batched
+
+    run = PeriodicRun.objects.create(task="a.b", last_enqueued_at=T0)
+    with django_assert_num_queries(1), batched():
+        record(actor=None, action=AuditAction.CREATED, obj=run, fields=["task"])
+        with batched():  # an inner batch joins the outer one
+            record(actor=None, action=AuditAction.CHANGED, obj=run, fields=["last_enqueued_at"])
+    assert list(AuditEvent.objects.order_by("id").values_list("action", "fields")) == [
+        ("created", ["task"]),
+        ("changed", ["last_enqueued_at"]),
+    ]
+
+
+def test_a_batch_that_raises_writes_nothing():
+    from hearth.core.audit import batched
+
+    run = PeriodicRun.objects.create(task="a.b", last_enqueued_at=T0)
+    with pytest.raises(RuntimeError), batched():
+        record(actor=None, action=AuditAction.CREATED, obj=run, fields=["task"])
+        raise RuntimeError("the change failed")
+    assert AuditEvent.objects.count() == 0
