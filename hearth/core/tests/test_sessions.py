@@ -11,7 +11,6 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from hearth.core.sessions import SessionStore
@@ -85,19 +84,3 @@ def test_a_write_inside_a_transaction_is_kept_with_it() -> None:
     except RuntimeError:
         pass
     assert SessionStore(store.session_key)["basket"] == "token-2"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_visitor_keeps_their_basket_from_page_to_page() -> None:
-    from hearth.catalog import demo, services
-    from hearth.catalog.models import Variant
-    from hearth.catalog.tests.conftest import TODAY
-
-    services.load_catalogue(entries=demo.load_catalogue_file(), today=TODAY)
-    variant = Variant.objects.filter(stock_on_hand__gt=0).first()
-    assert variant is not None
-    client = Client()
-    added = client.post("/basket/add/", {"sku": variant.sku, "quantity": "2"}, follow=True)
-    assert added.status_code == 200
-    page = client.get("/basket/").content.decode()
-    assert variant.sku in page and 'class="basket-count" aria-hidden="true">2<' in page
