@@ -141,6 +141,36 @@ def add_to_basket(
     return line
 
 
+def add_to_request_basket(
+    request: HttpRequest, *, sku: str, quantity: int, at: dt.datetime, actor: Actor | None = None
+) -> BasketLine:
+    """:func:`add_to_basket` on the request's basket (:func:`open_basket`). A guest's first add
+    checks the line, then writes the basket and its line with one INSERT each: no line can be
+    in a basket made now, and no other request can know it (its token reaches the session with
+    this response), so the look-up, lock, savepoint and touch of an existing one are not needed.
+    A refused first add creates no basket."""
+    user = getattr(request, "user", None)
+    basket = basket_for(request)
+    if basket is not None or (user is not None and user.is_authenticated):
+        return add_to_basket(
+            basket=basket or open_basket(request, at=at),
+            sku=sku,
+            quantity=quantity,
+            at=at,
+            actor=actor,
+        )
+    sku = (sku or "").strip()
+    if quantity < 1:
+        raise _quantity_error(
+            rules.Refusal("invalid_quantity", {"max": str(rules.MAX_LINE_QUANTITY)}),
+            field="quantity",
+        )
+    _check_line(sku=sku, quantity=quantity, field="quantity")
+    with transaction.atomic():
+        basket = open_basket(request, at=at)
+        return BasketLine.objects.create(basket=basket, sku=sku, quantity=quantity, added_at=at)
+
+
 def change_quantity(
     *, basket: Basket, sku: str, quantity: int, at: dt.datetime, actor: Actor | None = None
 ) -> BasketLine | None:

@@ -156,9 +156,8 @@ def basket_add(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)  # type: ignore[arg-type]
         return HttpResponseRedirect(back if back.startswith("/") else reverse("checkout:basket"))
     try:
-        basket = services.open_basket(request)
-        services.add_to_basket(
-            basket=basket,
+        services.add_to_request_basket(
+            request,
             sku=form.cleaned_data["sku"],
             quantity=form.cleaned_data["quantity"],
             at=clock.now(),

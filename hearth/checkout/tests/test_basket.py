@@ -156,3 +156,15 @@ def test_guest_basket_merges_into_the_customers_at_sign_in(
     assert response.status_code == 302
     assert Basket.objects.count() == 1
     assert lines(Basket.objects.get(user=user)) == [("EO-BAR-BLK", 1), ("EO-ONE-CHR", 3)]
+
+
+def test_a_guests_first_add_makes_the_basket_and_a_refused_one_makes_none(
+    client: Any, speaker: Any
+) -> None:
+    client.post(reverse("checkout:basket_add"), {"sku": "EO-ONE-CHR", "quantity": "9"})
+    assert Basket.objects.count() == 0  # above the 5 in stock: refused, nothing kept
+    client.post(reverse("checkout:basket_add"), {"sku": "EO-ONE-CHR", "quantity": "2"})
+    client.post(reverse("checkout:basket_add"), {"sku": "EO-ONE-CHR", "quantity": "1"})
+    basket = Basket.objects.get()
+    assert basket.session_key == client.session[selectors.SESSION_BASKET]
+    assert lines(basket) == [("EO-ONE-CHR", 3)]
