@@ -72,6 +72,29 @@ def _merchant() -> str:
 def _card_page(request: HttpRequest, kind: HostedSession.Kind, template: str) -> HttpResponse:
     session_id = request.POST.get("session") if request.method == "POST" else None
     session_id = session_id or request.GET.get("session", "")
+    form = CardForm(
+        request.POST if request.method == "POST" else None, initial={"session": session_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # It reads the hosted session itself, locked, and refuses an unknown or used one.
+            target = services.tokenise_card(
+                session_id=session_id,
+                kind=kind,
+                number=data["card_number"],
+                exp_month=data["exp_month"],
+                exp_year=data["exp_year"],
+                cvc=data["cvc"],
+                at=clock.now(),
+            )
+        except DomainError as exc:
+            if exc.code in (PaymentsErrorCode.UNKNOWN_SESSION, PaymentsErrorCode.SESSION_CLOSED):
+                return _problem_page(request, exc)
+            form.add_error(None, str(exc.message))
+        else:
+            logger.info("sandbox card tokenised for session %s", session_id)
+            return HttpResponseRedirect(target)
     session = selectors.hosted_session(session_id, kind)
     if session is None:
         return _problem_page(
@@ -91,28 +114,6 @@ def _card_page(request: HttpRequest, kind: HostedSession.Kind, template: str) ->
                 status=409,
             ),
         )
-    form = CardForm(
-        request.POST if request.method == "POST" else None, initial={"session": session_id}
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            target = services.tokenise_card(
-                session_id=session.session_id,
-                kind=kind,
-                number=data["card_number"],
-                exp_month=data["exp_month"],
-                exp_year=data["exp_year"],
-                cvc=data["cvc"],
-                at=clock.now(),
-            )
-        except DomainError as exc:
-            if exc.code in (PaymentsErrorCode.UNKNOWN_SESSION, PaymentsErrorCode.SESSION_CLOSED):
-                return _problem_page(request, exc)
-            form.add_error(None, str(exc.message))
-        else:
-            logger.info("sandbox card tokenised for session %s", session.session_id)
-            return HttpResponseRedirect(target)
     return render(
         request,
         template,
