@@ -123,7 +123,8 @@ MIDDLEWARE = [
     "hearth.privacy.middleware.GlobalPrivacyControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header built once per process (hearth/core/csp.py).
+    "hearth.core.csp.CSPMiddleware",
     # Last, so that their answers carry every header above (hearth/core/middleware.py).
     "hearth.core.middleware.ApiCsrfMiddleware",
     "hearth.core.middleware.InputGuardMiddleware",

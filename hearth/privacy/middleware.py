@@ -1,6 +1,6 @@
 """The privacy app's middleware: the cookie gate and Global Privacy Control.
 
-The Content-Security-Policy header is django-csp's (``csp.middleware.CSPMiddleware``, the policy
+The Content-Security-Policy header is django-csp's (``hearth.core.csp.CSPMiddleware``, the policy
 in ``settings.CONTENT_SECURITY_POLICY``): it keeps the same strict same-origin policy this module
 used to write by hand, and adds per-view nonces and report-only mode when we need them.
 """
