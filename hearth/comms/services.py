@@ -192,8 +192,11 @@ def queue_new_rendered_later(
             for key in keys
         ]
     )
+    from hearth.comms.tasks import deliver_message
+    from hearth.core.enqueue import enqueue_on_commit
+
     for row in rows:
-        transaction.on_commit(partial(_enqueue_delivery, row.pk))
+        enqueue_on_commit(deliver_message, row.pk)
     return rows
 
 
