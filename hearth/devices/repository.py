@@ -174,8 +174,11 @@ def _store(batches: list[Batch], *, using: str, method: Method) -> int:
         return 0
     connection = connections[using]
     if connection.vendor == "sqlite":
+        # Only one process writes at a time: what needs no lock is done before taking it (the
+        # statements' parameters; each batch's id is set in them once its row is in).
+        params = [_sqlite_params(h, 0, events) for h, _tier, _rec, events in batches]
         with _sqlite_writer_lock(str(connection.settings_dict["NAME"])):
-            return _insert(connection, using, batches, method)
+            return _insert(connection, using, batches, method, params)
     return _insert(connection, using, batches, method)
 
 
@@ -213,7 +216,13 @@ def _sqlite_writer_lock(name: str) -> Iterator[None]:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _insert(connection: Any, using: str, batches: list[Batch], method: str) -> int:
+def _insert(
+    connection: Any,
+    using: str,
+    batches: list[Batch],
+    method: str,
+    sqlite_params: list[list[Any]] | None = None,
+) -> int:
     vendor = connection.vendor
     outer = connection.in_atomic_block  # inside a caller's transaction: no commit after us
     if vendor == "postgresql" and method in ("auto", "copy") and not outer:
@@ -239,7 +248,8 @@ def _insert(connection: Any, using: str, batches: list[Batch], method: str) -> i
         last = len(batches) - 1
         for i, (h, tier, rec, events) in enumerate(batches):
             if vendor == "sqlite":
-                new = _sqlite_batch(connection, raw, h, tier, rec, events, method)
+                params = sqlite_params[i] if sqlite_params else _sqlite_params(h, 0, events)
+                new = _sqlite_batch(connection, raw, h, tier, rec, params, method)
             elif vendor == "postgresql":
                 raw.execute(_PG_BATCH, (h, rec, tier))
                 batch_id = raw.fetchone()[0]
@@ -262,16 +272,17 @@ def _sqlite_batch(
     household_id: int,
     tier: str,
     received_at: dt.datetime,
-    events: Sequence[EventRow],
+    params: list[Any],
     method: str,
 ) -> int:
     """The batch row, then its events by multi-row VALUES (or executemany), on the raw sqlite3
-    cursor: "?" placeholders, no per-row query rewriting. The batch row goes again if no event
-    was new."""
+    cursor: "?" placeholders, no per-row query rewriting. ``params``: the events' values as
+    ``_sqlite_params`` builds them, the batch id set here. The batch row goes again if no
+    event was new."""
     sqlite3.Cursor.execute(raw, _SQLITE_BATCH, (household_id, _sqlite_ts(received_at), tier))
     batch_id = raw.lastrowid
     before = connection.connection.total_changes
-    params = _sqlite_params(household_id, batch_id, events)
+    params[1::_WIDTH] = [batch_id] * (len(params) // _WIDTH)
     if method == "executemany":
         sqlite3.Cursor.executemany(
             raw,
