@@ -285,3 +285,45 @@ def test_rows_of_another_tier_or_receipt_time_make_their_own_batch_row_and_a_rep
         == 0
     )
     assert TelemetryBatch.objects.count() == 3
+
+
+def test_sqlite_ingest_commits_without_the_automatic_checkpoint_and_checkpoints_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ADR 0004, fifth pass: SQLite's automatic WAL checkpoint (a copy and a disk sync) would run
+    inside the ingest's COMMIT, under the writer lock every worker waits on; the ingest commits
+    without it and runs a PASSIVE checkpoint of its own after the commit, every
+    SQLITE_CHECKPOINT_EVERY batches, and leaves the connection's setting as it found it."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log only")
+    monkeypatch.setattr(repository, "SQLITE_CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(repository, "_commits_since_checkpoint", 0)
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute("PRAGMA wal_autocheckpoint=777")
+    statements: list[str] = []
+    raw.set_trace_callback(statements.append)
+    try:
+        for n in range(4):
+            rows: list[repository.Row] = [
+                (4242, f"k{n}-{i}", "usage", "registered_opt_in", NOW, NOW, NOW.date(),
+                 "tunewave", json.dumps({"service": "tunewave", "service_minutes": i}))
+                for i in range(3)
+            ]  # fmt: skip
+            assert repository.insert_events(rows) == 3
+    finally:
+        raw.set_trace_callback(None)
+    assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 777
+    assert TelemetryEvent.objects.filter(household_id=4242).count() == 12
+    text = [s.strip().upper() for s in statements]
+    commits = [i for i, s in enumerate(text) if s == "COMMIT"]
+    checkpoints = [i for i, s in enumerate(text) if s.startswith("PRAGMA WAL_CHECKPOINT")]
+    off = [i for i, s in enumerate(text) if s == "PRAGMA WAL_AUTOCHECKPOINT=0"]
+    assert len(commits) == 4 and len(off) == 4
+    # Every commit ran with the automatic checkpoint off, and the own checkpoint came after
+    # the second and the fourth commit (every 2 batches), never inside a transaction.
+    assert all(any(o < c for o in off) for c in commits)
+    assert len(checkpoints) == 2
+    assert commits[1] < checkpoints[0] < commits[2] and commits[3] < checkpoints[1]
