@@ -17,6 +17,11 @@ With ``--with-oscar`` it runs ``../shared/peers/oscar/bench.py`` in the same run
 ratio per database and level.
 
     .venv/bin/python bench/journey.py [--postgres] [--with-oscar] [--flows 200] [--levels 1,8,32]
+        [--task-worker]
+
+``--task-worker`` also runs Hearth's task worker while the buyers shop (it renders and sends the
+confirmation and invoice emails and the invoice PDF that placing queues), so its CPU is taken
+from the same cores; without it the queue waits until the run ends.
 
 The load is bounded: ``--flows`` journeys per level and ``--timeout`` seconds per level at most;
 the server listens on 127.0.0.1 only.
@@ -360,6 +365,7 @@ class Server:
 #: 3.77 and 3.88 (110 and 115 ms, client 21.5): gunicorn's sync workers parse HTTP in Python
 #: and close the connection after every request.
 SERVER = os.environ.get("JOURNEY_SERVER", "granian")
+TASK_WORKER = {"on": False}  # --task-worker
 
 
 def server_command(port: int, workers: int) -> list[str]:
@@ -400,6 +406,19 @@ def serve(database_url: str | None, workers: int) -> Iterator[Server]:
         subprocess.run([PYTHON, "manage.py", "shell", "-c", STOCK_UP], **run)  # type: ignore[call-overload]
         port = free_port()
         server = subprocess.Popen(server_command(port, workers), cwd=ROOT, env=env)
+        # --task-worker: the task worker drains the queue (confirmation and invoice emails, the
+        # invoice PDF, releasing paid orders) while the buyers shop, on the same 2 cores.
+        worker = (
+            subprocess.Popen(
+                [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if TASK_WORKER["on"]
+            else None
+        )
         try:
             import httpx
 
@@ -414,6 +433,9 @@ def serve(database_url: str | None, workers: int) -> Iterator[Server]:
                 raise RuntimeError("the server did not start within 60 s")
             yield Server(f"http://127.0.0.1:{port}", server.pid, env)
         finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=20)
             server.terminate()
             server.wait(timeout=20)
 
@@ -530,7 +552,8 @@ def run_level(
 def bench_database(
     label: str, url: str | None, levels: list[int], flows: int, workers: int, timeout: float
 ) -> list[Level]:
-    print(f"\n== Hearth guest journey on {label}, {SERVER} {workers} workers")
+    extra = ", with the task worker draining the queue" if TASK_WORKER["on"] else ""
+    print(f"\n== Hearth guest journey on {label}, {SERVER} {workers} workers{extra}")
     results = []
     with serve(url, workers) as server:
         product = first_product_path(server)
@@ -599,7 +622,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds per level at most")
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument(
+        "--task-worker",
+        action="store_true",
+        help="run Hearth's task worker beside the server (emails, invoice PDFs) during the load",
+    )
     args = parser.parse_args()
+    TASK_WORKER["on"] = args.task_worker
     levels = [int(x) for x in args.levels.split(",")]
     databases: list[tuple[str, str, str | None]] = []
     if not args.only_postgres:
