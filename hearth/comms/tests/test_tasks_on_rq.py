@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,7 +24,9 @@ import django_rq
 import pytest
 from django.db import transaction
 from django.test import Client
+from django_tasks_rq import Job as DjangoTasksJob
 from rq.registry import StartedJobRegistry
+from rq.scheduler import RQScheduler
 
 from hearth.checkout.tests.conftest import file_db  # noqa: F401  (the shared database fixture)
 from hearth.comms import services
@@ -113,6 +116,9 @@ def test_a_worker_killed_mid_send_on_rq_leaves_every_email_delivered_exactly_onc
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: RQ forks a work-horse per job, and the kill below must take
+            # the horse with its worker (a machine that dies), or the horse lives on after the test.
+            start_new_session=True,
         )
 
     first = start_worker("killed-worker")
@@ -121,10 +127,12 @@ def test_a_worker_killed_mid_send_on_rq_leaves_every_email_delivered_exactly_onc
         held = OutboundMessage.objects.get(status=OutboundStatus.SENDING)
         assert held.attempts == 1 and inbox.arrivals == []
     finally:
-        first.send_signal(signal.SIGKILL)
+        os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
     assert first.returncode == -signal.SIGKILL
-    started = StartedJobRegistry(queue=email_queue)
+    # The job class the workers run with (--job-class below): RQ's clean-up calls its failure
+    # callback, which django-tasks-rq's own Job class carries.
+    started = StartedJobRegistry(queue=email_queue, job_class=DjangoTasksJob)
     assert len(started.get_job_ids(cleanup=False)) == 1  # RQ still thinks it runs
 
     # RQ calls a job abandoned once its dead worker's heartbeat lapsed (at most a minute and a
@@ -132,6 +140,10 @@ def test_a_worker_killed_mid_send_on_rq_leaves_every_email_delivered_exactly_onc
     # failure handling a worker's maintenance would, and our retry policy requeues the job.
     started.cleanup(timestamp=time.time() + 3600)
     assert email_queue.count >= 1
+    # The dead worker also held the queue's scheduler lock (--with-scheduler), which lapses after
+    # its time to live; let it lapse now, so that the second worker schedules the delivery that
+    # comes back when the dead attempt's lease ends (services.deliver: HELD).
+    email_queue.connection.delete(RQScheduler.get_locking_key("email"))
 
     second = start_worker("second-worker")
     try:
@@ -147,6 +159,8 @@ def test_a_worker_killed_mid_send_on_rq_leaves_every_email_delivered_exactly_onc
         except subprocess.TimeoutExpired:
             second.kill()
             second.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(second.pid, signal.SIGKILL)  # a horse left behind, if any
 
     assert Counter(inbox.arrivals) == {row.message_id: 1 for row in rows}
     held.refresh_from_db()
