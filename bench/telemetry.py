@@ -60,7 +60,9 @@ BATCH = 500
 COLUMNS = "household_id, batch_id, client_event_id, type, device_ts, day, payload"
 
 
-def _event_template() -> bytes:
+def _event_template(n: int = BATCH) -> bytes:
+    """One batch of ``n`` usage events as JSON, with ``@@`` where each client event ID's prefix
+    goes (the drivers put a fresh one there for every batch)."""
     ts = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     events = [
         {
@@ -72,7 +74,7 @@ def _event_template() -> bytes:
             "queue_actions": i % 7,
             "eq_changes": i % 2,
         }
-        for i in range(BATCH)
+        for i in range(n)
     ]
     return json.dumps({"events": events}).encode()
 

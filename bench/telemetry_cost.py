@@ -30,7 +30,6 @@ import cProfile
 import datetime as dt
 import gc
 import io
-import json
 import os
 import pstats
 import statistics
@@ -44,29 +43,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._harness import postgres_url, process_cpu_ms
+from bench.telemetry import _event_template
 
 BATCH_PATH = "/api/v1/telemetry/batches"
 
 
 def _template(events: int) -> list[bytes]:
-    ts = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body = json.dumps(
-        {
-            "events": [
-                {
-                    "client_event_id": f"@@-{i}",
-                    "device_ts": ts,
-                    "type": "usage",
-                    "service": ("tunewave", "radiolia", "local")[i % 3],
-                    "service_minutes": i % 90,
-                    "queue_actions": i % 7,
-                    "eq_changes": i % 2,
-                }
-                for i in range(events)
-            ]
-        }
-    ).encode()
-    return body.split(b"@@")
+    return _event_template(events).split(b"@@")
 
 
 def main() -> None:

@@ -41,25 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench._harness import PYTHON, postgres_url, running_server  # noqa: E402
 from bench.telemetry import BATCH, _households  # noqa: E402
+from bench.telemetry import _event_template as _template  # noqa: E402
 
 NATS = "nats://127.0.0.1:4222"
-
-
-def _template() -> bytes:
-    ts = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    events = [
-        {
-            "client_event_id": f"@@-{i}",
-            "device_ts": ts,
-            "type": "usage",
-            "service": ("tunewave", "radiolia", "local")[i % 3],
-            "service_minutes": i % 90,
-            "queue_actions": i % 7,
-            "eq_changes": i % 2,
-        }
-        for i in range(BATCH)
-    ]
-    return json.dumps({"events": events}).encode()
 
 
 def _post(conn: http.client.HTTPConnection, token: str, body: bytes) -> tuple[int, dict]:
