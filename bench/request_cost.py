@@ -5,7 +5,10 @@ application in-process through ``httpx.WSGITransport``; a thin WSGI wrapper read
 CPU time (``time.process_time``) around each request, the response body included, and files it
 under the URL pattern's name. It prints the median and p90 CPU per page and the median for the
 storefront's GETs and redirects and for placing. ``--profile FILE`` writes a cProfile of the
-timed journeys, in CPU time, to FILE (cumulative and own time). No network, no server: what it
+timed journeys, in CPU time, to FILE (cumulative and own time); ``--profile-page "POST
+checkout:review"`` limits it to one page. On PostgreSQL it also prints the database backend's CPU
+per page (mean, from ``/proc``: the tick is 10 ms, so only the mean over many requests means
+anything). No network, no server: what it
 measures is Django's and Hearth's own work, which is what gunicorn's workers spend per request.
 
     .venv/bin/python bench/request_cost.py [--flows 40] [--postgres] [--profile out.txt]
@@ -38,6 +41,7 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=40)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--profile-page", help='profile only this page, e.g. "POST checkout:review"')
     parser.add_argument(
         "--queries", type=Path, help="also count SQL per page; write one journey's SQL to FILE"
     )
@@ -79,28 +83,45 @@ def main() -> None:
     costs: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, list[int]] = defaultdict(list)
     timing = {"on": False}
+    backend: dict[str, int] = defaultdict(int)
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
     statements: list[str] = []
 
     def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         statements.append(sql)
         return execute(sql, params, many, context)
 
+    def backend_ticks() -> int:
+        """The PostgreSQL backend's CPU so far, in clock ticks (0 on SQLite)."""
+        if connection.vendor != "postgresql" or connection.connection is None:
+            return 0
+        pid = connection.connection.info.backend_pid
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
     def timed(environ: dict[str, Any], start_response: Any) -> Any:
+        try:  # the bench's, not the server's: outside the timed span
+            name = resolve(environ["PATH_INFO"]).view_name
+        except Resolver404:
+            name = environ["PATH_INFO"]
+        key = f"{environ['REQUEST_METHOD']} {name}"
+        profiling = profiler is not None and timing["on"] and args.profile_page in (None, key)
         seen = len(statements)
+        ticks = backend_ticks()
+        if profiling:
+            profiler.enable()
         t0 = time.process_time()
         if args.queries:
             with connection.execute_wrapper(counted):
                 body = b"".join(application(environ, start_response))
         else:
             body = b"".join(application(environ, start_response))
-        spent = time.process_time() - t0  # the resolve() below is the bench's, not the server's
+        spent = time.process_time() - t0
+        if profiling:
+            profiler.disable()
         if timing["on"]:
-            try:
-                name = resolve(environ["PATH_INFO"]).view_name
-            except Resolver404:
-                name = environ["PATH_INFO"]
-            key = f"{environ['REQUEST_METHOD']} {name}"
             costs[key].append(spent * 1000)
+            backend[key] += backend_ticks() - ticks
             counts[key].append(len(statements) - seen)
             if args.queries and not journey_sql_done["done"]:
                 journey_sql.append(f"-- {key}")
@@ -114,9 +135,6 @@ def main() -> None:
     for n in range(3):  # warm imports, templates and caches
         walk(base, 10_000 + n, product, transport=transport)
     # CPU time, not wall time: on a shared machine the wall clock mostly measures waiting.
-    profiler = cProfile.Profile(time.process_time) if args.profile else None
-    if profiler is not None:
-        profiler.enable()
     journey_sql: list[str] = []
     journey_sql_done = {"done": False}
     timing["on"] = True
@@ -130,7 +148,6 @@ def main() -> None:
     walked = time.process_time() - walked
     timing["on"] = False
     if profiler is not None:
-        profiler.disable()
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).strip_dirs()
         stats.sort_stats("cumulative").print_stats(70)
@@ -138,13 +155,20 @@ def main() -> None:
         args.profile.write_text(out.getvalue())
     mean_requests = statistics.mean(j.requests for j in journeys)
     print(f"{args.flows} journeys, {mean_requests:.1f} requests each")
-    print(f"{'request':<44} {'n':>4} {'median ms':>10} {'p90 ms':>8} {'SQL':>4}")
+    on_pg = connection.vendor == "postgresql"
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    pg_head = f" {'PG ms':>6}" if on_pg else ""
+    print(f"{'request':<44} {'n':>4} {'median ms':>10} {'p90 ms':>8} {'SQL':>4}{pg_head}")
     storefront: list[float] = []
     for name, values in sorted(costs.items()):
         values.sort()
         p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
         sql = f"{statistics.median(counts[name]):>4.0f}" if args.queries else ""
-        print(f"{name:<44} {len(values):>4} {statistics.median(values):>10.2f} {p90:>8.2f} {sql}")
+        pg = f" {backend[name] * tick_ms / len(values):>6.2f}" if on_pg else ""
+        print(
+            f"{name:<44} {len(values):>4} {statistics.median(values):>10.2f} {p90:>8.2f} "
+            f"{sql:>4}{pg}"
+        )
         if "review" not in name:
             storefront.extend(values)
     place = costs.get("POST checkout:review", [0.0])
@@ -152,6 +176,9 @@ def main() -> None:
     print(f"storefront GETs, redirects and steps: median {statistics.median(storefront):.2f} ms")
     print(f"placing (POST review): median {statistics.median(place):.2f} ms")
     print(f"CPU per journey: {total:.1f} ms")
+    if on_pg:
+        pg_total = sum(backend.values()) * tick_ms / max(1, args.flows)
+        print(f"PostgreSQL backend CPU per journey: {pg_total:.1f} ms")
     if args.queries:
         per_journey = sum(sum(v) for v in counts.values()) / max(1, args.flows)
         print(f"SQL statements per journey: {per_journey:.1f} (one journey's in {args.queries})")

@@ -215,6 +215,9 @@ _db = dj_database_url.parse(
     conn_health_checks=True,
 )
 if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, but the health check polls the socket instead of sending SELECT 1
+    # before each request's first query (hearth/core/postgresql/base.py).
+    _db["ENGINE"] = "hearth.core.postgresql"
     # A server that takes the TCP connection but never answers (a hung host, a full backlog)
     # fails a connection in this many seconds instead of never: /readyz then answers 503.
     _db.setdefault("OPTIONS", {}).setdefault(
