@@ -65,10 +65,12 @@ def place(
     at: dt.datetime,
     channel: str = "web",
     terms_language: str = "",
+    reviewed_price: str = "",
 ) -> Order:
     """Place the order (see the module doc). Raises orders', catalogue's and checkout's
     DomainErrors: ``payment_declined`` (402), ``out_of_stock`` (409), ``attestation_required``,
-    ``address_refused``, ``discount_*`` ... each naming its field."""
+    ``address_refused``, ``discount_*``, ``price_changed`` (the ``reviewed_price`` fingerprint
+    differs from the order's price) ... each naming its field."""
     return place_or_replay(
         lines=lines,
         customer=customer,
@@ -83,6 +85,7 @@ def place(
         at=at,
         channel=channel,
         terms_language=terms_language,
+        reviewed_price=reviewed_price,
     ).order
 
 
@@ -102,6 +105,7 @@ def place_or_replay(
     channel: str = "web",
     request_hash: str = "",
     terms_language: str = "",
+    reviewed_price: str = "",
 ) -> PlacedOrder:
     """:func:`place`, saying whether this call placed the order or replayed its key; a replay
     whose ``request_hash`` differs from the placing request's raises
@@ -139,6 +143,7 @@ def place_or_replay(
         at=at,
         actor=customer if getattr(customer, "pk", None) else AnonymousUser(),  # a guest
         request_hash=request_hash,
+        reviewed_price=reviewed_price,
     )
 
 

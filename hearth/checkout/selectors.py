@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +17,7 @@ from hearth.catalog.selectors import variants_by_sku
 from hearth.checkout import rules
 from hearth.checkout.models import Basket, BasketLine
 from hearth.orders.pricing import OrderPrice, price_order, pricing_draft
+from hearth.orders.rules import price_fingerprint
 from hearth.privacy.models import Purpose
 from hearth.privacy.rules import Kind as ConsentRuleKind
 from hearth.privacy.selectors import current_consents
@@ -69,9 +69,12 @@ class BasketSummary:
     @property
     def fingerprint(self) -> str:
         """Changes whenever what the customer would pay changes (lines, prices, totals)."""
-        parts = [f"{x.sku}:{x.quantity}:{x.unit_price}" for x in self.lines]
-        parts += [str(self.discount), str(self.shipping), str(self.total)]
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+        return price_fingerprint(
+            ((x.sku, x.quantity, x.unit_price) for x in self.lines),
+            discount=self.discount,
+            shipping=self.shipping,
+            total=self.total,
+        )
 
 
 def basket_for(request: HttpRequest) -> Basket | None:

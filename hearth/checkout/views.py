@@ -43,7 +43,7 @@ from hearth.core.l10n import human_date, money
 from hearth.core.languages import active_language
 from hearth.discounts import services as discounts
 from hearth.fulfilment.selectors import care_contact_message
-from hearth.orders.errors import RefusedAfterAuthorisation
+from hearth.orders.errors import OrdersErrorCode, RefusedAfterAuthorisation
 from hearth.orders.selectors import TermsOffer, terms_offer
 from hearth.privacy.selectors import version_in_force
 
@@ -682,6 +682,10 @@ def _render_review(
 
 
 def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
+    """Place the reviewed order. The price is computed once, by placing, inside its
+    transaction; the form's ``basket_version`` (the reviewed price's fingerprint) goes with it,
+    and a difference is refused before any payment (``price_changed``). The review page is
+    priced again only to show it again (a refusal, a missing attestation)."""
     terms = _terms(state)
     form = PlaceOrderForm(request.POST, terms=terms)
     posted_token = request.POST.get("place_token", "")
@@ -695,23 +699,8 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
             ),
         )
         return redirect("checkout:review")
-    try:
-        quote = _quote(request, state)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect("checkout:delivery")
-    if form.is_valid() and form.cleaned_data["basket_version"] != quote.summary.fingerprint:
-        # The shopper saw other lines or prices: show the current ones and ask again.
-        data = request.POST.copy()
-        data["basket_version"] = quote.summary.fingerprint
-        form = PlaceOrderForm(data, terms=terms)
-        form.add_error(
-            None,
-            _("Your basket or its prices changed since you reviewed it. Check the order again."),
-        )
-        return _render_review(request, state, quote, form)
     if not form.is_valid():
-        return _render_review(request, state, quote, form)
+        return _review_again(request, state, form)
     try:
         order = placing.place(
             lines=_lines(request),
@@ -728,9 +717,10 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
             # The version accepted: the buyer's choice where the law asks (Quebec), else the
             # version offered first (the page's language).
             terms_language=form.cleaned_data.get("terms_language") or terms.first,
+            reviewed_price=form.cleaned_data["basket_version"],
         )
     except DomainError as error:
-        return _placing_failed(request, state, quote, form, error)
+        return _placing_failed(request, state, form, error)
     placed[posted_token] = order.number
     request.session[SESSION_PLACED] = placed
     request.session.pop(SESSION_STATE, None)
@@ -740,14 +730,38 @@ def _place(request: HttpRequest, state: dict[str, Any]) -> HttpResponse:
     return redirect("checkout:confirmation", number=order.number)
 
 
+def _review_again(
+    request: HttpRequest, state: dict[str, Any], form: PlaceOrderForm
+) -> HttpResponse:
+    """The review page again, priced now, with ``form``'s errors; back to delivery with the
+    reason when the order can no longer be priced (an emptied basket, a code withdrawn)."""
+    try:
+        quote = _quote(request, state)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("checkout:delivery")
+    return _render_review(request, state, quote, form)
+
+
 def _placing_failed(
     request: HttpRequest,
     state: dict[str, Any],
-    quote: services.CheckoutQuote,
     form: PlaceOrderForm,
     error: DomainError,
 ) -> HttpResponse:
     """Tell why, keep the basket; a refused payment needs a new one (a new token too)."""
+    if error.code == OrdersErrorCode.PRICE_CHANGED:
+        # The shopper saw other lines or prices: show the current ones and ask again.
+        try:
+            quote = _quote(request, state)
+        except DomainError as refusal:
+            messages.error(request, str(refusal.message))
+            return redirect("checkout:delivery")
+        data = request.POST.copy()
+        data["basket_version"] = quote.summary.fingerprint
+        form = PlaceOrderForm(data, terms=_terms(state))
+        form.add_error(None, str(error.message))
+        return _render_review(request, state, quote, form)
     if isinstance(error, RefusedAfterAuthorisation):
         # Its authorisation was voided under this form's key: the next try needs a new key
         # (and, the card token being spent, the payment again, which placing then asks for).
@@ -772,7 +786,7 @@ def _placing_failed(
     apply_domain_error(form, error)
     if not form.non_field_errors() and not any(f in form.fields for f in error.fields):
         form.add_error(None, str(error.message))
-    return _render_review(request, state, quote, form)
+    return _review_again(request, state, form)
 
 
 def confirmation(request: HttpRequest, number: str) -> HttpResponse:

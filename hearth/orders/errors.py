@@ -31,6 +31,7 @@ class OrdersErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     CANCEL_TOO_LATE = "cancel_too_late"
     MARKETING_CHOICES_CONFLICT = "marketing_choices_conflict"
+    PRICE_CHANGED = "price_changed"
     # Credit notes for returned units (issue #13).
     REFERENCE_REQUIRED = "reference_required"
     NOTHING_RETURNED = "nothing_returned"

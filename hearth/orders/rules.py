@@ -333,6 +333,30 @@ def request_fingerprint(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def price_fingerprint(
+    lines: Iterable[tuple[str, int, Decimal]],
+    *,
+    discount: Decimal,
+    shipping: Decimal,
+    total: Decimal | None,
+) -> str:
+    """A short fingerprint of what the customer pays: each line's (SKU, quantity, unit price),
+    the discount, the shipping fee and the total (None before tax is known).
+
+    The checkout's review page carries it in a hidden field (``basket_version``) and placing
+    computes it again from its own pricing, inside its transaction: if they differ, the lines
+    or a price changed since the customer reviewed them, and nothing is charged. Amounts are
+    written to the cent, so ``5`` and ``5.00`` agree."""
+    import hashlib
+
+    def cents(amount: Decimal | None) -> str:
+        return "-" if amount is None else f"{Decimal(amount):.2f}"
+
+    parts = [f"{sku}:{quantity}:{cents(unit_price)}" for sku, quantity, unit_price in lines]
+    parts += [cents(discount), cents(shipping), cents(total)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
 def replay_matches(*, stored: str, given: str) -> bool:
     """Whether a replay of an idempotency key carries the request that placed the order.
 

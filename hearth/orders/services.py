@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hearth.core import audit
+from hearth.core import audit, enqueue
 from hearth.core.audit import Actor, AuditAction
 from hearth.core.clock import EASTERN
 from hearth.core.email_address import valid_email_address
@@ -362,9 +363,15 @@ def _estimate(
     return dates.ship_date, dates.delivery_earliest, dates.delivery_latest, dates.shipping_fee
 
 
+def _drawn_number() -> str:
+    """A random order number, not checked yet."""
+    return f"EO-{random_numeric_id(8)}"
+
+
 def _new_number() -> str:
+    """A random order number no order has."""
     while True:
-        number = f"EO-{random_numeric_id(8)}"
+        number = _drawn_number()
         if not Order.objects.filter(number=number).exists():
             return number
 
@@ -387,6 +394,7 @@ def place_order(
     at: dt.datetime,
     actor: Actor | None = None,
     request_hash: str = "",
+    reviewed_price: str = "",
 ) -> Order:
     """Place an order in one transaction (TOS-1, 3, 4, 5, 9, 11, 12, 20, 21, 25, 26).
 
@@ -403,6 +411,7 @@ def place_order(
         at=at,
         actor=actor,
         request_hash=request_hash,
+        reviewed_price=reviewed_price,
     ).order
 
 
@@ -430,8 +439,14 @@ def place_order_or_replay(
     at: dt.datetime,
     actor: Actor | None = None,
     request_hash: str = "",
+    reviewed_price: str = "",
 ) -> PlacedOrder:
     """:func:`place_order`, saying whether this call placed the order (issue #10 item 20).
+
+    ``reviewed_price`` is the :func:`rules.price_fingerprint` of the price the customer
+    reviewed (the web checkout's ``basket_version``). When given, placing prices the order
+    (inside its transaction) and refuses with ``price_changed`` (409, field ``basket_version``)
+    before any payment if the price differs: the lines or a price changed since the review.
 
     ``request_hash`` is the fingerprint of the caller's request (``rules.request_fingerprint``);
     a replay of the key with another fingerprint raises ``idempotency_key_mismatch`` (422). Two
@@ -449,9 +464,14 @@ def place_order_or_replay(
     same for a discount used up meanwhile. A declined payment reserved nothing, so releases
     nothing.
     """
-    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    # One read answers both: was this key placed already, and is the number drawn free?
+    number = _drawn_number()
+    found = list(Order.objects.filter(Q(idempotency_key=idempotency_key) | Q(number=number)))
+    existing = next((o for o in found if o.idempotency_key == idempotency_key), None)
     if existing is not None:
         return _replayed(existing, request_hash=request_hash)
+    if found:  # the number is taken (one in a hundred million per order kept): draw again
+        number = _new_number()
     lines = _check_draft(draft, channel=channel, payment_method=payment_method)
     address = _checked_address(draft)
     from hearth.catalog.services import check_stock, reserve_stock
@@ -462,7 +482,6 @@ def place_order_or_replay(
     refused: RefusedAfterAuthorisation | None = None
     try:
         with transaction.atomic():
-            number = _new_number()
             variants = _variants(lines)
             priced = _priced(lines, variants)
             check_stock(lines=lines, variants=variants)
@@ -483,6 +502,21 @@ def place_order_or_replay(
                     bc_pst_number=draft.bc_pst_number,
                 )
             )
+            if reviewed_price and reviewed_price != rules.price_fingerprint(
+                ((p.sku, p.quantity, p.unit_price) for p in priced),
+                discount=discount,
+                shipping=fee,
+                total=price.total.amount,
+            ):
+                raise DomainError(
+                    OrdersErrorCode.PRICE_CHANGED,
+                    _(
+                        "Your basket or its prices changed since you reviewed it. "
+                        "Check the order again."
+                    ),
+                    field="basket_version",
+                    status=409,
+                )
             auth = authorise(
                 token=payment_token,
                 amount=price.total.amount,
@@ -490,6 +524,8 @@ def place_order_or_replay(
                 idempotency_key=idempotency_key,
                 payer_email=draft.email,
                 actor=actor,
+                # A refusal leaves this transaction at once (nothing to keep): no savepoint.
+                savepoint=False,
             )
             if str(auth.status) == "declined":
                 declined = auth
@@ -497,7 +533,8 @@ def place_order_or_replay(
                 taking = False  # what others may have taken meanwhile: discount uses, stock
                 try:
                     with transaction.atomic():
-                        with audit.batched():  # the order's audit rows in one INSERT
+                        # The order's audit rows in one INSERT, its task rows in another.
+                        with audit.batched(), enqueue.batched():
                             order = _create(
                                 draft=draft,
                                 number=number,

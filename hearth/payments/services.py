@@ -363,16 +363,22 @@ def authorise(
     idempotency_key: str,
     payer_email: str = "",
     actor: Actor | None = None,
+    savepoint: bool = True,
 ) -> Authorisation:
     """Hold ``amount`` on the card/PayPal account behind ``token`` (TOS-8: captured later).
 
     A declined authorisation is a result, not an error (status ``declined``, ``decline_code``,
     customer-readable ``message``: TOS-9); the payment row records it. ``payer_email`` (optional)
     is kept only as a keyed hash, so the person's export finds their payments (PP-15).
+
+    Inside the caller's transaction it runs in a savepoint, so that a refusal (``token_used``,
+    ``unknown_token``, ...) leaves the transaction usable; a caller that lets every refusal
+    roll its whole transaction back (placing an order) passes ``savepoint=False`` and saves
+    the savepoint's two round trips.
     """
     amount = _amount(amount)
     at = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         # Serialise callers of the same token (and so of the same key) before looking for a replay;
         # the locked row's key is the payment's token below (no second read of the token).
         rows = PaymentToken.objects.select_for_update().filter(token=token)

@@ -249,3 +249,67 @@ def test_the_marketing_choice_at_checkout_lands_in_the_consent_ledger(speaker):
         True,
         "ada@example.com",
     )
+
+
+def reviewed(total: str, unit_price: str = "199.00", discount: str = "0") -> str:
+    """The fingerprint a review page showing these figures carries (one EO-ONE-OAK)."""
+    return rules.price_fingerprint(
+        [("EO-ONE-OAK", 1, Decimal(unit_price))],
+        discount=Decimal(discount),
+        shipping=Decimal("0"),
+        total=Decimal(total),
+    )
+
+
+def test_the_price_reviewed_is_placed_when_placing_prices_the_same(speaker):
+    order = place_order(
+        draft=draft(),
+        payment_token=card_token(APPROVE_VISA),
+        payment_method="card",
+        idempotency_key="key-reviewed",
+        channel="web",
+        at=T0,
+        reviewed_price=reviewed("224.87"),
+    )
+    assert order.grand_total == Decimal("224.87")
+
+
+@pytest.mark.parametrize(
+    "what_the_customer_saw",
+    [
+        reviewed("224.87", unit_price="189.00"),  # the price went up since the review
+        reviewed("214.87", discount="10.00"),  # a discount that no longer applies
+        reviewed("218.91"),  # another province's tax
+    ],
+)
+def test_a_price_changed_since_the_review_charges_nothing_and_takes_no_stock(
+    speaker, what_the_customer_saw
+):
+    with pytest.raises(DomainError) as caught:
+        place_order(
+            draft=draft(),
+            payment_token=card_token(APPROVE_VISA),
+            payment_method="card",
+            idempotency_key="key-changed",
+            channel="web",
+            at=T0,
+            reviewed_price=what_the_customer_saw,
+        )
+    assert caught.value.code == "price_changed"
+    assert list(caught.value.fields) == ["basket_version"]
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    assert Variant.objects.get(sku="EO-ONE-OAK").stock_on_hand == 5
+
+
+def test_the_fingerprint_counts_amounts_to_the_cent():
+    assert rules.price_fingerprint(
+        [("A", 1, Decimal("5"))], discount=Decimal("0"), shipping=Decimal("0"), total=None
+    ) == rules.price_fingerprint(
+        [("A", 1, Decimal("5.00"))], discount=Decimal("0.00"), shipping=Decimal("0.0"), total=None
+    )
+    assert rules.price_fingerprint(
+        [("A", 2, Decimal("5"))], discount=Decimal("0"), shipping=Decimal("0"), total=None
+    ) != rules.price_fingerprint(
+        [("A", 1, Decimal("5"))], discount=Decimal("0"), shipping=Decimal("0"), total=None
+    )
