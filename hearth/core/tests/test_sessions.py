@@ -84,3 +84,33 @@ def test_a_write_inside_a_transaction_is_kept_with_it() -> None:
     except RuntimeError:
         pass
     assert SessionStore(store.session_key)["basket"] == "token-2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_is_one_insert_under_a_new_key_that_djangos_store_reads() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store = SessionStore()
+    store["basket"] = "token-2"
+    with CaptureQueriesContext(connection) as captured:
+        store.save()  # no key yet: create
+    assert len(captured.captured_queries) == 1
+    assert "ON CONFLICT" in captured.captured_queries[0]["sql"]
+    assert store.session_key is not None and len(store.session_key) == 32
+    assert DjangoStore(store.session_key).load() == {"basket": "token-2"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_never_takes_a_key_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = SessionStore()
+    taken["owner"] = "someone else"
+    taken.create()
+    keys = iter([taken.session_key, "a" * 32])
+    monkeypatch.setattr("hearth.core.sessions.get_random_string", lambda *_a, **_k: next(keys))
+    store = SessionStore()
+    store["owner"] = "me"
+    store.create()
+    assert store.session_key == "a" * 32
+    assert DjangoStore(taken.session_key).load() == {"owner": "someone else"}
+    assert DjangoStore("a" * 32).load() == {"owner": "me"}
