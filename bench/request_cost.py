@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=40)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", type=Path)
-    parser.add_argument("--profile-page", help='profile only this page, e.g. "POST checkout:review"')
+    parser.add_argument(
+        "--profile-page", help='profile only this page, e.g. "POST checkout:review"'
+    )
     parser.add_argument(
         "--queries", type=Path, help="also count SQL per page; write one journey's SQL to FILE"
     )
