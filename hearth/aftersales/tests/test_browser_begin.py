@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from hearth.core import clock
@@ -93,6 +94,9 @@ def test_customer_begins_a_return_in_my_stuff_and_the_label_arrives_over_smtp(
             ).to_be_visible()
         finally:
             browser.close()
+            # The ORM calls made inside Playwright's block ran in its greenlet, on a connection
+            # of their own: close it, or PostgreSQL's test database can't be dropped at the end.
+            connections.close_all()
 
     messages = smtp_server.wait_for(1)
     [confirmation] = [m for m in messages if rma.number in str(m["Subject"])]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from hearth.aftersales.tests.receiving_support import T0, later, shipped_units
@@ -179,6 +180,9 @@ def test_a_customer_returns_a_product_within_45_days(
                 expect(finance.locator(f"#refund-{rma.number}")).to_have_count(0)
         finally:
             browser.close()
+            # The ORM calls made inside Playwright's block ran in its greenlet, on a connection
+            # of their own: close it, or PostgreSQL's test database can't be dropped at the end.
+            connections.close_all()
 
     rma.refresh_from_db()
     assert rma.state == "refunded"

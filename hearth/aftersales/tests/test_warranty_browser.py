@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from hearth.core import clock
@@ -91,6 +92,9 @@ def test_advance_replacement_in_my_stuff_then_the_original_never_arrives_and_the
             expect(page.get_by_text("card authorised", exact=False)).to_be_visible()
         finally:
             browser.close()
+            # The ORM calls made inside Playwright's block ran in its greenlet, on a connection
+            # of their own: close it, or PostgreSQL's test database can't be dropped at the end.
+            connections.close_all()
 
     advance = AdvanceReplacement.objects.get(rma=rma)
     assert (advance.state, advance.authorised_amount) == ("authorised", Decimal("281.37"))
