@@ -32,7 +32,13 @@ from hearth.privacy.models import ConsentRecord
 from hearth.privacy.selectors import version_keys_in_force
 
 
-def place(number: str = APPROVE_VISA, key: str = "key-1", channel: str = "web", **kwargs) -> Order:
+def place(
+    number: str = APPROVE_VISA,
+    key: str = "key-1",
+    channel: str = "web",
+    reviewed_price: str = "",
+    **kwargs,
+) -> Order:
     return place_order(
         draft=draft(**kwargs),
         payment_token=card_token(number),
@@ -40,6 +46,7 @@ def place(number: str = APPROVE_VISA, key: str = "key-1", channel: str = "web", 
         idempotency_key=key,
         channel=channel,
         at=T0,
+        reviewed_price=reviewed_price,
     )
 
 
@@ -262,15 +269,7 @@ def reviewed(total: str, unit_price: str = "199.00", discount: str = "0") -> str
 
 
 def test_the_price_reviewed_is_placed_when_placing_prices_the_same(speaker):
-    order = place_order(
-        draft=draft(),
-        payment_token=card_token(APPROVE_VISA),
-        payment_method="card",
-        idempotency_key="key-reviewed",
-        channel="web",
-        at=T0,
-        reviewed_price=reviewed("224.87"),
-    )
+    order = place(key="key-reviewed", reviewed_price=reviewed("224.87"))
     assert order.grand_total == Decimal("224.87")
 
 
@@ -286,15 +285,7 @@ def test_a_price_changed_since_the_review_charges_nothing_and_takes_no_stock(
     speaker, what_the_customer_saw
 ):
     with pytest.raises(DomainError) as caught:
-        place_order(
-            draft=draft(),
-            payment_token=card_token(APPROVE_VISA),
-            payment_method="card",
-            idempotency_key="key-changed",
-            channel="web",
-            at=T0,
-            reviewed_price=what_the_customer_saw,
-        )
+        place(key="key-changed", reviewed_price=what_the_customer_saw)
     assert caught.value.code == "price_changed"
     assert list(caught.value.fields) == ["basket_version"]
     assert not Order.objects.exists()
