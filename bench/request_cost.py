@@ -5,7 +5,8 @@ application in-process through ``httpx.WSGITransport``; a thin WSGI wrapper read
 CPU time (``time.process_time``) around each request, the response body included, and files it
 under the URL pattern's name. It prints the median and p90 CPU per page and the median for the
 storefront's GETs and redirects and for placing. ``--profile FILE`` writes a cProfile of the
-timed journeys, in CPU time, to FILE (cumulative and own time); ``--profile-page "POST
+timed journeys, in CPU time, to FILE (cumulative and own time), and the raw statistics beside it
+(FILE with the suffix ``.pstats``, for ``pstats``' callers and callees); ``--profile-page "POST
 checkout:review"`` limits it to one page. On PostgreSQL it also prints the database backend's CPU
 per page (mean, from ``/proc``: the tick is 10 ms, so only the mean over many requests means
 anything). No network, no server: what it
@@ -155,6 +156,7 @@ def main() -> None:
         stats.sort_stats("cumulative").print_stats(70)
         stats.sort_stats("tottime").print_stats(40)
         args.profile.write_text(out.getvalue())
+        stats.dump_stats(args.profile.with_suffix(".pstats"))  # for pstats' callers/callees
     mean_requests = statistics.mean(j.requests for j in journeys)
     print(f"{args.flows} journeys, {mean_requests:.1f} requests each")
     on_pg = connection.vendor == "postgresql"
