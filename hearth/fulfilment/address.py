@@ -346,14 +346,24 @@ def _forwarder_index(entries: Collection[ForwarderAddress]) -> dict[str, list[st
     return index
 
 
+# The data file's forwarders, folded and grouped by postal code once, not at every check.
+_SHIPPED_FORWARDERS = _forwarder_index(KNOWN_FORWARDERS)
+
+
 def is_known_forwarder(
     lines: Sequence[str], postal_code: str, known_forwarders: Collection[ForwarderAddress] = ()
 ) -> bool:
-    """True when an address line contains a known forwarder's line at the same postal code."""
+    """True when an address line contains a known forwarder's line at the same postal code.
+
+    Only forwarders at the address's own postal code can match, so a caller may pass just
+    those (``known_forwarders``); the data file's are always checked."""
     postal = normalise_postal_code(postal_code)
     if postal is None:
         return False
-    keys = _forwarder_index((*KNOWN_FORWARDERS, *known_forwarders)).get(postal, ())
+    keys = [
+        *_SHIPPED_FORWARDERS.get(postal, ()),
+        *_forwarder_index(known_forwarders).get(postal, ()),
+    ]
     if not keys:
         return False
     padded_lines = [f" {forwarder_line_key(line)} " for line in lines]

@@ -48,6 +48,8 @@ class KnownForwarder(models.Model):
                 fields=("line", "postal_code"), name="fulfilment_forwarder_unique_address"
             )
         ]
+        # An address check reads the forwarders at one postal code (selectors.known_forwarders).
+        indexes = [models.Index(fields=("postal_code",), name="fulfilment_forwarder_postal")]
 
     def __str__(self) -> str:
         return f"{self.line}, {self.postal_code}"

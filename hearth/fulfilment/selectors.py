@@ -20,7 +20,12 @@ from django.utils.translation import gettext
 from hearth.catalog import selectors as catalog_selectors
 from hearth.core.errors import DomainError
 from hearth.fulfilment import carriers, rules, services
-from hearth.fulfilment.address import AddressCheck, ForwarderAddress, check_address
+from hearth.fulfilment.address import (
+    AddressCheck,
+    ForwarderAddress,
+    check_address,
+    normalise_postal_code,
+)
 from hearth.fulfilment.errors import AddressProblemCode
 from hearth.fulfilment.models import (
     DeliveryExceptionCase,
@@ -34,10 +39,20 @@ from hearth.fulfilment.models import (
 from hearth.orders.models import Order, OrderLine
 
 
-def known_forwarders() -> tuple[ForwarderAddress, ...]:
-    """The forwarder addresses staff added in the back office (the data file's come on top)."""
-    rows = KnownForwarder.objects.values_list("line", "postal_code", "note")
-    return tuple(ForwarderAddress(line, postal, note) for line, postal, note in rows)
+def known_forwarders(postal_code: str | None = None) -> tuple[ForwarderAddress, ...]:
+    """The forwarder addresses staff added in the back office (the data file's come on top).
+
+    With ``postal_code`` (normalised, "L5T 1V3"), only those at that postal code, read through
+    its index: a forwarder matches only an address at its own postal code, so an address check
+    reads those few rows, not the whole list, however long staff make it. Rows are stored with
+    their postal code normalised (``KnownForwarder.save``)."""
+    rows = KnownForwarder.objects.order_by()
+    if postal_code is not None:
+        rows = rows.filter(postal_code=postal_code)
+    return tuple(
+        ForwarderAddress(line, postal, note)
+        for line, postal, note in rows.values_list("line", "postal_code", "note")
+    )
 
 
 def care_contact_message() -> str:
@@ -56,13 +71,15 @@ def check_delivery_address(
 
     An address outside Canada gets customer care's contact appended to its message (TOS-16).
     """
+    # No valid postal code, no forwarder to match (``is_known_forwarder``): no read at all.
+    postal = normalise_postal_code(postal_code)
     result = check_address(
         lines=lines,
         city=city,
         province=province,
         postal_code=postal_code,
         country=country,
-        known_forwarders=known_forwarders(),
+        known_forwarders=known_forwarders(postal) if postal else (),
     )
     problems = []
     for problem in result.problems:
