@@ -8,9 +8,11 @@ every table (``file_db``). Mail goes to a real aiosmtpd server.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -111,6 +113,80 @@ def test_the_task_worker_command_is_pluggable_by_setting_or_environment() -> Non
 def test_a_wrong_setting_is_refused_before_anything_starts(env: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         serve.config_from_env(env, worker_command="db_worker")
+
+
+def test_with_a_front_the_web_side_is_a_queue_before_single_worker_servers() -> None:
+    config = serve.config_from_env(
+        {"HEARTH_FRONT": "HAProxy", "PORT": "9100", "WEB_CONCURRENCY": "3"},
+        worker_command="db_worker",
+        which=lambda name: f"/usr/sbin/{name}",
+    )
+    assert config.front == "haproxy"
+    specs = serve.child_specs(
+        config,
+        python="py",
+        json_logs=True,
+        front_ports=(41001, 41002, 41003),
+        front_config=Path("/run/h/haproxy.cfg"),
+        trusted_proxies="10.0.0.0/8",
+    )
+    assert [s.name for s in specs] == ["web-1", "web-2", "web-3", "front", "worker-1", "scheduler"]
+    for spec, port in zip(specs[:3], ("41001", "41002", "41003"), strict=True):
+        argv = spec.argv
+        assert argv[argv.index("--host") + 1] == "127.0.0.1"
+        assert argv[argv.index("--port") + 1] == port
+        assert argv[argv.index("--workers") + 1] == "1"
+        # The front's address is believed in X-Forwarded-For, beside the operator's proxies.
+        assert dict(spec.env) == {"HEARTH_TRUSTED_PROXIES": "10.0.0.0/8,127.0.0.1"}
+    front = specs[3]
+    assert front.argv == ("haproxy", "-db", "-f", "/run/h/haproxy.cfg")
+    assert (front.stop_signal, front.stop_first) == (signal.SIGUSR1, True)
+
+    text = serve.haproxy_config(config, (41001, 41002, 41003))
+    assert "bind 127.0.0.1:9100" in text
+    servers = re.findall(r"server web-(\d) 127\.0\.0\.1:(\d+) maxconn 1 check", text)
+    assert servers == [("1", "41001"), ("2", "41002"), ("3", "41003")]
+    assert (
+        "http-request set-priority-class int(-10) if { path_beg /checkout/review/ "
+        "/checkout/confirmation/ /api/v1/checkout/orders }"
+    ) in text
+    assert "option forwardfor" in text and "timeout queue 30s" in text
+    assert "option redispatch" in text  # a starting or restarting web process is skipped
+    assert "bind ipv6@::1:9100" in serve.haproxy_config(
+        dataclasses.replace(config, host="::1"), (41001,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "which", "says"),
+    [
+        ({"HEARTH_FRONT": "nginx"}, "/usr/sbin/nginx", "HEARTH_FRONT must be haproxy or empty"),
+        ({"HEARTH_FRONT": "haproxy"}, None, "no haproxy on PATH"),
+    ],
+)
+def test_a_front_that_cannot_run_is_refused_before_anything_starts(
+    env: dict[str, str], which: str | None, says: str
+) -> None:
+    with pytest.raises(ValueError, match=says):
+        serve.config_from_env(env, worker_command="db_worker", which=lambda _name: which)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
+def test_the_front_configuration_is_one_haproxy_accepts(tmp_path: Path) -> None:
+    config = serve.config_from_env(
+        {"HEARTH_FRONT": "haproxy", "BIND": "127.0.0.1:9100", "WEB_CONCURRENCY": "2"},
+        worker_command="db_worker",
+    )
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(serve.haproxy_config(config, (41001, 41002)))
+    checked = subprocess.run(  # noqa: S603 (fixed arguments)
+        ["haproxy", "-c", "-f", str(path)],  # noqa: S607 (the operator's haproxy)
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "ALERT" not in checked.stdout + checked.stderr
 
 
 def test_a_dying_child_is_restarted_with_a_growing_delay_until_the_set_gives_up() -> None:
@@ -443,11 +519,16 @@ def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -
 
 
 @pytest.mark.serve
+@pytest.mark.parametrize("front", ["", "haproxy"])
 def test_a_request_in_flight_at_sigterm_is_answered_before_the_set_exits(
-    transactional_db: Any, tmp_path: Path
+    transactional_db: Any, tmp_path: Path, front: str
 ) -> None:
+    """Also behind the front: it is stopped first and softly, so the request it holds is
+    answered by a web process that is still running."""
     if connection.vendor != "postgresql":
         pytest.skip("holds a PostgreSQL table lock to keep a request in flight")
+    if front and shutil.which(front) is None:
+        pytest.skip(f"{front} is not installed")
     import psycopg
 
     from hearth.catalog.models import Product
@@ -462,6 +543,7 @@ def test_a_request_in_flight_at_sigterm_is_answered_before_the_set_exits(
         HEARTH_TASK_WORKERS="0",
         HEARTH_SCHEDULER="0",
         HEARTH_SHUTDOWN_TIMEOUT="30",
+        HEARTH_FRONT=front,
     )
     log = tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
@@ -539,3 +621,54 @@ def test_readiness_fails_when_the_database_accepts_but_never_answers(tmp_path: P
         code = stop(process)
         silent.close()
     assert code == 0, log.read_text(errors="replace")[-4000:]
+
+
+@pytest.mark.serve
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
+def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
+    file_db: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    load_policies()
+    make_variant("EO-ONE-CHR", price="249.00", stock=50, slug="ember-one", name="Ember One")
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=database_url(),
+        PORT=str(port),
+        HEARTH_FRONT="haproxy",
+        WEB_CONCURRENCY="2",
+        HEARTH_TASK_WORKERS="0",
+        HEARTH_SCHEDULER="0",
+    )
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    process = start(["serve"], env, log)
+    try:
+        wait_until("/readyz answers 200", lambda: answers(base + "/readyz", 200), 90, log)
+        started = dict(re.findall(r"started (web-\d|front) pid=(\d+)", log.read_text()))
+        assert sorted(started) == ["front", "web-1", "web-2"], log.read_text()[-3000:]
+        home = httpx.get(base + "/", timeout=30)
+        product = next(h for h in parse(home.text).links if "ember-one" in h)
+        journey = walk(base, 7, product)
+        assert Order.objects.get(number=journey.number).email == "buyer7@example.com"
+
+        # The web processes see the client's address, not the front's (127.0.0.1): the front
+        # appends the address it saw to X-Forwarded-For. A client (here 127.0.1.5, not a
+        # trusted proxy) that sends its own X-Forwarded-For is not believed.
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.1.5")) as client:
+            forged = client.get(
+                base + "/healthz",
+                headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "forged-0001"},
+            )
+        assert forged.status_code == 200
+        # Through the front every request carries X-Forwarded-For: /metrics wants its token.
+        assert httpx.get(base + "/metrics").status_code == 403
+    finally:
+        code = stop(process)
+    assert code == 0, log.read_text(errors="replace")[-4000:]
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    [seen] = [x for x in lines if x["request_id"] == "forged-0001"]
+    assert "client=127.0.1.0" in seen["message"]  # 127.0.1.5, truncated; not 203.0.113.x
+    assert all(not pid_alive(int(pid)) for pid in started.values())
+    assert lines[-1]["message"] == "stopped"
