@@ -17,7 +17,12 @@ With ``--with-oscar`` it runs ``../shared/peers/oscar/bench.py`` in the same run
 ratio per database and level.
 
     .venv/bin/python bench/journey.py [--postgres] [--with-oscar] [--flows 200] [--levels 1,8,32]
-        [--task-worker]
+        [--task-worker] [--front [--front-workers 3]]
+
+``--front`` also runs Hearth behind ``hearth serve``'s front (``HEARTH_FRONT=haproxy``: HAProxy's
+one queue with the configuration ``hearth.core.serve.haproxy_config`` writes, placing and its
+confirmation first, before ``--front-workers`` granian processes of one worker each; Debian's
+``haproxy`` must be installed) and prints it beside the direct server, with its own oscar ratio.
 
 ``--task-worker`` also runs Hearth's task worker while the buyers shop (it renders and sends the
 confirmation and invoice emails and the invoice PDF that placing queues), so its CPU is taken
@@ -356,6 +361,11 @@ class Server:
     base: str
     pid: int
     env: dict[str, str]
+    others: tuple[int, ...] = ()  # behind the front: the web processes (pid is the front's)
+
+    def cpu_ms(self) -> float:
+        """The CPU of the server's processes and their children so far."""
+        return sum(server_cpu_ms(pid) for pid in (self.pid, *self.others))
 
 
 #: Which HTTP server runs the WSGI application (JOURNEY_SERVER): ``granian`` (Rust HTTP, one
@@ -382,8 +392,32 @@ def server_command(port: int, workers: int) -> list[str]:
     return [*command, "-w", str(workers), "--log-level", "warning"]
 
 
+def _front(
+    port: int, workers: int, var_dir: str, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], list[subprocess.Popen[bytes]], list[int]]:
+    """``hearth serve``'s front (HEARTH_FRONT=haproxy), as it runs it: HAProxy on ``port`` with
+    the configuration ``hearth.core.serve.haproxy_config`` writes, before ``workers`` granian
+    processes of one worker each on loopback ports, which trust the front's X-Forwarded-For."""
+    from hearth.core import serve as production
+
+    config = production.config_from_env(
+        {"HEARTH_FRONT": "haproxy", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)},
+        worker_command="db_worker",
+    )
+    ports = production.free_loopback_ports(workers)
+    path = Path(var_dir) / "haproxy.cfg"
+    path.write_text(production.haproxy_config(config, ports))
+    web_env = {**env, "HEARTH_TRUSTED_PROXIES": "127.0.0.1"}
+    web = [subprocess.Popen(server_command(p, 1), cwd=ROOT, env=web_env) for p in ports]
+    front = subprocess.Popen(
+        ["haproxy", "-db", "-f", str(path)],
+        stderr=subprocess.DEVNULL,  # its "server is UP" notices
+    )
+    return front, web, ports
+
+
 @contextlib.contextmanager
-def serve(database_url: str | None, workers: int) -> Iterator[Server]:
+def serve(database_url: str | None, workers: int, front: bool = False) -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="hearth-journey-") as var_dir:
         env = {
             **os.environ,
@@ -405,7 +439,12 @@ def serve(database_url: str | None, workers: int) -> Iterator[Server]:
         # of journeys (they ran out after ~25 orders and then every buyer stopped at the basket).
         subprocess.run([PYTHON, "manage.py", "shell", "-c", STOCK_UP], **run)  # type: ignore[call-overload]
         port = free_port()
-        server = subprocess.Popen(server_command(port, workers), cwd=ROOT, env=env)
+        web: list[subprocess.Popen[bytes]] = []
+        direct: list[int] = []
+        if front:
+            server, web, direct = _front(port, workers, var_dir, env)
+        else:
+            server = subprocess.Popen(server_command(port, workers), cwd=ROOT, env=env)
         # --task-worker: the task worker drains the queue (confirmation and invoice emails, the
         # invoice PDF, releasing paid orders) while the buyers shop, on the same 2 cores.
         worker = (
@@ -423,21 +462,25 @@ def serve(database_url: str | None, workers: int) -> Iterator[Server]:
             import httpx
 
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
+            for each in [port, *direct]:  # behind the front, every web process is up too
+                while time.monotonic() < deadline:
+                    try:
+                        if httpx.get(f"http://127.0.0.1:{each}/healthz").status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
                     time.sleep(0.2)
-            else:
-                raise RuntimeError("the server did not start within 60 s")
-            yield Server(f"http://127.0.0.1:{port}", server.pid, env)
+                else:
+                    raise RuntimeError("the server did not start within 60 s")
+            yield Server(f"http://127.0.0.1:{port}", server.pid, env, tuple(w.pid for w in web))
         finally:
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=20)
-            server.terminate()
-            server.wait(timeout=20)
+            for process in (server, *web):
+                process.terminate()
+            for process in (server, *web):
+                process.wait(timeout=20)
 
 
 def first_product_path(server: Server) -> str:
@@ -515,7 +558,7 @@ def run_level(
                 journeys.append(journey)
 
     before = set(orders_in_database(server))
-    cpu0 = server_cpu_ms(server.pid)
+    cpu0 = server.cpu_ms()
     client0 = time.process_time()
     start = time.monotonic()
     threads = [threading.Thread(target=buyer) for _ in range(buyers)]
@@ -525,7 +568,7 @@ def run_level(
         thread.join()
     elapsed = time.monotonic() - start
     client_cpu = (time.process_time() - client0) * 1000
-    cpu = server_cpu_ms(server.pid) - cpu0
+    cpu = server.cpu_ms() - cpu0
     after = orders_in_database(server)
     seen = {j.number for j in journeys}
     verified = seen == (after - before) and len(seen) == len(journeys)
@@ -550,12 +593,24 @@ def run_level(
 
 
 def bench_database(
-    label: str, url: str | None, levels: list[int], flows: int, workers: int, timeout: float
+    label: str,
+    url: str | None,
+    levels: list[int],
+    flows: int,
+    workers: int,
+    timeout: float,
+    front: bool = False,
 ) -> list[Level]:
     extra = ", with the task worker draining the queue" if TASK_WORKER["on"] else ""
-    print(f"\n== Hearth guest journey on {label}, {SERVER} {workers} workers{extra}")
+    how = (
+        f"behind hearth serve's front (HAProxy's queue, placing first), {workers} granian "
+        "processes of 1 worker"
+        if front
+        else f"{SERVER} {workers} workers"
+    )
+    print(f"\n== Hearth guest journey on {label}, {how}{extra}")
     results = []
-    with serve(url, workers) as server:
+    with serve(url, workers, front=front) as server:
         product = first_product_path(server)
         walk(server.base, 0, product)  # warm every worker's imports and caches once
         for _ in range(workers * 2):
@@ -623,6 +678,19 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds per level at most")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument(
+        "--front",
+        action="store_true",
+        help="also run Hearth behind hearth serve's front (HEARTH_FRONT=haproxy: one queue, "
+        "single-worker granian processes, placing first) and print it beside the direct server",
+    )
+    parser.add_argument(
+        "--front-workers",
+        type=int,
+        default=3,
+        help="web processes behind the front (default 3: the cores and one more, so that the "
+        "cores stay busy while a request waits on the database)",
+    )
+    parser.add_argument(
         "--task-worker",
         action="store_true",
         help="run Hearth's task worker beside the server (emails, invoice PDFs) during the load",
@@ -638,8 +706,23 @@ def main() -> None:
         if url:
             databases.append(("PostgreSQL", "postgresql", url))
     hearth: dict[str, list[Level]] = {}
+    fronted: dict[str, list[Level]] = {}
     for label, key, url in databases:
         hearth[key] = bench_database(label, url, levels, args.flows, args.workers, args.timeout)
+        if args.front:
+            fronted[key] = bench_database(
+                label, url, levels, args.flows, args.front_workers, args.timeout, front=True
+            )
+    if fronted:
+        print("\n== Hearth direct (granian) and behind its front, in the same run")
+        print("database    buyers  direct orders/s, place p95   front orders/s, place p95")
+        for key, levels_done in hearth.items():
+            for level, behind in zip(levels_done, fronted.get(key, []), strict=False):
+                print(
+                    f"{key:<11} {level.buyers:>6}  {level.orders_per_s:14.2f}, "
+                    f"{level.place_p95_ms:5.0f} ms  {behind.orders_per_s:14.2f}, "
+                    f"{behind.place_p95_ms:5.0f} ms"
+                )
     oscar = (
         run_oscar([k for _, k, _ in databases], levels, args.flows, args.workers)
         if (args.with_oscar)
@@ -647,23 +730,36 @@ def main() -> None:
     )
     if oscar:
         print("\n== Hearth / django-oscar, orders per second in the same run")
-        print("database    buyers  oscar   Hearth  ratio   place p95 oscar/Hearth")
+        print("database    buyers  oscar   Hearth  ratio   place p95 oscar/Hearth", end="")
+        print("   behind the front: Hearth  ratio  place p95" if fronted else "")
         for key, levels_done in hearth.items():
+            behind_by_level = {x.buyers: x for x in fronted.get(key, [])}
             for level in levels_done:
                 peer = oscar.get(key, {}).get(level.buyers)
                 if not peer:
                     continue
                 ratio = level.orders_per_s / peer["orders_per_s"] if peer["orders_per_s"] else 0
-                print(
+                row = (
                     f"{key:<11} {level.buyers:>6}  {peer['orders_per_s']:5.2f}  "
                     f"{level.orders_per_s:6.2f}  {ratio:5.2f}x  "
                     f"{peer.get('place_order_p95_ms', 0):5.0f} / {level.place_p95_ms:4.0f} ms"
                 )
+                queued = behind_by_level.get(level.buyers)
+                if queued is not None:
+                    front_ratio = (
+                        queued.orders_per_s / peer["orders_per_s"] if peer["orders_per_s"] else 0
+                    )
+                    row += (
+                        f"   {queued.orders_per_s:23.2f}  {front_ratio:5.2f}x  "
+                        f"{queued.place_p95_ms:5.0f} ms"
+                    )
+                print(row)
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
                     "hearth": {k: [vars(x) for x in v] for k, v in hearth.items()},
+                    "hearth_behind_front": {k: [vars(x) for x in v] for k, v in fronted.items()},
                     "oscar": oscar,
                     "median_place_p95_ms": statistics.median(
                         [x.place_p95_ms for v in hearth.values() for x in v] or [0]
