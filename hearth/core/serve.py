@@ -206,6 +206,9 @@ def haproxy_config(config: ServeConfig, ports: Sequence[int]) -> str:
         "    mode http\n"
         "    option http-keep-alive\n"
         "    option forwardfor\n"
+        # A request goes to a web process (one request at a time) once its body is in, up to
+        # a buffer: a slow client holds a place in the queue, not a worker.
+        "    option http-buffer-request\n"
         # A web process starting or restarting refuses connections: try another one.
         "    option redispatch\n"
         "    retries 3\n"

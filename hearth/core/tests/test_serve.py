@@ -152,6 +152,8 @@ def test_with_a_front_the_web_side_is_a_queue_before_single_worker_servers() -> 
     ) in text
     assert "option forwardfor" in text and "timeout queue 30s" in text
     assert "option redispatch" in text  # a starting or restarting web process is skipped
+    assert "option http-buffer-request" in text  # a slow client does not hold a worker
+    assert "timeout http-request 15s" in text
     assert "bind ipv6@::1:9100" in serve.haproxy_config(
         dataclasses.replace(config, host="::1"), (41001,)
     )
@@ -672,3 +674,37 @@ def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
     assert "client=127.0.1.0" in seen["message"]  # 127.0.1.5, truncated; not 203.0.113.x
     assert all(not pid_alive(int(pid)) for pid in started.values())
     assert lines[-1]["message"] == "stopped"
+
+
+@pytest.mark.serve
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
+def test_behind_the_front_a_slow_client_holds_no_worker(tmp_path: Path) -> None:
+    """One web process: a client that sends its headers and then only part of its body stays
+    in the front's buffer, and another visitor is still answered."""
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'none.sqlite3'}",
+        PORT=str(port),
+        HEARTH_FRONT="haproxy",
+        WEB_CONCURRENCY="1",
+        HEARTH_TASK_WORKERS="0",
+        HEARTH_SCHEDULER="0",
+    )
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    process = start(["serve"], env, log)
+    try:
+        wait_until("/healthz answers", lambda: answers(base + "/healthz", 200), 90, log)
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            slow.sendall(
+                b"POST /checkout/basket/add/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 400\r\n\r\n"
+                b"sku=EO-ONE"
+            )
+            time.sleep(1.0)  # the front has the headers; the rest of the body never comes
+            answered = httpx.get(base + "/healthz", timeout=10)
+            assert answered.status_code == 200
+    finally:
+        code = stop(process)
+    assert code == 0, log.read_text(errors="replace")[-4000:]
