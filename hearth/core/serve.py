@@ -18,8 +18,8 @@ processes, one worker each, listen on loopback ports and take one request at a t
 (``maxconn 1``), the free one the next. A customer's last step (placing and its confirmation
 page, ``FIRST_PATHS``) goes to the head of the queue. On a saturated machine the journey's other
 pages then wait a little longer and placing does not wait behind them: with the same orders per
-second, placing's p95 fell from 130-160 ms to 70-110 ms at 8 buyers and from 600-800 ms to about
-100 ms at 32 (``bench/journey.py --front``, docs/scale.md). The front adds the client's address to
+second, placing's p95 fell from 117-160 ms to 71-102 ms at 8 buyers and from 500-800 ms to
+73-89 ms at 32 (``bench/journey.py --front``, docs/scale.md). The front adds the client's address to
 ``X-Forwarded-For`` and the web processes trust it from loopback (``HEARTH_TRUSTED_PROXIES``
 gains ``127.0.0.1``); it is stopped first on shutdown, softly, so that what it holds is answered.
 
@@ -187,11 +187,8 @@ def haproxy_config(config: ServeConfig, ports: Sequence[int]) -> str:
     holds; ``hard-stop-after`` ends it at the shutdown timeout. The client's address is added to
     ``X-Forwarded-For``; each server is checked by a TCP connect every second (no Host header to get
     wrong), and a request a starting or restarting web process refuses goes to another one."""
-    bind = (
-        f"ipv6@{config.host}:{config.port}"
-        if ":" in config.host
-        else (f"{config.host}:{config.port}")
-    )
+    address = f"{config.host}:{config.port}"
+    bind = f"ipv6@{address}" if ":" in config.host else address
     first = " ".join(FIRST_PATHS)
     servers = "".join(
         f"    server web-{n} 127.0.0.1:{port} maxconn 1 check\n"
