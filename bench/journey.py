@@ -395,9 +395,10 @@ def server_command(port: int, workers: int) -> list[str]:
 def _front(
     port: int, workers: int, var_dir: str, env: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], list[subprocess.Popen[bytes]], list[int]]:
-    """``hearth serve``'s front (HEARTH_FRONT=haproxy), as it runs it: HAProxy on ``port`` with
-    the configuration ``hearth.core.serve.haproxy_config`` writes, before ``workers`` granian
-    processes of one worker each on loopback ports, which trust the front's X-Forwarded-For."""
+    """``hearth serve``'s front (HEARTH_FRONT=haproxy), as it runs it: the web processes and the
+    front that ``hearth.core.serve.child_specs`` names (their commands and environment), with the
+    configuration ``haproxy_config`` writes; HAProxy on ``port`` before ``workers`` granian
+    processes of one worker each on loopback ports."""
     from hearth.core import serve as production
 
     config = production.config_from_env(
@@ -407,10 +408,19 @@ def _front(
     ports = production.free_loopback_ports(workers)
     path = Path(var_dir) / "haproxy.cfg"
     path.write_text(production.haproxy_config(config, ports))
-    web_env = {**env, "HEARTH_TRUSTED_PROXIES": "127.0.0.1"}
-    web = [subprocess.Popen(server_command(p, 1), cwd=ROOT, env=web_env) for p in ports]
+    specs = {
+        spec.name: spec
+        for spec in production.child_specs(
+            config, python=PYTHON, json_logs=False, front_ports=ports, front_config=path
+        )
+    }
+    web = [
+        subprocess.Popen(spec.argv, cwd=ROOT, env={**env, **dict(spec.env)})
+        for name, spec in specs.items()
+        if name.startswith("web-")
+    ]
     front = subprocess.Popen(
-        ["haproxy", "-db", "-f", str(path)],
+        specs["front"].argv,
         stderr=subprocess.DEVNULL,  # its "server is UP" notices
     )
     return front, web, ports
