@@ -405,7 +405,7 @@ def _front(
         {"HEARTH_FRONT": "haproxy", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)},
         worker_command="db_worker",
     )
-    ports = production.free_loopback_ports(workers)
+    ports = production.free_loopback_ports(workers, avoid={port})
     path = Path(var_dir) / "haproxy.cfg"
     path.write_text(production.haproxy_config(config, ports))
     specs = {

@@ -59,9 +59,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 logger = logging.getLogger("hearth.serve")
 
@@ -451,15 +452,34 @@ def fresh_metrics_dir(env: Mapping[str, str]) -> tuple[str, bool]:
     return str(path), False
 
 
-def free_loopback_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports free on 127.0.0.1 now (held together while chosen)."""
-    probes = []
+class Probe(Protocol):
+    """What ``free_loopback_ports`` uses of a socket."""
+
+    def bind(self, address: tuple[str, int], /) -> None: ...
+    def getsockname(self) -> tuple[str, int]: ...
+    def close(self) -> None: ...
+
+
+def free_loopback_ports(
+    count: int,
+    *,
+    avoid: Collection[int] = (),
+    make_socket: Callable[[], Probe] = socket.socket,
+) -> list[int]:
+    """``count`` distinct TCP ports free on 127.0.0.1 now (held together while chosen), none of
+    them in ``avoid``: the front's own port, which is free until the front binds it, must never
+    go to a web process (the front would then send requests to itself)."""
+    probes: list[Probe] = []
+    chosen: list[int] = []
     try:
-        for _ in range(count):
-            probe = socket.socket()
-            probes.append(probe)
+        while len(chosen) < count:
+            probe = make_socket()
+            probes.append(probe)  # an avoided port stays held, so it is not offered again
             probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
+            port = probe.getsockname()[1]
+            if port not in avoid:
+                chosen.append(port)
+        return chosen
     finally:
         for probe in probes:
             probe.close()
@@ -471,7 +491,7 @@ def serve(config: ServeConfig, base_env: Mapping[str, str]) -> int:
     json_logs = env["HEARTH_LOG_FORMAT"] == "json"
     run_dir = tempfile.mkdtemp(prefix="hearth-front-") if config.front else ""
     if config.front:
-        ports = free_loopback_ports(config.web_workers)
+        ports = free_loopback_ports(config.web_workers, avoid={config.port})
         front_config = Path(run_dir) / "haproxy.cfg"
         front_config.write_text(haproxy_config(config, ports))
         specs = child_specs(
