@@ -394,24 +394,24 @@ def server_command(port: int, workers: int) -> list[str]:
 
 def _front(
     port: int, workers: int, var_dir: str, env: dict[str, str]
-) -> tuple[subprocess.Popen[bytes], list[subprocess.Popen[bytes]], list[int]]:
+) -> tuple[subprocess.Popen[bytes], list[subprocess.Popen[bytes]], list[str]]:
     """``hearth serve``'s front (HEARTH_FRONT=haproxy), as it runs it: the web processes and the
     front that ``hearth.core.serve.child_specs`` names (their commands and environment), with the
     configuration ``haproxy_config`` writes; HAProxy on ``port`` before ``workers`` granian
-    processes of one worker each on loopback ports."""
+    processes of one worker each on Unix sockets in ``var_dir``."""
     from hearth.core import serve as production
 
     config = production.config_from_env(
         {"HEARTH_FRONT": "haproxy", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)},
         worker_command="db_worker",
     )
-    ports = production.free_loopback_ports(workers, avoid={port})
+    sockets = production.front_sockets(var_dir, workers)
     path = Path(var_dir) / "haproxy.cfg"
-    path.write_text(production.haproxy_config(config, ports))
+    path.write_text(production.haproxy_config(config, sockets))
     specs = {
         spec.name: spec
         for spec in production.child_specs(
-            config, python=PYTHON, json_logs=False, front_ports=ports, front_config=path
+            config, python=PYTHON, json_logs=False, front_sockets=sockets, front_config=path
         )
     }
     web = [
@@ -423,7 +423,7 @@ def _front(
         specs["front"].argv,
         stderr=subprocess.DEVNULL,  # its "server is UP" notices
     )
-    return front, web, ports
+    return front, web, sockets
 
 
 @contextlib.contextmanager
@@ -450,9 +450,9 @@ def serve(database_url: str | None, workers: int, front: bool = False) -> Iterat
         subprocess.run([PYTHON, "manage.py", "shell", "-c", STOCK_UP], **run)  # type: ignore[call-overload]
         port = free_port()
         web: list[subprocess.Popen[bytes]] = []
-        direct: list[int] = []
+        sockets: list[str] = []
         if front:
-            server, web, direct = _front(port, workers, var_dir, env)
+            server, web, sockets = _front(port, workers, var_dir, env)
         else:
             server = subprocess.Popen(server_command(port, workers), cwd=ROOT, env=env)
         # --task-worker: the task worker drains the queue (confirmation and invoice emails, the
@@ -472,10 +472,13 @@ def serve(database_url: str | None, workers: int, front: bool = False) -> Iterat
             import httpx
 
             deadline = time.monotonic() + 60
-            for each in [port, *direct]:  # behind the front, every web process is up too
+            # Behind the front, every web process is up too (each asked on its own socket).
+            for way in [None, *sockets]:
                 while time.monotonic() < deadline:
                     try:
-                        if httpx.get(f"http://127.0.0.1:{each}/healthz").status_code == 200:
+                        with httpx.Client(transport=httpx.HTTPTransport(uds=way)) as client:
+                            answer = client.get(f"http://127.0.0.1:{port}/healthz")
+                        if answer.status_code == 200:
                             break
                     except httpx.HTTPError:
                         pass

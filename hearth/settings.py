@@ -65,6 +65,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # The load balancers / reverse proxies in front of Hearth (addresses or CIDR blocks). Only a
 # request arriving from one of them has its X-Forwarded-For believed (core/client_address.py).
 HEARTH_TRUSTED_PROXIES = env_list("HEARTH_TRUSTED_PROXIES", "")
+# Set by ``hearth serve`` for the web processes behind its front (HEARTH_FRONT): they listen on
+# a Unix socket only the front reaches, and its peer (REMOTE_ADDR empty) is that proxy.
+HEARTH_TRUST_UNIX_PEER = env_bool("HEARTH_TRUST_UNIX_PEER", False)
 
 INSTALLED_APPS = [
     "hearth.accounts.apps.HearthAdminConfig",  # django.contrib.admin with the TOTP back office

@@ -7,6 +7,10 @@ request is a trusted proxy, the address it reports is believed; the first addres
 trusted list is the client. Without trusted proxies (the default) the header is ignored entirely,
 so a client can never choose its own address by sending one.
 
+Behind ``hearth serve``'s front the web processes listen on a Unix socket: the peer has no address
+(``REMOTE_ADDR`` is empty) and is the front, the one process that can open that socket. With
+``HEARTH_TRUST_UNIX_PEER`` (which serve sets for them) that peer counts as a trusted proxy.
+
 Why not django-ipware / python-ipware (which django-axes uses): they pick an address from the
 header chain by position or by proxy-address prefix, but do not anchor on the socket peer, so a
 client connecting directly can forge the whole chain. This is the whole rule, in one pure function.
@@ -50,13 +54,21 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def client_address(meta: Mapping[str, Any], trusted: Sequence[Network]) -> str:
-    """The client's address from a WSGI environ / ``request.META`` (pure; no settings read)."""
+def client_address(
+    meta: Mapping[str, Any], trusted: Sequence[Network], *, unix_peer: bool = False
+) -> str:
+    """The client's address from a WSGI environ / ``request.META`` (pure; no settings read).
+    ``unix_peer``: a request on a Unix socket (no ``REMOTE_ADDR``) came from a trusted proxy."""
     peer = str(meta.get("REMOTE_ADDR", "") or "")
-    current = _address(peer)
-    if current is None or not trusted:
-        return peer
     hops = [hop for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
+    if not peer and unix_peer and hops:
+        current = _address(hops.pop())
+        if current is None:  # the front always writes an address: stop at what we know
+            return peer
+    else:
+        current = _address(peer)
+        if current is None or not trusted:
+            return peer
     while any(current in network for network in trusted) and hops:
         reported = _address(hops.pop())
         if reported is None:  # a trusted proxy would not write this: stop at what we know
@@ -73,4 +85,5 @@ def _trusted(values: tuple[str, ...]) -> tuple[Network, ...]:
 def client_of(request: Any) -> str:
     """The client's address for this request, with the configured trusted proxies."""
     trusted = _trusted(tuple(getattr(settings, "HEARTH_TRUSTED_PROXIES", ())))
-    return client_address(request.META, trusted)
+    unix_peer = bool(getattr(settings, "HEARTH_TRUST_UNIX_PEER", False))
+    return client_address(request.META, trusted, unix_peer=unix_peer)

@@ -14,21 +14,27 @@ One supervisor starts and watches:
 
 With ``HEARTH_FRONT=haproxy`` the web side is a queue in front of single-worker servers instead:
 HAProxy listens on ``BIND`` and holds every request in one queue; ``WEB_CONCURRENCY`` granian
-processes, one worker each, listen on loopback ports and take one request at a time
-(``maxconn 1``), the free one the next. A customer's last step (placing and its confirmation
-page, ``FIRST_PATHS``) goes to the head of the queue. On a saturated machine the journey's other
-pages then wait a little longer and placing does not wait behind them: with the same orders per
-second, placing's p95 fell from 117-160 ms to 71-102 ms at 8 buyers and from 500-800 ms to
-73-89 ms at 32 (``bench/journey.py --front``, docs/scale.md). The front adds the client's address to
-``X-Forwarded-For`` and the web processes trust it from loopback (``HEARTH_TRUSTED_PROXIES``
-gains ``127.0.0.1``); it is stopped first on shutdown, softly, so that what it holds is answered.
+processes, one worker each, listen on Unix sockets in a directory only the set's user can open
+and take one request at a time (``maxconn 1``), the free one the next. A customer's last step
+(placing and its confirmation page, ``FIRST_PATHS``) goes to the head of the queue. On a
+saturated machine the journey's other pages then wait a little longer and placing does not wait
+behind them: with the same orders per second, placing's p95 fell from 117-160 ms to 71-102 ms at
+8 buyers and from 500-800 ms to 73-89 ms at 32 (``bench/journey.py --front``, docs/scale.md).
+The front adds the client's address to ``X-Forwarded-For`` and the web processes believe the
+peer on their socket (``HEARTH_TRUST_UNIX_PEER``): no other user's process on the machine can
+reach them past the front, so none can claim a client address (a loopback port would let any
+local user do both). The front is stopped first on shutdown, softly, so that what it holds is
+answered.
 
 Supervision: a child that exits while the set is running is started again after a backoff
 (0.5 s, doubling, at most 30 s; :func:`restart_delay`). When children have died more than
 ``HEARTH_SERVE_MAX_RESTARTS`` times (default 5) within ``HEARTH_SERVE_RESTART_WINDOW`` seconds
 (default 60), the fault is not passing: the supervisor stops the set and exits 1, so that the
 service manager above it (systemd, Kubernetes) sees the failure instead of a process that flaps
-forever. Granian also respawns its own dead web workers.
+forever. Granian also respawns its own dead web workers. Each child leads its own process group:
+when a child exits, what it left running there (a granian killed outright leaves its worker
+serving on) is sent SIGTERM, which lets it finish the requests it holds, and is killed at the
+shutdown timeout.
 
 Shutdown: SIGTERM or SIGINT is passed to every child as SIGTERM. Granian stops accepting and
 finishes the requests in flight; a task worker finishes its current task; the scheduler ends its
@@ -54,15 +60,13 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 logger = logging.getLogger("hearth.serve")
 
@@ -177,23 +181,27 @@ class ChildSpec:
     env: tuple[tuple[str, str], ...] = ()  # set for this child on top of the set's environment
     stop_signal: int = signal.SIGTERM
     stop_first: bool = False  # stopped, and waited for, before the others
+    # Files a child killed outright leaves behind and must not find when it starts again (a web
+    # process's Unix socket: granian refuses to bind over one).
+    stale: tuple[str, ...] = ()
 
 
-def haproxy_config(config: ServeConfig, ports: Sequence[int]) -> str:
-    """The front's configuration: one queue on ``BIND``, one server per web process (loopback
-    ``ports``), each given one request at a time, ``FIRST_PATHS`` to the head of the queue.
+def haproxy_config(config: ServeConfig, sockets: Sequence[str]) -> str:
+    """The front's configuration: one queue on ``BIND``, one server per web process (its Unix
+    socket, ``sockets``), each given one request at a time, ``FIRST_PATHS`` to the head of the
+    queue.
 
     Timeouts: a request waits in the queue at most 30 s (then 503), a worker has 120 s to
     answer, an idle client connection is kept 5 s. A soft stop (SIGUSR1) answers what the front
     holds; ``hard-stop-after`` ends it at the shutdown timeout. The client's address is added to
-    ``X-Forwarded-For``; each server is checked by a TCP connect every second (no Host header to get
+    ``X-Forwarded-For``; each server is checked by a connect every second (no Host header to get
     wrong), and a request a starting or restarting web process refuses goes to another one."""
     address = f"{config.host}:{config.port}"
     bind = f"ipv6@{address}" if ":" in config.host else address
     first = " ".join(FIRST_PATHS)
     servers = "".join(
-        f"    server web-{n} 127.0.0.1:{port} maxconn 1 check\n"
-        for n, port in enumerate(ports, start=1)
+        f"    server web-{n} unix@{path} maxconn 1 check\n"
+        for n, path in enumerate(sockets, start=1)
     )
     return (
         "# Written by hearth serve (hearth/core/serve.py: haproxy_config); not edited by hand.\n"
@@ -229,12 +237,17 @@ def haproxy_config(config: ServeConfig, ports: Sequence[int]) -> str:
 
 
 def _granian(
-    config: ServeConfig, *, python: str, json_logs: bool, host: str, port: int, workers: int
+    config: ServeConfig,
+    *,
+    python: str,
+    json_logs: bool,
+    listen: tuple[str, ...],
+    workers: int,
 ) -> tuple[str, ...]:
     log_config = GRANIAN_JSON_LOG_CONFIG if json_logs else GRANIAN_TEXT_LOG_CONFIG
     return (
         python, "-m", "granian", "--interface", "wsgi",
-        "--host", host, "--port", str(port),
+        *listen,
         "--workers", str(workers), "--blocking-threads", "1",
         "--no-ws", "--respawn-failed-workers", "--no-access-log",
         "--workers-kill-timeout", str(max(1, round(config.shutdown_timeout))),
@@ -248,13 +261,13 @@ def child_specs(
     *,
     python: str,
     json_logs: bool,
-    front_ports: Sequence[int] = (),
+    front_sockets: Sequence[str] = (),
     front_config: Path | None = None,
-    trusted_proxies: str = "",
 ) -> list[ChildSpec]:
-    """The children to start. With a front: ``front_ports`` (one loopback port per web
-    process), ``front_config`` (the written ``haproxy_config``) and the operator's
-    ``HEARTH_TRUSTED_PROXIES`` (the web processes trust loopback on top)."""
+    """The children to start. With a front: ``front_sockets`` (one Unix socket per web
+    process, :func:`front_sockets`) and ``front_config`` (the written ``haproxy_config``). The
+    web processes believe the peer on their socket, the front (``HEARTH_TRUST_UNIX_PEER``), on
+    top of the operator's ``HEARTH_TRUSTED_PROXIES`` (a balancer in front of the front)."""
     if not config.front:
         specs = [
             ChildSpec(
@@ -263,16 +276,14 @@ def child_specs(
                     config,
                     python=python,
                     json_logs=json_logs,
-                    host=config.host,
-                    port=config.port,
+                    listen=("--host", config.host, "--port", str(config.port)),
                     workers=config.web_workers,
                 ),
             )
         ]
     else:
-        if len(front_ports) != config.web_workers or front_config is None:
-            raise ValueError("a front needs one loopback port per web process and its config")
-        trusted = ",".join(filter(None, (trusted_proxies.strip(), "127.0.0.1")))
+        if len(front_sockets) != config.web_workers or front_config is None:
+            raise ValueError("a front needs one Unix socket per web process and its config")
         specs = [
             ChildSpec(
                 f"web-{n}",
@@ -280,13 +291,13 @@ def child_specs(
                     config,
                     python=python,
                     json_logs=json_logs,
-                    host="127.0.0.1",
-                    port=port,
+                    listen=("--uds", path),
                     workers=1,
                 ),
-                env=(("HEARTH_TRUSTED_PROXIES", trusted),),
+                env=(("HEARTH_TRUST_UNIX_PEER", "1"),),
+                stale=(path,),
             )
-            for n, port in enumerate(front_ports, start=1)
+            for n, path in enumerate(front_sockets, start=1)
         ]
         specs.append(
             ChildSpec(
@@ -341,17 +352,41 @@ class Supervisor:
     children: list[Child] = field(default_factory=list)
     deaths: list[float] = field(default_factory=list)
     stopping: bool = False
+    # Process groups of children that have exited, with what they left running: name, kill at.
+    leftovers: dict[int, tuple[str, float]] = field(default_factory=dict)
 
     def start(self, child: Child) -> None:
+        for path in child.spec.stale:
+            Path(path).unlink(missing_ok=True)
         child.process = subprocess.Popen(  # noqa: S603 (our own commands, fixed arguments)
             child.spec.argv,
             cwd=ROOT,
             env={**self.env, **dict(child.spec.env)} if child.spec.env else self.env,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            process_group=0,  # its own group: what it leaves behind when it dies is found
         )
         child.started_at = time.monotonic()
         child.restart_at = None
         logger.info("started %s pid=%s", child.spec.name, child.process.pid)
+
+    def _stop_leftovers(self, name: str, pgid: int, now: float) -> None:
+        """A child has exited: what it left running in its group is asked to stop. A granian
+        killed outright (SIGKILL, the OOM killer) leaves its worker serving on, holding a
+        database connection and, behind the front, the old socket; on SIGTERM the worker
+        finishes the requests it holds. Whatever still runs at the shutdown timeout is killed
+        (:meth:`_kill_leftovers`)."""
+        if _signal_group(pgid, signal.SIGTERM):
+            logger.warning("%s left processes running in its group %s: stopping them", name, pgid)
+            self.leftovers[pgid] = (name, now + self.config.shutdown_timeout)
+
+    def _kill_leftovers(self, now: float, *, all_now: bool = False) -> None:
+        for pgid, (name, kill_at) in list(self.leftovers.items()):
+            if not _signal_group(pgid, 0):
+                del self.leftovers[pgid]
+            elif all_now or now >= kill_at:
+                if _signal_group(pgid, signal.SIGKILL):
+                    logger.warning("%s's leftovers still ran at the timeout: killed", name)
+                del self.leftovers[pgid]
 
     def request_stop(self, signum: int, _frame: object = None) -> None:
         if not self.stopping:
@@ -370,6 +405,7 @@ class Supervisor:
             for child in self.children:
                 if child.process is not None and child.process.poll() is not None:
                     returncode = child.process.returncode
+                    self._stop_leftovers(child.spec.name, child.process.pid, now)
                     child.process = None
                     if now - child.started_at > self.config.restart_window:
                         child.failures = 0  # it ran well for a while: a fresh fault
@@ -389,6 +425,7 @@ class Supervisor:
                     and now >= child.restart_at
                 ):
                     self.start(child)
+            self._kill_leftovers(now)
             if gives_up(
                 self.deaths,
                 now=now,
@@ -414,19 +451,33 @@ class Supervisor:
         deadline = time.monotonic() + self.config.shutdown_timeout
         self._stop([c for c in self.children if c.spec.stop_first], deadline)
         self._stop([c for c in self.children if not c.spec.stop_first], deadline)
+        # What exited children left running had its SIGTERM when they exited, and the time the
+        # others took to stop since.
+        self._kill_leftovers(time.monotonic(), all_now=True)
 
     def _stop(self, children: list[Child], deadline: float) -> None:
         running = [(c.process, c.spec) for c in children if c.process is not None]
         for process, spec in running:
             if process.poll() is None:
                 process.send_signal(spec.stop_signal)
-        for process, _spec in running:
+        for process, spec in running:
             try:
                 process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 logger.warning("pid %s did not stop in time: killed", process.pid)
                 process.kill()
                 process.wait()
+            if _signal_group(process.pid, signal.SIGKILL):
+                logger.warning("%s left processes running: killed", spec.name)
+
+
+def _signal_group(pgid: int, signum: int) -> bool:
+    """Send ``signum`` (0: none, a probe) to a child's process group; whether any was there."""
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def child_environment(base: Mapping[str, str], metrics_dir: str) -> dict[str, str]:
@@ -452,68 +503,53 @@ def fresh_metrics_dir(env: Mapping[str, str]) -> tuple[str, bool]:
     return str(path), False
 
 
-class Probe(Protocol):
-    """What ``free_loopback_ports`` uses of a socket."""
-
-    def bind(self, address: tuple[str, int], /) -> None: ...
-    def getsockname(self) -> tuple[str, int]: ...
-    def close(self) -> None: ...
+#: The longest path a Unix socket address holds (``sun_path``, 108 bytes with its final NUL).
+UNIX_PATH_MAX = 107
 
 
-def free_loopback_ports(
-    count: int,
-    *,
-    avoid: Collection[int] = (),
-    make_socket: Callable[[], Probe] = socket.socket,
-) -> list[int]:
-    """``count`` distinct TCP ports free on 127.0.0.1 now (held together while chosen), none of
-    them in ``avoid``: the front's own port, which is free until the front binds it, must never
-    go to a web process (the front would then send requests to itself)."""
-    probes: list[Probe] = []
-    chosen: list[int] = []
-    try:
-        while len(chosen) < count:
-            probe = make_socket()
-            probes.append(probe)  # an avoided port stays held, so it is not offered again
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-            if port not in avoid:
-                chosen.append(port)
-        return chosen
-    finally:
-        for probe in probes:
-            probe.close()
+def front_sockets(run_dir: str, count: int) -> list[str]:
+    """The web processes' Unix sockets behind the front, ``web-N.sock`` in ``run_dir`` (a
+    directory only the set's user can open, made fresh for each run). Raises ``ValueError``
+    when ``run_dir`` is too long a path for a socket (a long ``TMPDIR``), naming the limit."""
+    paths = [str(Path(run_dir) / f"web-{n}.sock") for n in range(1, count + 1)]
+    if any(len(path.encode()) > UNIX_PATH_MAX for path in paths):
+        raise ValueError(
+            f"the front's sockets would be at {paths[-1]}, longer than {UNIX_PATH_MAX} bytes:"
+            " set TMPDIR to a shorter directory"
+        )
+    return paths
 
 
 def serve(config: ServeConfig, base_env: Mapping[str, str]) -> int:
+    """Run the set until it is stopped. Raises ``ValueError`` before any child starts when the
+    front's sockets cannot be placed (:func:`front_sockets`)."""
     metrics_dir, made = fresh_metrics_dir(base_env)
-    env = child_environment(base_env, metrics_dir)
-    json_logs = env["HEARTH_LOG_FORMAT"] == "json"
     run_dir = tempfile.mkdtemp(prefix="hearth-front-") if config.front else ""
-    if config.front:
-        ports = free_loopback_ports(config.web_workers, avoid={config.port})
-        front_config = Path(run_dir) / "haproxy.cfg"
-        front_config.write_text(haproxy_config(config, ports))
-        specs = child_specs(
-            config,
-            python=sys.executable,
-            json_logs=json_logs,
-            front_ports=ports,
-            front_config=front_config,
-            trusted_proxies=env.get("HEARTH_TRUSTED_PROXIES", ""),
-        )
-    else:
-        specs = child_specs(config, python=sys.executable, json_logs=json_logs)
-    logger.info(
-        "serving on http://%s:%s with %s web workers%s, %s task workers%s",
-        config.host,
-        config.port,
-        config.web_workers,
-        f" behind {config.front}'s queue" if config.front else "",
-        config.task_workers,
-        ", one scheduler" if config.scheduler else "",
-    )
     try:
+        env = child_environment(base_env, metrics_dir)
+        json_logs = env["HEARTH_LOG_FORMAT"] == "json"
+        if config.front:
+            sockets = front_sockets(run_dir, config.web_workers)
+            front_config = Path(run_dir) / "haproxy.cfg"
+            front_config.write_text(haproxy_config(config, sockets))
+            specs = child_specs(
+                config,
+                python=sys.executable,
+                json_logs=json_logs,
+                front_sockets=sockets,
+                front_config=front_config,
+            )
+        else:
+            specs = child_specs(config, python=sys.executable, json_logs=json_logs)
+        logger.info(
+            "serving on http://%s:%s with %s web workers%s, %s task workers%s",
+            config.host,
+            config.port,
+            config.web_workers,
+            f" behind {config.front}'s queue" if config.front else "",
+            config.task_workers,
+            ", one scheduler" if config.scheduler else "",
+        )
         return Supervisor(config, specs, env).run()
     finally:
         if made:

@@ -7,7 +7,7 @@ import pytest
 from django.core import checks
 
 from hearth.core.apps import check_trusted_proxies
-from hearth.core.client_address import client_address, parse_networks
+from hearth.core.client_address import client_address, client_of, parse_networks
 
 BALANCER = parse_networks(["10.0.0.0/8"])
 TWO_TIERS = parse_networks(["10.0.0.0/8", "192.168.1.1", "::1"])
@@ -46,6 +46,38 @@ def test_client_address_reads_forwarded_for_only_through_trusted_proxies(
 ):
     meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
     assert client_address(meta, trusted) == client
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "trusted", "client"),
+    [
+        # behind hearth serve's front: the address the front saw
+        ("198.51.100.1", (), "198.51.100.1"),
+        # a client that sends its own header to the front is not believed
+        ("203.0.113.7, 198.51.100.1", (), "198.51.100.1"),
+        # a balancer the operator trusts in front of the front: the address it saw
+        ("198.51.100.1, 10.0.0.5", BALANCER, "198.51.100.1"),
+        ("203.0.113.7, 198.51.100.1, 10.0.0.5", BALANCER, "198.51.100.1"),
+        # an untrusted client of the front that claims a balancer's address gets nothing more
+        ("203.0.113.7, 198.51.100.1", BALANCER, "198.51.100.1"),
+        # garbage where the front's entry should be, or no header: no address
+        ("not-an-address", (), ""),
+        ("", (), ""),
+    ],
+)
+def test_behind_the_front_the_unix_socket_peer_is_the_trusted_proxy(forwarded, trusted, client):
+    meta = {"REMOTE_ADDR": "", "HTTP_X_FORWARDED_FOR": forwarded}
+    assert client_address(meta, trusted, unix_peer=True) == client
+    # Without the setting a peer with no address is passed through, header or not.
+    assert client_address(meta, trusted) == ""
+
+
+def test_the_unix_peer_setting_reaches_every_caller(rf, settings):
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.1", REMOTE_ADDR="")
+    settings.HEARTH_TRUST_UNIX_PEER = False
+    assert client_of(request) == ""
+    settings.HEARTH_TRUST_UNIX_PEER = True
+    assert client_of(request) == "198.51.100.1"
 
 
 def test_a_mistyped_trusted_proxy_is_a_start_up_error(settings):

@@ -15,8 +15,10 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -115,6 +117,9 @@ def test_a_wrong_setting_is_refused_before_anything_starts(env: dict[str, str]) 
         serve.config_from_env(env, worker_command="db_worker")
 
 
+SOCKETS = ("/run/h/web-1.sock", "/run/h/web-2.sock", "/run/h/web-3.sock")
+
+
 def test_with_a_front_the_web_side_is_a_queue_before_single_worker_servers() -> None:
     config = serve.config_from_env(
         {"HEARTH_FRONT": "HAProxy", "PORT": "9100", "WEB_CONCURRENCY": "3"},
@@ -126,26 +131,26 @@ def test_with_a_front_the_web_side_is_a_queue_before_single_worker_servers() -> 
         config,
         python="py",
         json_logs=True,
-        front_ports=(41001, 41002, 41003),
+        front_sockets=SOCKETS,
         front_config=Path("/run/h/haproxy.cfg"),
-        trusted_proxies="10.0.0.0/8",
     )
     assert [s.name for s in specs] == ["web-1", "web-2", "web-3", "front", "worker-1", "scheduler"]
-    for spec, port in zip(specs[:3], ("41001", "41002", "41003"), strict=True):
+    for spec, path in zip(specs[:3], SOCKETS, strict=True):
         argv = spec.argv
-        assert argv[argv.index("--host") + 1] == "127.0.0.1"
-        assert argv[argv.index("--port") + 1] == port
+        assert argv[argv.index("--uds") + 1] == path
+        assert "--host" not in argv and "--port" not in argv  # no port any local user could open
         assert argv[argv.index("--workers") + 1] == "1"
-        # The front's address is believed in X-Forwarded-For, beside the operator's proxies.
-        assert dict(spec.env) == {"HEARTH_TRUSTED_PROXIES": "10.0.0.0/8,127.0.0.1"}
+        # The peer on the socket (the front) is believed in X-Forwarded-For.
+        assert dict(spec.env) == {"HEARTH_TRUST_UNIX_PEER": "1"}
+        assert spec.stale == (path,)  # a killed web process's socket goes before it restarts
     front = specs[3]
     assert front.argv == ("haproxy", "-db", "-f", "/run/h/haproxy.cfg")
     assert (front.stop_signal, front.stop_first) == (signal.SIGUSR1, True)
 
-    text = serve.haproxy_config(config, (41001, 41002, 41003))
+    text = serve.haproxy_config(config, SOCKETS)
     assert "bind 127.0.0.1:9100" in text
-    servers = re.findall(r"server web-(\d) 127\.0\.0\.1:(\d+) maxconn 1 check", text)
-    assert servers == [("1", "41001"), ("2", "41002"), ("3", "41003")]
+    servers = re.findall(r"server web-(\d) unix@(\S+) maxconn 1 check", text)
+    assert servers == [("1", SOCKETS[0]), ("2", SOCKETS[1]), ("3", SOCKETS[2])]
     assert (
         "http-request set-priority-class int(-10) if { path_beg /checkout/review/ "
         "/checkout/confirmation/ /api/v1/checkout/orders }"
@@ -155,8 +160,17 @@ def test_with_a_front_the_web_side_is_a_queue_before_single_worker_servers() -> 
     assert "option http-buffer-request" in text  # a slow client does not hold a worker
     assert "timeout http-request 15s" in text
     assert "bind ipv6@::1:9100" in serve.haproxy_config(
-        dataclasses.replace(config, host="::1"), (41001,)
+        dataclasses.replace(config, host="::1"), SOCKETS[:1]
     )
+
+
+def test_the_fronts_sockets_are_in_the_run_directory_or_refused_when_too_long() -> None:
+    assert serve.front_sockets("/run/hearth-front-x1", 2) == [
+        "/run/hearth-front-x1/web-1.sock",
+        "/run/hearth-front-x1/web-2.sock",
+    ]
+    with pytest.raises(ValueError, match="longer than 107 bytes: set TMPDIR"):
+        serve.front_sockets("/" + "d" * 100, 1)
 
 
 @pytest.mark.parametrize(
@@ -180,7 +194,7 @@ def test_the_front_configuration_is_one_haproxy_accepts(tmp_path: Path) -> None:
         worker_command="db_worker",
     )
     path = tmp_path / "haproxy.cfg"
-    path.write_text(serve.haproxy_config(config, (41001, 41002)))
+    path.write_text(serve.haproxy_config(config, [str(tmp_path / "web-1.sock")] * 2))
     checked = subprocess.run(  # noqa: S603 (fixed arguments)
         ["haproxy", "-c", "-f", str(path)],  # noqa: S607 (the operator's haproxy)
         capture_output=True,
@@ -189,35 +203,6 @@ def test_the_front_configuration_is_one_haproxy_accepts(tmp_path: Path) -> None:
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "ALERT" not in checked.stdout + checked.stderr
-
-
-class _ScriptedProbe:
-    """A socket whose ``bind(("127.0.0.1", 0))`` is given the next port of a script, as the
-    kernel might: the front's own port is free until the front binds it."""
-
-    def __init__(self, ports: Iterator[int], held: list[int]) -> None:
-        self._ports, self._held, self.port = ports, held, 0
-
-    def bind(self, _address: tuple[str, int]) -> None:
-        self.port = next(self._ports)
-        self._held.append(self.port)
-
-    def getsockname(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.port)
-
-    def close(self) -> None:
-        self._held.remove(self.port)
-
-
-def test_the_web_processes_never_get_the_fronts_own_port() -> None:
-    held: list[int] = []
-    script = iter([41010, 9100, 41011, 41012])
-
-    def probe() -> _ScriptedProbe:
-        return _ScriptedProbe(script, held)
-
-    assert serve.free_loopback_ports(2, avoid={9100}, make_socket=probe) == [41010, 41011]
-    assert held == []  # every probe, the avoided one too, is closed again
 
 
 def test_a_dying_child_is_restarted_with_a_growing_delay_until_the_set_gives_up() -> None:
@@ -654,6 +639,25 @@ def test_readiness_fails_when_the_database_accepts_but_never_answers(tmp_path: P
     assert code == 0, log.read_text(errors="replace")[-4000:]
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a process still runs in a child's process group (each child leads its own); a
+    killed one waiting to be reaped (a zombie) runs no more."""
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after it
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False
+
+
+def _healthy(client: httpx.Client) -> bool:
+    try:
+        return client.get("/healthz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.mark.serve
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
 def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
@@ -663,6 +667,7 @@ def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
     load_policies()
     make_variant("EO-ONE-CHR", price="249.00", stock=50, slug="ember-one", name="Ember One")
     port = free_port()
+    run_parent = Path(tempfile.mkdtemp(prefix="hs-"))  # short: a socket path holds 107 bytes
     env = base_env(
         tmp_path,
         DATABASE_URL=database_url(),
@@ -671,6 +676,7 @@ def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
         WEB_CONCURRENCY="2",
         HEARTH_TASK_WORKERS="0",
         HEARTH_SCHEDULER="0",
+        TMPDIR=str(run_parent),
     )
     log = tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
@@ -679,6 +685,10 @@ def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
         wait_until("/readyz answers 200", lambda: answers(base + "/readyz", 200), 90, log)
         started = dict(re.findall(r"started (web-\d|front) pid=(\d+)", log.read_text()))
         assert sorted(started) == ["front", "web-1", "web-2"], log.read_text()[-3000:]
+        # The web processes listen on Unix sockets in a directory only this user can open.
+        [run_dir] = run_parent.glob("hearth-front-*")
+        assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
+        assert sorted(p.name for p in run_dir.glob("*.sock")) == ["web-1.sock", "web-2.sock"]
         # The first page after /readyz, whichever web process takes it, is the page itself
         # (a refused or half-started web process would show here as a 502 or 503).
         home = httpx.get(base + "/", timeout=30)
@@ -696,11 +706,36 @@ def test_a_guest_buys_through_the_front_and_no_client_chooses_its_own_address(
                 headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "forged-0001"},
             )
         assert forged.status_code == 200
-        # Through the front every request carries X-Forwarded-For: /metrics wants its token.
+        # Through the front the peer has no loopback address: /metrics wants its token.
         assert httpx.get(base + "/metrics").status_code == 403
+
+        # A web process killed outright (the OOM killer) leaves its socket file behind, and its
+        # granian worker serving on with a database connection. The worker is asked to stop;
+        # the other web process answers meanwhile; the process started in its place binds the
+        # same path and serves again.
+        killed = int(started["web-1"])
+        os.kill(killed, signal.SIGKILL)
+        wait_until("the killed web's worker has stopped", lambda: not group_alive(killed), 30, log)
+        assert "web-1 left processes running in its group" in log.read_text()
+        meanwhile = [httpx.get(base + "/healthz").status_code for _ in range(10)]
+        assert meanwhile == [200] * 10
+        wait_until(
+            "web-1 is started again",
+            lambda: log.read_text().count("started web-1 pid=") == 2,
+            30,
+            log,
+        )
+        again = httpx.HTTPTransport(uds=str(run_dir / "web-1.sock"))
+        with httpx.Client(transport=again, base_url="http://127.0.0.1") as web_1:
+            wait_until("the new web-1 answers", lambda: _healthy(web_1), 60, log)
+        started = dict(re.findall(r"started (web-\d|front) pid=(\d+)", log.read_text()))
     finally:
         code = stop(process)
+        shutil.rmtree(run_parent, ignore_errors=True)
     assert code == 0, log.read_text(errors="replace")[-4000:]
+    assert "web-1 exited with -9; restarting" in log.read_text()
+    assert not any(group_alive(int(pid)) for pid in started.values())
+    assert log.read_text().count("started web-1 pid=") == 2  # once killed, once started again
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     [seen] = [x for x in lines if x["request_id"] == "forged-0001"]
     assert "client=127.0.1.0" in seen["message"]  # 127.0.1.5, truncated; not 203.0.113.x

@@ -45,6 +45,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
-        code = serve.serve(config, os.environ)
+        try:
+            code = serve.serve(config, os.environ)
+        except ValueError as exc:  # the front's sockets cannot be placed: nothing has started
+            raise CommandError(str(exc)) from exc
         if code:
             sys.exit(code)
