@@ -207,6 +207,16 @@ FORM_RENDERER = "hearth.core.form_renderer.WidgetsInPython"
 
 # --- Database: SQLite (WAL) embedded by default, PostgreSQL when DATABASE_URL says so.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The Prometheus client opens its files in PROMETHEUS_MULTIPROC_DIR as soon as the metrics are
+# imported (by the logging set-up, before any command runs): an operator's directory that does
+# not exist yet is made here, or refused by name, instead of a FileNotFoundError at start.
+if _metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    try:
+        Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR={_metrics_dir!r} cannot be made: {exc.strerror}"
+        ) from None
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hearth.sqlite3'}")
 # Persistent connections (issue #12 item 6): a connection is kept for CONN_MAX_AGE seconds and
 # checked before reuse (a failed health check opens a new one, so a restarted PostgreSQL costs

@@ -509,6 +509,8 @@ def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -
         WEB_CONCURRENCY="1",
         HEARTH_TASK_WORKERS="0",
         HEARTH_SCHEDULER="0",
+        # A supervisor killed outright cannot remove a metrics directory it made: give it one.
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
     )
     log = tmp_path / "serve.log"
     process = start(["serve"], env, log)
@@ -518,6 +520,8 @@ def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -
         )
         started = re.search(r"started web pid=(\d+)", log.read_text())
         assert started, log.read_text()
+        # The operator's metrics directory did not exist: it was made, and the web uses it.
+        assert any((tmp_path / "metrics").glob("*.db"))
         web = int(started.group(1))
         assert pid_alive(web)
         process.send_signal(signal.SIGKILL)
@@ -532,6 +536,22 @@ def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_metrics_directory_that_cannot_be_made_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    env = base_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "a-file" / "metrics"))
+    checked = subprocess.run(
+        [sys.executable, "-m", "hearth", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode != 0
+    assert "ImproperlyConfigured: PROMETHEUS_MULTIPROC_DIR=" in checked.stderr, checked.stderr
+    assert "cannot be made: Not a directory" in checked.stderr
 
 
 @pytest.mark.serve
