@@ -542,6 +542,28 @@ def test_a_supervisor_killed_outright_leaves_no_orphaned_child(tmp_path: Path) -
             os.killpg(process.pid, signal.SIGKILL)
 
 
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
+def test_a_temporary_directory_too_long_for_the_fronts_sockets_is_refused_without_a_trace(
+    tmp_path: Path,
+) -> None:
+    long_tmp = tmp_path / ("d" * 90)
+    long_tmp.mkdir()
+    env = base_env(tmp_path, HEARTH_FRONT="haproxy", TMPDIR=str(long_tmp), PORT=str(free_port()))
+    refused = subprocess.run(
+        [sys.executable, "-m", "hearth", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1
+    assert "CommandError: the front's sockets would be at" in refused.stderr, refused.stderr
+    assert "set TMPDIR to a shorter directory" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert list(long_tmp.iterdir()) == []  # its run directory is removed again
+
+
 def test_a_metrics_directory_that_cannot_be_made_is_refused_by_name(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     env = base_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "a-file" / "metrics"))
